@@ -1,0 +1,1 @@
+"""Alembic migrations, one version history per service (each service owns its database)."""

@@ -1,0 +1,1 @@
+"""pidesk: the personal-information incident desk."""

@@ -1,0 +1,3 @@
+from pidesk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""The `pidesk` command: run a service, the whole system, migrations, and issue tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import timedelta
+from typing import Any
+
+from pidesk.shared.vocabulary import Role
+
+SERVICES = ("intake", "escalation", "notifier")
+
+
+def _settings(service: str) -> Any:
+    if service == "intake":
+        from pidesk.services.intake.config import IntakeSettings
+
+        return IntakeSettings()
+    if service == "escalation":
+        from pidesk.services.escalation.config import EscalationSettings
+
+        return EscalationSettings()
+    from pidesk.services.notifier.config import NotifierSettings
+
+    return NotifierSettings()
+
+
+def run_service(service: str, host: str | None, port: int | None) -> int:
+    import importlib
+
+    import uvicorn
+
+    from pidesk.shared.logging import configure_logging
+
+    settings = _settings(service)
+    configure_logging(service, settings.log_level)
+    app = importlib.import_module(f"pidesk.services.{service}.bootstrap").build_app(settings)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_config=None,
+                proxy_headers=True, timeout_graceful_shutdown=10)
+    return 0
+
+
+def db_command(action: str, services: list[str], revision: str | None) -> int:
+    from pidesk.migrations import runner
+
+    for service in services:
+        url = _settings(service).database_url
+        if action == "upgrade":
+            asyncio.run(runner.upgrade(url, service, revision or "head"))  # type: ignore[arg-type]
+        elif action == "downgrade":
+            asyncio.run(runner.downgrade(url, service, revision or "base"))  # type: ignore[arg-type]
+        current = asyncio.run(runner.current_revision(url))
+        head = runner.head_revision(service)  # type: ignore[arg-type]
+        print(f"{service}: at {current or 'base'} (head {head})")
+    return 0
+
+
+def token_issue(role: str, name: str, ttl_days: int) -> int:
+    from pidesk.shared.http.auth import issue_token
+    from pidesk.shared.settings import CommonSettings
+
+    secret = CommonSettings().token_secret
+    assert secret is not None
+    print(issue_token(secret.get_secret_value(), name=name, role=Role(role), ttl=timedelta(days=ttl_days)))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pidesk", description="Personal-information incident desk.")
+    sub = p.add_subparsers(dest="command", required=True)
+    for service in SERVICES:
+        s = sub.add_parser(service, help=f"run the {service} service")
+        s.add_argument("--host")
+        s.add_argument("--port", type=int)
+    sub.add_parser("up", help="run the whole system locally (Kafka, databases, services, mail sink)")
+    sink = sub.add_parser("mailsink", help="a local SMTP server that keeps what it receives as .eml files")
+    sink.add_argument("--host", default="127.0.0.1")
+    sink.add_argument("--port", type=int, default=1025)
+    sink.add_argument("--dir", default=None, help="where to keep messages (default: PIDESK_VAR_DIR/mail)")
+
+    db = sub.add_parser("db", help="database migrations").add_subparsers(dest="action", required=True)
+    for action in ("upgrade", "downgrade", "current"):
+        a = db.add_parser(action)
+        a.add_argument("--service", choices=[*SERVICES, "all"], default="all")
+        if action != "current":
+            a.add_argument("--revision", default=None)
+
+    token = sub.add_parser("token", help="bearer tokens").add_subparsers(dest="action", required=True)
+    issue = token.add_parser("issue", help="print a bearer token for scripts and tools")
+    issue.add_argument("--role", required=True, choices=[r.value for r in Role])
+    issue.add_argument("--name", required=True)
+    issue.add_argument("--ttl-days", type=int, default=90)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command in SERVICES:
+        return run_service(args.command, args.host, args.port)
+    if args.command == "up":
+        from pidesk.up import up
+
+        return up()
+    if args.command == "mailsink":
+        from pidesk.mailsink import serve
+
+        return serve(args.host, args.port, args.dir)
+    if args.command == "db":
+        services = list(SERVICES) if args.service == "all" else [args.service]
+        return db_command(args.action, services, getattr(args, "revision", None))
+    if args.command == "token":
+        return token_issue(args.role, args.name, args.ttl_days)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

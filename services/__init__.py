@@ -1,0 +1,1 @@
+"""The three pidesk services: intake, escalation and notifier."""

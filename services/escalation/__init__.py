@@ -1,0 +1,1 @@
+"""Escalation: assessment, routing, durable escalation timers and the desk API."""

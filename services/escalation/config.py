@@ -1,0 +1,19 @@
+"""Escalation settings (environment variables; see the README's configuration table)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, model_validator
+
+from pidesk.shared.settings import CommonSettings
+
+
+class EscalationSettings(CommonSettings):
+    database_url: str = Field(default="", validation_alias=AliasChoices("ESCALATION_DATABASE_URL"))
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("ESCALATION_HOST"))
+    port: int = Field(default=8002, validation_alias=AliasChoices("ESCALATION_PORT"))
+
+    @model_validator(mode="after")
+    def _escalation_defaults(self) -> EscalationSettings:
+        if not self.database_url:
+            self.database_url = self.sqlite_url("escalation")
+        return self

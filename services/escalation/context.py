@@ -1,0 +1,26 @@
+"""What escalation's entry points are handed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pidesk.services.escalation.config import EscalationSettings
+from pidesk.shared.db.uow import UnitOfWork
+from pidesk.shared.messaging.relay import OutboxRelay
+
+
+@dataclass
+class EscalationContext:
+    settings: EscalationSettings
+    sessions: async_sessionmaker[AsyncSession]
+    relay: OutboxRelay
+
+    @property
+    def token_secret(self) -> str:
+        assert self.settings.token_secret is not None
+        return self.settings.token_secret.get_secret_value()
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, after_commit=self.relay.wake)

@@ -1,0 +1,19 @@
+"""Kafka handlers: map an event to a use case inside the consumer's transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pidesk.services.escalation.adapters.repository import IncidentRepository
+from pidesk.services.escalation.service.incidents import record_reported_incident
+from pidesk.shared import topics
+from pidesk.shared.events import Envelope, EventPayload, IncidentReported
+from pidesk.shared.messaging.consumer import Handler
+
+
+async def on_incident_reported(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
+    assert isinstance(payload, IncidentReported)
+    await record_reported_incident(IncidentRepository(session), incident_id=envelope.incident_id, event=payload)
+
+
+HANDLERS: dict[str, Handler] = {topics.INCIDENT_REPORTED: on_incident_reported}

@@ -1,0 +1,45 @@
+"""Use cases on incidents: record a reported one; read one for the desk."""
+
+from __future__ import annotations
+
+import uuid
+
+from pidesk.services.escalation.adapters.orm import Incident, TimelineEntry
+from pidesk.services.escalation.adapters.repository import IncidentRepository
+from pidesk.shared.events import IncidentReported
+
+REPORT_FACTS = (
+    "incident_kind", "data_categories", "affected_count", "subject_regions", "encryption",
+    "recovered_before_access", "malicious", "publicly_viewable", "entity_role",
+    "contact_info_available", "assets", "occurred_at", "aware_at",
+)
+
+
+async def record_reported_incident(
+    incidents: IncidentRepository, *, incident_id: uuid.UUID, event: IncidentReported
+) -> bool:
+    """Store a newly reported incident; False when it is already known (a second event for it)."""
+    if await incidents.get(incident_id) is not None:
+        return False
+    payload = event.model_dump(mode="json")
+    incident = Incident(
+        id=incident_id,
+        reference=event.reference,
+        status="open",
+        source=event.source.value,
+        source_alert_id=event.source_alert_id,
+        entity=event.reporter.entity,
+        division=event.reporter.division,
+        reporter=payload["reporter"],
+        facts={k: payload[k] for k in REPORT_FACTS},
+        aware_at=event.aware_at,
+        received_at=event.received_at,
+    )
+    incident.timeline = [
+        TimelineEntry(
+            at=event.received_at, kind="reported", by=f"{event.source.value}:{event.reporter.email}",
+            detail={"reference": event.reference},
+        )
+    ]
+    incidents.add(incident)
+    return True

@@ -1,0 +1,1 @@
+"""Intake: the report API, the employee report form and DLP webhooks."""

@@ -1,0 +1,58 @@
+"""Encryption at rest of a report's free text: AES-256-GCM with the key id kept beside the ciphertext.
+
+Stored form: `v1.<key id>.<base64 nonce>.<base64 ciphertext+tag>`. The incident id and field name
+are bound in as associated data, so a ciphertext cannot be moved to another row or column.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+
+class KeyringError(ValueError):
+    pass
+
+
+class FieldCipher:
+    def __init__(self, keyring: str) -> None:
+        self._keys: dict[str, AESGCM] = {}
+        self._active = ""
+        for entry in (e.strip() for e in keyring.split(",") if e.strip()):
+            kid, sep, encoded = entry.partition(":")
+            if not sep or not kid.isalnum():
+                raise KeyringError("each key must be 'kid:base64key' with an alphanumeric kid")
+            try:
+                key = base64.b64decode(encoded, validate=True)
+            except ValueError:
+                raise KeyringError(f"key {kid} is not valid base64") from None
+            if len(key) != 32:
+                raise KeyringError(f"key {kid} must be 32 bytes (AES-256)")
+            self._keys[kid] = AESGCM(key)
+            self._active = self._active or kid
+        if not self._keys:
+            raise KeyringError("the keyring is empty")
+
+    def encrypt(self, plaintext: str, *, record_id: uuid.UUID, field: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._keys[self._active].encrypt(nonce, plaintext.encode(), _aad(record_id, field))
+        return ".".join(("v1", self._active, _b64(nonce), _b64(sealed)))
+
+    def decrypt(self, stored: str, *, record_id: uuid.UUID, field: str) -> str:
+        version, kid, nonce, sealed = stored.split(".")
+        if version != "v1" or kid not in self._keys:
+            raise KeyringError(f"no key {kid!r} for this ciphertext")
+        plain = self._keys[kid].decrypt(base64.urlsafe_b64decode(nonce), base64.urlsafe_b64decode(sealed),
+                                        _aad(record_id, field))
+        return plain.decode()
+
+
+def _aad(record_id: uuid.UUID, field: str) -> bytes:
+    return f"{record_id}:{field}".encode()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode()

@@ -1,0 +1,63 @@
+"""Intake's tables: reports (free text encrypted), reference counters, outbox, processed events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pidesk.shared.db.base import CreatedAtMixin, ServiceBase, UTCDateTime, new_metadata
+from pidesk.shared.messaging.records import OutboxMessageMixin, ProcessedEventMixin
+
+
+class IntakeBase(ServiceBase):
+    __abstract__ = True
+    metadata = new_metadata()
+
+
+class Report(CreatedAtMixin, IntakeBase):
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("source", "source_alert_id", name="uq_reports_source_alert"),
+        Index("ix_reports_received_at", "received_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
+    source: Mapped[str] = mapped_column(String(30), nullable=False)
+    source_alert_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    reporter: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False)
+    title_encrypted: Mapped[str] = mapped_column(Text(), nullable=False)
+    description_encrypted: Mapped[str] = mapped_column(Text(), nullable=False)
+    incident_kind: Mapped[str] = mapped_column(String(50), nullable=False)
+    aware_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    data_categories: Mapped[list[str]] = mapped_column(JSON(), nullable=False)
+    affected_count: Mapped[int | None] = mapped_column(Integer(), nullable=True)
+    subject_regions: Mapped[dict[str, int]] = mapped_column(JSON(), nullable=False)
+    encryption: Mapped[str] = mapped_column(String(20), nullable=False)
+    recovered_before_access: Mapped[bool] = mapped_column(Boolean(), nullable=False)
+    malicious: Mapped[bool | None] = mapped_column(Boolean(), nullable=True)
+    publicly_viewable: Mapped[bool] = mapped_column(Boolean(), nullable=False)
+    entity_role: Mapped[str] = mapped_column(String(20), nullable=False)
+    contact_info_available: Mapped[bool] = mapped_column(Boolean(), nullable=False)
+    assets: Mapped[list[str]] = mapped_column(JSON(), nullable=False)
+
+
+class ReferenceCounter(IntakeBase):
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=False)
+    last_sequence: Mapped[int] = mapped_column(Integer(), nullable=False)
+
+
+class OutboxMessage(OutboxMessageMixin, IntakeBase):
+    __tablename__ = "outbox"
+
+
+class ProcessedEvent(ProcessedEventMixin, IntakeBase):
+    __tablename__ = "processed_events"

@@ -1,0 +1,41 @@
+"""Intake persistence: reports and their reference numbers. Never commits (the unit of work does)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pidesk.services.intake.adapters.orm import OutboxMessage, ReferenceCounter, Report
+from pidesk.shared.events import Envelope
+from pidesk.shared.messaging.records import add_to_outbox
+
+
+class ReportRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_sequence(self, year: int) -> int:
+        """Atomically take the next number of `year` (an upsert, safe under concurrent reports)."""
+        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
+        table = ReferenceCounter.__table__
+        statement = (
+            dialect.insert(table)
+            .values(year=year, last_sequence=1)
+            .on_conflict_do_update(
+                index_elements=[table.c.year], set_={"last_sequence": table.c.last_sequence + 1}
+            )
+            .returning(table.c.last_sequence)
+        )
+        return int((await self.session.execute(statement)).scalar_one())
+
+    def add(self, report: Report) -> None:
+        self.session.add(report)
+
+    async def by_source_alert(self, source: str, alert_id: str) -> Report | None:
+        return await self.session.scalar(
+            select(Report).where(Report.source == source, Report.source_alert_id == alert_id)
+        )
+
+    def publish(self, envelope: Envelope) -> None:
+        add_to_outbox(self.session, OutboxMessage, envelope)

@@ -1,0 +1,31 @@
+"""Intake settings (environment variables; see the README's configuration table)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+
+from pidesk.shared.settings import CommonSettings, SettingsError, dev_secret
+
+
+class IntakeSettings(CommonSettings):
+    database_url: str = Field(default="", validation_alias=AliasChoices("INTAKE_DATABASE_URL"))
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("INTAKE_HOST"))
+    port: int = Field(default=8001, validation_alias=AliasChoices("INTAKE_PORT"))
+    public_url: str = Field(default="http://127.0.0.1:8001", validation_alias=AliasChoices("INTAKE_PUBLIC_URL"))
+    # "kid:base64key[,kid:base64key…]": the first key encrypts, every listed key decrypts (rotation)
+    encryption_keys: SecretStr | None = Field(default=None, validation_alias=AliasChoices("INTAKE_ENCRYPTION_KEYS"))
+
+    @model_validator(mode="after")
+    def _intake_defaults(self) -> IntakeSettings:
+        if not self.database_url:
+            self.database_url = self.sqlite_url("intake")
+        if self.encryption_keys is None:
+            if self.env == "production":
+                raise SettingsError("INTAKE_ENCRYPTION_KEYS must be set in production")
+            seed = dev_secret(self.var_dir, "intake_encryption_seed").encode()
+            key = base64.b64encode(hashlib.sha256(seed).digest()).decode()
+            self.encryption_keys = SecretStr(f"dev1:{key}")
+        return self

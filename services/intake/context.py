@@ -1,0 +1,23 @@
+"""What intake's entry points are handed: settings, the cipher and a unit-of-work factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pidesk.services.intake.adapters.cipher import FieldCipher
+from pidesk.services.intake.config import IntakeSettings
+from pidesk.shared.db.uow import UnitOfWork
+from pidesk.shared.messaging.relay import OutboxRelay
+
+
+@dataclass
+class IntakeContext:
+    settings: IntakeSettings
+    sessions: async_sessionmaker[AsyncSession]
+    cipher: FieldCipher
+    relay: OutboxRelay
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, after_commit=self.relay.wake)

@@ -1,0 +1,62 @@
+"""A report as the contract defines it (CONTRACT.md, "Intake API"), validated at the edge."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+from pidesk.shared.vocabulary import DataCategory, Encryption, EntityRole, IncidentKind
+
+REGION = re.compile(r"^(EU|[A-Z]{2}|[A-Z]{2}-[A-Z0-9]{1,3})$")
+MAX_SUBJECTS = 10**10  # more than everyone alive: anything larger is a typo, not a count
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Reporter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ShortText
+    email: EmailStr
+    division: ShortText
+    entity: ShortText
+    entity_country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")]
+
+
+class ReportSubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reporter: Reporter
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+    incident_kind: IncidentKind
+    aware_at: AwareDatetime
+    occurred_at: AwareDatetime | None = None
+    data_categories: Annotated[list[DataCategory], Field(max_length=len(DataCategory))]
+    affected_count: Annotated[int, Field(ge=0, le=MAX_SUBJECTS)] | None = None
+    subject_regions: dict[str, Annotated[int, Field(ge=0, le=MAX_SUBJECTS)]] = Field(default_factory=dict, max_length=300)
+    encryption: Encryption = Encryption.NONE
+    recovered_before_access: bool = False
+    malicious: bool | None = None
+    publicly_viewable: bool = False
+    entity_role: EntityRole = EntityRole.CONTROLLER
+    contact_info_available: bool = True
+    assets: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=200)]], Field(max_length=200)] = (
+        Field(default_factory=list)
+    )
+
+    @field_validator("data_categories")
+    @classmethod
+    def _unique_categories(cls, value: list[DataCategory]) -> list[DataCategory]:
+        return list(dict.fromkeys(value))
+
+    @field_validator("subject_regions")
+    @classmethod
+    def _regions(cls, value: dict[str, int]) -> dict[str, int]:
+        normalised = {k.strip().upper(): v for k, v in value.items()}
+        bad = [k for k in normalised if not REGION.match(k)]
+        if bad:
+            raise ValueError("regions are ISO 3166 alpha-2 codes, 'EU', or subdivisions like 'US-CA'")
+        return normalised

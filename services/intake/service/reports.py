@@ -1,0 +1,109 @@
+"""Use case: accept a report, number it, store it (free text encrypted) and announce it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from pidesk.services.intake.adapters.cipher import FieldCipher
+from pidesk.services.intake.adapters.orm import Report
+from pidesk.services.intake.adapters.repository import ReportRepository
+from pidesk.services.intake.domain.reference import format_reference, reference_year
+from pidesk.services.intake.domain.report import ReportSubmission
+from pidesk.shared.db.base import utcnow
+from pidesk.shared.db.uow import UnitOfWork
+from pidesk.shared.events import IncidentReported, ReporterRef
+from pidesk.shared.vocabulary import ReportSource
+
+PRODUCER = "intake"
+
+
+@dataclass(frozen=True)
+class SubmitReport:
+    submission: ReportSubmission
+    source: ReportSource
+    source_alert_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportAccepted:
+    incident_id: uuid.UUID
+    reference: str
+    received_at: datetime
+
+
+async def submit_report(
+    command: SubmitReport, *, uow: UnitOfWork, cipher: FieldCipher, clock: Callable[[], datetime] = utcnow
+) -> ReportAccepted:
+    report = command.submission
+    incident_id = uuid.uuid4()
+    received_at = clock()
+    async with uow:
+        reports = ReportRepository(uow.session)
+        year = reference_year(received_at)
+        reference = format_reference(year, await reports.next_sequence(year))
+        reports.add(
+            Report(
+                id=incident_id,
+                reference=reference,
+                source=command.source.value,
+                source_alert_id=command.source_alert_id,
+                reporter=report.reporter.model_dump(mode="json"),
+                title_encrypted=cipher.encrypt(report.title, record_id=incident_id, field="title"),
+                description_encrypted=cipher.encrypt(report.description, record_id=incident_id, field="description"),
+                incident_kind=report.incident_kind.value,
+                aware_at=report.aware_at,
+                occurred_at=report.occurred_at,
+                received_at=received_at,
+                data_categories=[c.value for c in report.data_categories],
+                affected_count=report.affected_count,
+                subject_regions=report.subject_regions,
+                encryption=report.encryption.value,
+                recovered_before_access=report.recovered_before_access,
+                malicious=report.malicious,
+                publicly_viewable=report.publicly_viewable,
+                entity_role=report.entity_role.value,
+                contact_info_available=report.contact_info_available,
+                assets=report.assets,
+            )
+        )
+        event = IncidentReported(
+            reference=reference,
+            source=command.source,
+            source_alert_id=command.source_alert_id,
+            reporter=ReporterRef(**report.reporter.model_dump(mode="json")),
+            incident_kind=report.incident_kind,
+            aware_at=report.aware_at,
+            occurred_at=report.occurred_at,
+            received_at=received_at,
+            data_categories=report.data_categories,
+            affected_count=report.affected_count,
+            subject_regions=report.subject_regions,
+            encryption=report.encryption,
+            recovered_before_access=report.recovered_before_access,
+            malicious=report.malicious,
+            publicly_viewable=report.publicly_viewable,
+            entity_role=report.entity_role,
+            contact_info_available=report.contact_info_available,
+            assets=report.assets,
+        )
+        reports.publish(event.envelope(incident_id=incident_id, producer=PRODUCER, occurred_at=received_at))
+        await uow.commit()
+    return ReportAccepted(incident_id=incident_id, reference=reference, received_at=received_at)
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    incident_id: uuid.UUID
+    reference: str
+    received_at: datetime
+
+
+async def report_status(incident_id: uuid.UUID, *, uow: UnitOfWork) -> ReportStatus | None:
+    async with uow:
+        report = await uow.session.get(Report, incident_id)
+        if report is None:
+            return None
+        return ReportStatus(incident_id=report.id, reference=report.reference, received_at=report.received_at)

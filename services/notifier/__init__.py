@@ -1,0 +1,1 @@
+"""Notifier: internal alerts, and data-subject, public and regulator notices, exactly once."""

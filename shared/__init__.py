@@ -1,0 +1,1 @@
+"""The project's common library: events, settings, database, outbox, consumers, HTTP edge."""

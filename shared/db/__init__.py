@@ -1,0 +1,1 @@
+"""Database base classes, engines and the unit of work shared by the services."""

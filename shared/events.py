@@ -1,0 +1,145 @@
+"""The event envelope and the versioned event payloads that cross service boundaries.
+
+Events carry identifiers and classifications, never the free-text title or description and never
+the leaked personal data itself (CONTRACT.md, "Envelope").
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_serializer
+
+from pidesk.shared import topics
+from pidesk.shared.vocabulary import DataCategory, Encryption, EntityRole, IncidentKind, ReportSource
+
+
+class MalformedEvent(ValueError):
+    """The bytes are not a valid envelope, or its payload does not fit its declared schema."""
+
+
+class UnknownEventVersion(MalformedEvent):
+    """A well-formed envelope whose (event_type, schema_version) this consumer does not know."""
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: uuid.UUID
+    event_type: str = Field(min_length=1, max_length=200)
+    schema_version: int = Field(ge=1)
+    occurred_at: AwareDatetime
+    incident_id: uuid.UUID
+    correlation_id: uuid.UUID
+    producer: str = Field(min_length=1, max_length=100)
+    payload: dict[str, Any]
+
+    @field_serializer("occurred_at")
+    def _serialize_time(self, value: datetime) -> str:
+        return _utc(value)
+
+    @property
+    def topic(self) -> str:
+        return topics.topic_for(self.event_type, self.schema_version)
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes | None) -> Envelope:
+        if raw is None:
+            raise MalformedEvent("message has no value")
+        try:
+            return cls.model_validate_json(raw)
+        except ValidationError as exc:
+            raise MalformedEvent(f"invalid envelope: {_summary(exc)}") from None
+
+
+def _summary(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+
+
+class EventPayload(BaseModel):
+    """Base of every event payload; subclasses name their event type and schema version."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int]
+
+    def envelope(
+        self,
+        *,
+        incident_id: uuid.UUID,
+        producer: str,
+        correlation_id: uuid.UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Envelope:
+        return Envelope(
+            event_id=uuid.uuid4(),
+            event_type=self.event_type,
+            schema_version=self.schema_version,
+            occurred_at=occurred_at or datetime.now(UTC),
+            incident_id=incident_id,
+            correlation_id=correlation_id or incident_id,
+            producer=producer,
+            payload=json.loads(self.model_dump_json()),
+        )
+
+
+class ReporterRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    email: str
+    division: str
+    entity: str
+    entity_country: str
+
+
+class IncidentReported(EventPayload):
+    """pidesk.incident.reported.v1: a new incident from the form, the API or a DLP webhook."""
+
+    event_type: ClassVar[str] = "pidesk.incident.reported"
+    schema_version: ClassVar[int] = 1
+
+    reference: str
+    source: ReportSource
+    source_alert_id: str | None = None
+    reporter: ReporterRef
+    incident_kind: IncidentKind
+    aware_at: AwareDatetime
+    occurred_at: AwareDatetime | None = None
+    received_at: AwareDatetime
+    data_categories: list[DataCategory]
+    affected_count: int | None = None
+    subject_regions: dict[str, int] = Field(default_factory=dict)
+    encryption: Encryption = Encryption.NONE
+    recovered_before_access: bool = False
+    malicious: bool | None = None
+    publicly_viewable: bool = False
+    entity_role: EntityRole = EntityRole.CONTROLLER
+    contact_info_available: bool = True
+    assets: list[str] = Field(default_factory=list)
+
+
+PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
+    (IncidentReported.event_type, IncidentReported.schema_version): IncidentReported,
+}
+
+
+def parse_payload(envelope: Envelope, known: dict[tuple[str, int], type[EventPayload]] = PAYLOADS) -> EventPayload:
+    """The typed payload of `envelope`; UnknownEventVersion or MalformedEvent when it cannot be read."""
+    model = known.get((envelope.event_type, envelope.schema_version))
+    if model is None:
+        raise UnknownEventVersion(f"unknown event {envelope.event_type} v{envelope.schema_version}")
+    try:
+        return model.model_validate(envelope.payload)
+    except ValidationError as exc:
+        raise MalformedEvent(f"invalid {envelope.event_type} payload: {_summary(exc)}") from None

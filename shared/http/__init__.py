@@ -1,0 +1,1 @@
+"""The HTTP edge shared by the services: one error shape, limits, probes, metrics, auth."""

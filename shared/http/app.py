@@ -1,0 +1,145 @@
+"""The FastAPI application every service is built on: probes, metrics, limits, errors, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pidesk.shared.db.engine import ping
+from pidesk.shared.http.errors import error_response, install_error_handlers
+from pidesk.shared.http.limits import BodySizeLimit
+from pidesk.shared.http.metrics import ServiceMetrics
+from pidesk.shared.messaging.kafka import broker_reachable
+from pidesk.shared.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+BackgroundTask = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class ServiceRuntime:
+    """What a running service holds: its settings, database, metrics and background loops."""
+
+    name: str
+    settings: CommonSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    metrics: ServiceMetrics
+    background: list[BackgroundTask] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+async def readiness(runtime: ServiceRuntime) -> dict[str, str]:
+    """'ok' or the failure, per dependency; probes run concurrently with a short timeout."""
+
+    async def database() -> str:
+        try:
+            await asyncio.wait_for(ping(runtime.engine), 3.0)
+            return "ok"
+        except Exception as exc:  # noqa: BLE001
+            return f"unreachable: {type(exc).__name__}"
+
+    async def kafka() -> str:
+        ok = await broker_reachable(runtime.settings.kafka_bootstrap_servers, timeout=3.0)
+        return "ok" if ok else "unreachable"
+
+    db_state, kafka_state = await asyncio.gather(database(), kafka())
+    return {"database": db_state, "kafka": kafka_state}
+
+
+def probe_router(runtime: ServiceRuntime) -> APIRouter:
+    router = APIRouter(tags=["probes"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive", "service": runtime.name}
+
+    @router.get("/readyz", response_model=None)
+    async def readyz() -> JSONResponse | dict[str, object]:
+        checks = await readiness(runtime)
+        if all(v == "ok" for v in checks.values()):
+            return {"status": "ready", "service": runtime.name, "checks": checks}
+        details = [{"check": k, "status": v} for k, v in checks.items() if v != "ok"]
+        return error_response(503, "not_ready", f"{runtime.name} is not ready", details)
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+class RequestMetrics:
+    """Counts and times requests by route template (not raw path, which holds incident ids)."""
+
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope.get("method", "")
+            self.metrics.http_requests.labels(method, route, str(status)).inc()
+            self.metrics.http_latency.labels(method, route).observe(time.perf_counter() - started)
+
+
+def create_service_app(runtime: ServiceRuntime, routers: list[APIRouter], title: str) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.tasks = [asyncio.create_task(_supervised(runtime.name, job)) for job in runtime.background]
+        try:
+            yield
+        finally:
+            for task in runtime.tasks:
+                task.cancel()
+            await asyncio.gather(*runtime.tasks, return_exceptions=True)
+            await runtime.engine.dispose()
+
+    app = FastAPI(title=title, lifespan=lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(probe_router(runtime))
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=runtime.metrics)
+    return app
+
+
+async def _supervised(service: str, job: BackgroundTask) -> None:
+    """Runs a background loop for the life of the service, restarting it if it ever crashes."""
+    while True:
+        try:
+            await job()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background loop crashed; restarting", extra={"service": service})
+            await asyncio.sleep(1.0)

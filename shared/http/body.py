@@ -1,0 +1,31 @@
+"""Reading a JSON body into a pydantic model with the contract's statuses: 415, 400, 422."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from pidesk.shared.http.errors import ApiError, validation_details
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def require_json(request: Request) -> None:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+
+
+async def parse_json_body(request: Request, model: type[Model]) -> Model:
+    require_json(request)
+    raw = await request.body()
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        if errors and errors[0].get("type") == "json_invalid":
+            raise ApiError(400, "malformed_json", "the body is not valid JSON") from None
+        raise ApiError(422, "validation_error", "the request does not match the schema",
+                       validation_details(list(errors))) from None

@@ -1,0 +1,1 @@
+"""Outbox, relay, idempotent consumer and Kafka helpers."""

@@ -1,0 +1,71 @@
+"""Kafka clients configured for the delivery guarantees the outbox and consumers rely on."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.client import AIOKafkaClient
+from aiokafka.errors import TopicAlreadyExistsError
+
+log = logging.getLogger(__name__)
+
+
+def reliable_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+    """acks=all and the idempotent producer: no loss, no duplicates or reordering from retries."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        request_timeout_ms=15_000,
+    )
+
+
+def manual_commit_consumer(
+    bootstrap_servers: str, group_id: str, topics: list[str], client_id: str
+) -> AIOKafkaConsumer:
+    """Offsets are committed by hand, after the database commit; a new group starts at the beginning."""
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap_servers,
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        max_poll_records=200,
+        metadata_max_age_ms=30_000,
+    )
+
+
+async def broker_reachable(bootstrap_servers: str, timeout: float = 3.0) -> bool:
+    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout * 1000))
+    try:
+        await asyncio.wait_for(client.bootstrap(), timeout)
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable" for a readiness probe
+        return False
+    finally:
+        await client.close()
+
+
+async def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, replication: int) -> None:
+    """Create the topics that do not exist yet; existing ones are left as they are."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="pidesk-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [n for n in names if n not in existing]
+        if not missing:
+            return
+        try:
+            await admin.create_topics([NewTopic(n, partitions, replication) for n in missing])
+        except TopicAlreadyExistsError:
+            pass  # created concurrently by another service
+        log.info("kafka topics created", extra={"topics": missing})
+    finally:
+        await admin.close()

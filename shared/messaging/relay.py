@@ -1,0 +1,135 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, in order, and marks them published.
+
+Guarantees: a row is marked only after the broker acknowledged it (acks=all), so a relay killed
+mid-batch republishes the unmarked rest on restart (consumers deduplicate by event_id). Rows go out
+in id order through the idempotent producer, and a failed batch stops at the first failure, so the
+events of one incident never overtake each other. On PostgreSQL one advisory lock per outbox lets
+several instances run with only one relaying at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from collections.abc import Callable, Sequence
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pidesk.shared.db.base import utcnow
+from pidesk.shared.messaging.records import OutboxMessageMixin
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        name: str,
+        sessions: async_sessionmaker[AsyncSession],
+        model: type[OutboxMessageMixin],
+        producer_factory: Callable[[], AIOKafkaProducer],
+        batch_size: int = 200,
+        poll_seconds: float = 0.5,
+        on_published: Callable[[int], None] | None = None,
+    ) -> None:
+        self.name = name
+        self._sessions = sessions
+        self._model = model
+        self._producer_factory = producer_factory
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._on_published = on_published or (lambda _n: None)
+        self._wakeup = asyncio.Event()
+        self._lock_key = zlib.crc32(f"pidesk-outbox:{name}".encode())
+
+    def wake(self) -> None:
+        """Called after a commit that added outbox rows: publish now rather than at the next poll."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        backoff = 0.5
+        while True:
+            producer = self._producer_factory()
+            try:
+                await producer.start()
+                backoff = 0.5
+                await self._relay_until_failure(producer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the relay must outlive broker and database outages
+                log.warning("outbox relay paused", extra={"relay": self.name, "error": repr(exc)})
+            finally:
+                await _stop_quietly(producer)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    async def _relay_until_failure(self, producer: AIOKafkaProducer) -> None:
+        while True:
+            published = await self.publish_batch(producer)
+            if published < self._batch_size:
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+                except TimeoutError:
+                    pass
+                self._wakeup.clear()
+
+    async def publish_batch(self, producer: AIOKafkaProducer) -> int:
+        """Publish up to one batch; returns how many rows were published and marked."""
+        model = self._model
+        async with self._sessions() as session, session.begin():
+            if not await self._hold_relay_lock(session):
+                return 0
+            rows: Sequence[OutboxMessageMixin] = (
+                await session.scalars(
+                    select(model)
+                    .where(model.published_at.is_(None))
+                    .order_by(model.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+            if not rows:
+                return 0
+            futures = [
+                await producer.send(r.topic, value=r.value.encode(), key=r.message_key.encode()) for r in rows
+            ]
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            done_ids: list[int] = []
+            failure: BaseException | None = None
+            for row, result in zip(rows, results, strict=True):
+                if isinstance(result, BaseException):
+                    failure = result
+                    break
+                done_ids.append(row.id)
+            if done_ids:
+                await session.execute(
+                    update(model).where(model.id.in_(done_ids)).values(published_at=utcnow())
+                )
+            if failure is not None:
+                failed = rows[len(done_ids)]
+                await session.execute(
+                    update(model)
+                    .where(model.id == failed.id)
+                    .values(attempts=model.attempts + 1, last_error=repr(failure)[:2000])
+                )
+        self._on_published(len(done_ids))
+        if failure is not None:
+            raise failure
+        return len(done_ids)
+
+    async def _hold_relay_lock(self, session: AsyncSession) -> bool:
+        if session.bind.dialect.name != "postgresql":
+            return True
+        return bool(await session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_key}))
+
+
+async def _stop_quietly(producer: AIOKafkaProducer) -> None:
+    try:
+        await producer.stop()
+    except Exception:  # noqa: BLE001
+        log.debug("producer stop failed", exc_info=True)

@@ -1,0 +1,102 @@
+"""Builds the messaging parts of a service from its settings: relay, consumer, topic provisioning."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pidesk.shared import topics
+from pidesk.shared.http.metrics import ServiceMetrics
+from pidesk.shared.messaging.consumer import ConsumerHooks, Handler, IdempotentConsumer
+from pidesk.shared.messaging.kafka import ensure_topics, manual_commit_consumer, reliable_producer
+from pidesk.shared.messaging.records import OutboxMessageMixin, ProcessedEventMixin
+from pidesk.shared.messaging.relay import OutboxRelay
+from pidesk.shared.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+
+def build_relay(
+    service: str,
+    settings: CommonSettings,
+    sessions: async_sessionmaker[AsyncSession],
+    model: type[OutboxMessageMixin],
+    metrics: ServiceMetrics,
+) -> OutboxRelay:
+    return OutboxRelay(
+        name=service,
+        sessions=sessions,
+        model=model,
+        producer_factory=lambda: reliable_producer(settings.kafka_bootstrap_servers, f"pidesk-{service}-relay"),
+        batch_size=settings.outbox_batch_size,
+        poll_seconds=settings.outbox_poll_seconds,
+        on_published=metrics.outbox_published.inc,
+    )
+
+
+def build_consumer(
+    service: str,
+    settings: CommonSettings,
+    sessions: async_sessionmaker[AsyncSession],
+    model: type[ProcessedEventMixin],
+    handlers: dict[str, Handler],
+    metrics: ServiceMetrics,
+    hooks: ConsumerHooks | None = None,
+) -> IdempotentConsumer:
+    bootstrap = settings.kafka_bootstrap_servers
+    hooks = hooks or ConsumerHooks()
+    hooks.processed = lambda e: metrics.events_processed.labels(e.topic).inc()
+    hooks.duplicate = lambda e: metrics.events_duplicate.labels(e.topic).inc()
+    hooks.dead_lettered = lambda topic, _error: metrics.events_dead_lettered.labels(topic).inc()
+    return IdempotentConsumer(
+        name=service,
+        group_id=f"pidesk-{service}",
+        handlers=handlers,
+        sessions=sessions,
+        processed_model=model,
+        consumer_factory=lambda names: manual_commit_consumer(bootstrap, f"pidesk-{service}", names, f"pidesk-{service}"),
+        producer_factory=lambda: reliable_producer(bootstrap, f"pidesk-{service}-dlq"),
+        max_attempts=settings.consumer_max_attempts,
+        hooks=hooks,
+    )
+
+
+class TopicProvisioner:
+    """Creates the service's topics (and their DLQs) once, retrying until the broker answers.
+
+    Loops that publish or consume start through `then()`, so a consumer never subscribes to a
+    topic that does not exist yet.
+    """
+
+    def __init__(self, settings: CommonSettings, names: list[str]) -> None:
+        self._settings = settings
+        self._wanted = sorted({*names, *(topics.dead_letter_topic(n) for n in names)})
+        self._lock = asyncio.Lock()
+        self._done = False
+
+    async def ready(self) -> None:
+        async with self._lock:
+            delay = 0.5
+            while not self._done:
+                try:
+                    await ensure_topics(
+                        self._settings.kafka_bootstrap_servers,
+                        self._wanted,
+                        self._settings.kafka_topic_partitions,
+                        self._settings.kafka_topic_replication,
+                    )
+                    self._done = True
+                except Exception as exc:  # noqa: BLE001 - the broker may come up after the service
+                    log.warning("topic provisioning failed; retrying", extra={"error": repr(exc)})
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+
+    def then(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        async def run_when_ready() -> None:
+            await self.ready()
+            await job()
+
+        return run_when_ready

@@ -1,0 +1,70 @@
+"""Settings common to every service, read from the environment (pydantic-settings).
+
+Secrets are SecretStr. Outside production, a missing secret is generated once and kept under
+`PIDESK_VAR_DIR/secrets/` so that `pidesk up`, `pidesk token issue` and the services agree on it;
+in production a missing or placeholder secret refuses to start.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "test", ""}
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unsafe for this environment."""
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PIDESK_", extra="ignore", populate_by_name=True)
+
+    env: Literal["development", "test", "production"] = "development"
+    var_dir: Path = Path("var")
+    log_level: str = "INFO"
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    kafka_topic_partitions: int = Field(default=3, ge=1)
+    kafka_topic_replication: int = Field(default=1, ge=1)
+    token_secret: SecretStr | None = None
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    outbox_batch_size: int = Field(default=200, ge=1)
+
+    @model_validator(mode="after")
+    def _secrets_present(self) -> CommonSettings:
+        self.token_secret = self.resolve_secret("token_secret", self.token_secret)
+        return self
+
+    def resolve_secret(self, name: str, value: SecretStr | None) -> SecretStr:
+        if value is not None and value.get_secret_value().lower() not in PLACEHOLDER_SECRETS:
+            return value
+        if self.env == "production":
+            raise SettingsError(f"PIDESK_{name.upper()} must be set to a real secret in production")
+        return SecretStr(dev_secret(self.var_dir, name))
+
+    def sqlite_url(self, service: str) -> str:
+        return f"sqlite+aiosqlite:///{(self.var_dir / f'{service}.db').resolve()}"
+
+
+def dev_secret(var_dir: Path, name: str) -> str:
+    """A random secret kept in `var_dir/secrets/name`, created on first use (development only)."""
+    path = var_dir / "secrets" / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    try:
+        with path.open("x") as handle:  # another process may have won the race: keep its value
+            handle.write(value)
+        path.chmod(0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    return value
