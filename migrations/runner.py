@@ -33,6 +33,7 @@ def metadata_of(service: Service) -> MetaData:
 
 def alembic_config(service: Service, url: str = "") -> Config:
     cfg = Config()
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("script_location", str(HERE))
     cfg.set_main_option("version_locations", str(HERE / "versions" / service))
     cfg.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")

@@ -37,8 +37,14 @@ def run_service(service: str, host: str | None, port: int | None) -> int:
     settings = _settings(service)
     configure_logging(service, settings.log_level)
     app = importlib.import_module(f"pidesk.services.{service}.bootstrap").build_app(settings)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_config=None,
-                proxy_headers=True, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
     return 0
 
 

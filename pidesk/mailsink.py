@@ -26,7 +26,9 @@ class KeepAsFiles:
             self._count += 1
             name = f"{time.strftime('%Y%m%dT%H%M%S')}-{self._count:06d}.eml"
         content: Any = envelope.original_content or envelope.content or b""
-        header = f"X-Pidesk-Envelope-From: {envelope.mail_from}\r\nX-Pidesk-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n"
+        header = (
+            f"X-Pidesk-Envelope-From: {envelope.mail_from}\r\nX-Pidesk-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n"
+        )
         (self.directory / name).write_bytes(header.encode() + bytes(content))
         return "250 Message accepted for delivery"
 

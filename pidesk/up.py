@@ -44,8 +44,9 @@ def up() -> int:
     try:
         if local_kafka:
             _say("starting the local Kafka broker (first run downloads its jars from Maven Central)")
-            subprocess.run([str(KAFKA_SCRIPT), "start"], check=True,
-                           env={**env, "KAFKA_DATA_DIR": str(var_dir / "kafka")})
+            subprocess.run(
+                [str(KAFKA_SCRIPT), "start"], check=True, env={**env, "KAFKA_DATA_DIR": str(var_dir / "kafka")}
+            )
         for service in SERVICES:
             url_variable = f"{service.upper()}_DATABASE_URL"
             if url_variable in os.environ:
@@ -61,8 +62,13 @@ def up() -> int:
         commands = {"mailsink": ["mailsink", "--port", str(MAIL_PORT)], **{s: [s] for s in SERVICES}}
         for name, arguments in commands.items():
             log = (log_dir / f"{name}.log").open("ab")
-            process = subprocess.Popen([sys.executable, "-m", "pidesk", *arguments], env=env,
-                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "pidesk", *arguments],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             children.append((name, process))
         _wait_ready(children, lambda: stopping)
         _say("ready:")

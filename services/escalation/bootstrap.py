@@ -13,7 +13,7 @@ from pidesk.shared import topics
 from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.http.app import ServiceRuntime, create_service_app
 from pidesk.shared.http.metrics import ServiceMetrics
-from pidesk.shared.messaging.wiring import build_consumer, build_relay, TopicProvisioner
+from pidesk.shared.messaging.wiring import TopicProvisioner, build_consumer, build_relay
 
 SERVICE = "escalation"
 TOPICS = [
@@ -42,4 +42,6 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
         metrics=metrics,
         background=[provisioner.then(relay.run), provisioner.then(consumer.run)],
     )
-    return create_service_app(runtime, [desk_router(context)], title="pidesk escalation")
+    app = create_service_app(runtime, [desk_router(context)], title="pidesk escalation")
+    app.state.token_secret = context.token_secret
+    return app

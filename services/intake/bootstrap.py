@@ -13,7 +13,7 @@ from pidesk.shared import topics
 from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.http.app import ServiceRuntime, create_service_app
 from pidesk.shared.http.metrics import ServiceMetrics
-from pidesk.shared.messaging.wiring import build_relay, TopicProvisioner
+from pidesk.shared.messaging.wiring import TopicProvisioner, build_relay
 
 SERVICE = "intake"
 PRODUCES = [topics.INCIDENT_REPORTED, topics.INCIDENT_UPDATED]
@@ -27,7 +27,9 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
     relay = build_relay(SERVICE, settings, sessions, OutboxMessage, metrics)
     assert settings.encryption_keys is not None
     context = IntakeContext(
-        settings=settings, sessions=sessions, cipher=FieldCipher(settings.encryption_keys.get_secret_value()),
+        settings=settings,
+        sessions=sessions,
+        cipher=FieldCipher(settings.encryption_keys.get_secret_value()),
         relay=relay,
     )
     runtime = ServiceRuntime(

@@ -51,7 +51,7 @@ async def readiness(runtime: ServiceRuntime) -> dict[str, str]:
             return f"unreachable: {type(exc).__name__}"
 
     async def kafka() -> str:
-        ok = await broker_reachable(runtime.settings.kafka_bootstrap_servers, timeout=3.0)
+        ok = await broker_reachable(runtime.settings.kafka_bootstrap_servers, within=3.0)
         return "ok" if ok else "unreachable"
 
     db_state, kafka_state = await asyncio.gather(database(), kafka())

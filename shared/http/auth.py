@@ -49,7 +49,11 @@ def verify_token(secret: str, authorization: str | None) -> Principal:
         raise _unauthenticated("the Authorization header must be 'Bearer <token>'")
     try:
         claims = jwt.decode(
-            token.strip(), secret, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER,
+            token.strip(),
+            secret,
+            algorithms=["HS256"],
+            audience=AUDIENCE,
+            issuer=ISSUER,
             options={"require": ["exp", "sub", "role", "jti"]},
         )
         role = Role(claims["role"])

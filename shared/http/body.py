@@ -27,5 +27,6 @@ async def parse_json_body(request: Request, model: type[Model]) -> Model:
         errors = exc.errors()
         if errors and errors[0].get("type") == "json_invalid":
             raise ApiError(400, "malformed_json", "the body is not valid JSON") from None
-        raise ApiError(422, "validation_error", "the request does not match the schema",
-                       validation_details(list(errors))) from None
+        raise ApiError(
+            422, "validation_error", "the request does not match the schema", validation_details(list(errors))
+        ) from None

@@ -71,8 +71,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(422, "validation_error", "the request does not match the schema",
-                              validation_details(list(exc.errors())))
+        return error_response(
+            422, "validation_error", "the request does not match the schema", validation_details(list(exc.errors()))
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -56,9 +56,7 @@ class BodySizeLimit:
                 await self._too_large(send)
 
     async def _too_large(self, send: Send) -> None:
-        body = json.dumps(
-            error_body("payload_too_large", f"the request body exceeds {self.max_bytes} bytes")
-        ).encode()
+        body = json.dumps(error_body("payload_too_large", f"the request body exceeds {self.max_bytes} bytes")).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -87,7 +87,7 @@ class IdempotentConsumer:
                 for client in (consumer, dlq):
                     try:
                         await client.stop()
-                    except Exception:  # noqa: BLE001
+                    except Exception:
                         log.debug("client stop failed", exc_info=True)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 30.0)

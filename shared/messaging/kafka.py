@@ -42,10 +42,10 @@ def manual_commit_consumer(
     )
 
 
-async def broker_reachable(bootstrap_servers: str, timeout: float = 3.0) -> bool:
-    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout * 1000))
+async def broker_reachable(bootstrap_servers: str, within: float = 3.0) -> bool:
+    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(within * 1000))
     try:
-        await asyncio.wait_for(client.bootstrap(), timeout)
+        await asyncio.wait_for(client.bootstrap(), within)
         return True
     except Exception:  # noqa: BLE001 - any failure means "not reachable" for a readiness probe
         return False
@@ -62,10 +62,14 @@ async def ensure_topics(bootstrap_servers: str, names: list[str], partitions: in
         missing = [n for n in names if n not in existing]
         if not missing:
             return
-        try:
-            await admin.create_topics([NewTopic(n, partitions, replication) for n in missing])
-        except TopicAlreadyExistsError:
-            pass  # created concurrently by another service
+        response = await admin.create_topics([NewTopic(n, partitions, replication) for n in missing])
+        failed = [
+            (name, code, message)
+            for name, code, message, *_ in response.topic_errors
+            if code not in (0, TopicAlreadyExistsError.errno)  # "already exists": created concurrently
+        ]
+        if failed:
+            raise RuntimeError(f"could not create topics: {failed}")
         log.info("kafka topics created", extra={"topics": missing})
     finally:
         await admin.close()

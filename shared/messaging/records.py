@@ -6,8 +6,8 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Integer, String, Text, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
 from pidesk.shared.db.base import UTCDateTime, utcnow
 from pidesk.shared.events import Envelope

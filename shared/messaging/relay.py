@@ -10,6 +10,7 @@ several instances run with only one relaying at a time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import zlib
 from collections.abc import Callable, Sequence
@@ -73,10 +74,8 @@ class OutboxRelay:
         while True:
             published = await self.publish_batch(producer)
             if published < self._batch_size:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
-                except TimeoutError:
-                    pass
                 self._wakeup.clear()
 
     async def publish_batch(self, producer: AIOKafkaProducer) -> int:
@@ -87,17 +86,12 @@ class OutboxRelay:
                 return 0
             rows: Sequence[OutboxMessageMixin] = (
                 await session.scalars(
-                    select(model)
-                    .where(model.published_at.is_(None))
-                    .order_by(model.id)
-                    .limit(self._batch_size)
+                    select(model).where(model.published_at.is_(None)).order_by(model.id).limit(self._batch_size)
                 )
             ).all()
             if not rows:
                 return 0
-            futures = [
-                await producer.send(r.topic, value=r.value.encode(), key=r.message_key.encode()) for r in rows
-            ]
+            futures = [await producer.send(r.topic, value=r.value.encode(), key=r.message_key.encode()) for r in rows]
             results = await asyncio.gather(*futures, return_exceptions=True)
             done_ids: list[int] = []
             failure: BaseException | None = None
@@ -107,9 +101,7 @@ class OutboxRelay:
                     break
                 done_ids.append(row.id)
             if done_ids:
-                await session.execute(
-                    update(model).where(model.id.in_(done_ids)).values(published_at=utcnow())
-                )
+                await session.execute(update(model).where(model.id.in_(done_ids)).values(published_at=utcnow()))
             if failure is not None:
                 failed = rows[len(done_ids)]
                 await session.execute(
@@ -131,5 +123,5 @@ class OutboxRelay:
 async def _stop_quietly(producer: AIOKafkaProducer) -> None:
     try:
         await producer.stop()
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.debug("producer stop failed", exc_info=True)

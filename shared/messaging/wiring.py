@@ -57,7 +57,9 @@ def build_consumer(
         handlers=handlers,
         sessions=sessions,
         processed_model=model,
-        consumer_factory=lambda names: manual_commit_consumer(bootstrap, f"pidesk-{service}", names, f"pidesk-{service}"),
+        consumer_factory=lambda names: manual_commit_consumer(
+            bootstrap, f"pidesk-{service}", names, f"pidesk-{service}"
+        ),
         producer_factory=lambda: reliable_producer(bootstrap, f"pidesk-{service}-dlq"),
         max_attempts=settings.consumer_max_attempts,
         hooks=hooks,

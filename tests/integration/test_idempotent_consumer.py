@@ -67,10 +67,12 @@ async def test_the_same_event_delivered_twice_is_processed_once(database) -> Non
 
     duplicates: list[uuid.UUID] = []
     hooks = ConsumerHooks(duplicate=lambda e: duplicates.append(e.event_id))
-    consumer = probe_consumer(bootstrap=kafka_bootstrap(), sessions=sessions, topic=topic,
-                              group=f"g-{uuid.uuid4().hex}", hooks=hooks)
+    consumer = probe_consumer(
+        bootstrap=kafka_bootstrap(), sessions=sessions, topic=topic, group=f"g-{uuid.uuid4().hex}", hooks=hooks
+    )
     task = asyncio.create_task(consumer.run())
     try:
+
         async def both_handled() -> bool:
             return later.event_id in await handled_counts(sessions)
 
@@ -106,6 +108,7 @@ async def test_a_consumer_killed_between_db_commit_and_offset_commit_does_nothin
 
     restarted = run_consumer_process(url, topic, group, crash_after=None)
     try:
+
         async def offsets_caught_up() -> bool:
             return await committed_total(topic, group) == 2
 
@@ -127,10 +130,12 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_consumption_goes_
     good = envelope(event_type, 5)
     await produce(topic, b"{not json", unknown_version.to_bytes(), failing.to_bytes(), good.to_bytes())
 
-    consumer = probe_consumer(bootstrap=kafka_bootstrap(), sessions=sessions, topic=topic,
-                              group=f"g-{uuid.uuid4().hex}", max_attempts=3)
+    consumer = probe_consumer(
+        bootstrap=kafka_bootstrap(), sessions=sessions, topic=topic, group=f"g-{uuid.uuid4().hex}", max_attempts=3
+    )
     task = asyncio.create_task(consumer.run())
     try:
+
         async def good_handled() -> bool:
             return good.event_id in await handled_counts(sessions)
 

@@ -15,7 +15,6 @@ import sys
 import uuid
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
 from sqlalchemy import BigInteger, Integer, String, Uuid, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -75,8 +74,13 @@ def envelope(event_type: str, n: int, *, version: int = 1, incident_id: uuid.UUI
 
 
 def probe_consumer(
-    *, bootstrap: str, sessions: async_sessionmaker[AsyncSession], topic: str, group: str,
-    hooks: ConsumerHooks | None = None, max_attempts: int = 3,
+    *,
+    bootstrap: str,
+    sessions: async_sessionmaker[AsyncSession],
+    topic: str,
+    group: str,
+    hooks: ConsumerHooks | None = None,
+    max_attempts: int = 3,
 ) -> IdempotentConsumer:
     event_type = topic.rsplit(".v", 1)[0]
     return IdempotentConsumer(
@@ -111,14 +115,18 @@ async def _main(url: str, topic: str, group: str, crash_after: str | None) -> No
     engine = create_engine(url)
     hooks = ConsumerHooks()
     if crash_after:
+
         def die_after_commit(e: Envelope) -> None:
             if str(e.event_id) == crash_after:
                 os._exit(3)  # the database has committed; the offset has not
 
         hooks.db_committed = die_after_commit
     consumer = probe_consumer(
-        bootstrap=os.environ["KAFKA_BOOTSTRAP_SERVERS"], sessions=session_factory(engine), topic=topic,
-        group=group, hooks=hooks,
+        bootstrap=os.environ["KAFKA_BOOTSTRAP_SERVERS"],
+        sessions=session_factory(engine),
+        topic=topic,
+        group=group,
+        hooks=hooks,
     )
     await consumer.run()
 

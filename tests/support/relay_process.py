@@ -1,6 +1,6 @@
 """An outbox relay as its own process, so a test can kill it with SIGKILL mid-batch.
 
-    python -m tests.support.relay_process DATABASE_URL BATCH_SIZE
+python -m tests.support.relay_process DATABASE_URL BATCH_SIZE
 """
 
 from __future__ import annotations

@@ -18,8 +18,15 @@ def test_token_round_trip() -> None:
 
 @pytest.mark.parametrize(
     "header",
-    [None, "", "Bearer", "Basic abc", "Bearer not-a-jwt", f"Bearer {issue_token('y' * 40, name='a', role=Role.OFFICER)}",
-     f"Bearer {issue_token(SECRET, name='a', role=Role.OFFICER, ttl=timedelta(seconds=-1))}"],
+    [
+        None,
+        "",
+        "Bearer",
+        "Basic abc",
+        "Bearer not-a-jwt",
+        f"Bearer {issue_token('y' * 40, name='a', role=Role.OFFICER)}",
+        f"Bearer {issue_token(SECRET, name='a', role=Role.OFFICER, ttl=timedelta(seconds=-1))}",
+    ],
 )
 def test_missing_or_bad_tokens_are_401(header: str | None) -> None:
     with pytest.raises(ApiError) as caught:

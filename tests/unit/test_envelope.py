@@ -41,7 +41,13 @@ def test_envelope_time_is_rfc3339_utc() -> None:
     raw = json.loads(reported().envelope(incident_id=uuid.uuid4(), producer="intake").to_bytes())
     assert raw["occurred_at"].endswith("Z")
     assert set(raw) == {
-        "event_id", "event_type", "schema_version", "occurred_at", "incident_id", "correlation_id", "producer",
+        "event_id",
+        "event_type",
+        "schema_version",
+        "occurred_at",
+        "incident_id",
+        "correlation_id",
+        "producer",
         "payload",
     }
 

@@ -1,25 +1,18 @@
-"""Request dependencies of the desk API: the authenticated principal."""
+"""Request dependencies of the desk API: the authenticated principal and role checks."""
 
-from __future__ import annotations
+from typing import Annotated
 
-from collections.abc import Callable, Coroutine
-from typing import Any
+from fastapi import Depends, Request
 
-from fastapi import Request
-
-from pidesk.shared.http.auth import Principal, require_role, verify_token
-from pidesk.shared.vocabulary import Role
-
-ALL_ROLES = frozenset(Role)
+from pidesk.shared.http.auth import Principal, verify_token
 
 
-def principal_dependency(
-    secret: str, allowed: frozenset[Role] = ALL_ROLES
-) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
-    async def authenticated(request: Request) -> Principal:
-        principal = verify_token(secret, request.headers.get("authorization"))
-        require_role(principal, allowed)
-        request.state.principal = principal
-        return principal
+async def current_principal(request: Request) -> Principal:
+    """The caller, from `Authorization: Bearer …` (401 without a valid token)."""
+    principal = verify_token(request.app.state.token_secret, request.headers.get("authorization"))
+    request.state.principal = principal
+    return principal
 
-    return authenticated
+
+# Any desk role may read; write endpoints add `require_role` with the roles that may act.
+Reader = Annotated[Principal, Depends(current_principal)]

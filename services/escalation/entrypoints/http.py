@@ -1,21 +1,19 @@
 """The desk API routes (every call authenticated)."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from pidesk.services.escalation.context import EscalationContext
-from pidesk.services.escalation.entrypoints.deps import principal_dependency
-from pidesk.services.escalation.entrypoints.views import incident_detail
 from pidesk.services.escalation.adapters.repository import IncidentRepository
-from pidesk.shared.http.auth import Principal
+from pidesk.services.escalation.context import EscalationContext
+from pidesk.services.escalation.entrypoints.deps import Reader
+from pidesk.services.escalation.entrypoints.views import incident_detail
 from pidesk.shared.http.errors import ApiError
 
 
 def desk_router(context: EscalationContext) -> APIRouter:
     router = APIRouter(tags=["desk"])
-    Reader = Annotated[Principal, Depends(principal_dependency(context.token_secret))]
 
     @router.get("/v1/incidents/{incident_id}")
     async def get_incident(incident_id: uuid.UUID, _principal: Reader) -> dict[str, Any]:

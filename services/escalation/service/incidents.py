@@ -9,9 +9,19 @@ from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.shared.events import IncidentReported
 
 REPORT_FACTS = (
-    "incident_kind", "data_categories", "affected_count", "subject_regions", "encryption",
-    "recovered_before_access", "malicious", "publicly_viewable", "entity_role",
-    "contact_info_available", "assets", "occurred_at", "aware_at",
+    "incident_kind",
+    "data_categories",
+    "affected_count",
+    "subject_regions",
+    "encryption",
+    "recovered_before_access",
+    "malicious",
+    "publicly_viewable",
+    "entity_role",
+    "contact_info_available",
+    "assets",
+    "occurred_at",
+    "aware_at",
 )
 
 
@@ -37,7 +47,9 @@ async def record_reported_incident(
     )
     incident.timeline = [
         TimelineEntry(
-            at=event.received_at, kind="reported", by=f"{event.source.value}:{event.reporter.email}",
+            at=event.received_at,
+            kind="reported",
+            by=f"{event.source.value}:{event.reporter.email}",
             detail={"reference": event.reference},
         )
     ]

@@ -45,8 +45,9 @@ class FieldCipher:
         version, kid, nonce, sealed = stored.split(".")
         if version != "v1" or kid not in self._keys:
             raise KeyringError(f"no key {kid!r} for this ciphertext")
-        plain = self._keys[kid].decrypt(base64.urlsafe_b64decode(nonce), base64.urlsafe_b64decode(sealed),
-                                        _aad(record_id, field))
+        plain = self._keys[kid].decrypt(
+            base64.urlsafe_b64decode(nonce), base64.urlsafe_b64decode(sealed), _aad(record_id, field)
+        )
         return plain.decode()
 
 

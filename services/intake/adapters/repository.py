@@ -22,9 +22,7 @@ class ReportRepository:
         statement = (
             dialect.insert(table)
             .values(year=year, last_sequence=1)
-            .on_conflict_do_update(
-                index_elements=[table.c.year], set_={"last_sequence": table.c.last_sequence + 1}
-            )
+            .on_conflict_do_update(index_elements=[table.c.year], set_={"last_sequence": table.c.last_sequence + 1})
             .returning(table.c.last_sequence)
         )
         return int((await self.session.execute(statement)).scalar_one())

@@ -36,7 +36,9 @@ class ReportSubmission(BaseModel):
     occurred_at: AwareDatetime | None = None
     data_categories: Annotated[list[DataCategory], Field(max_length=len(DataCategory))]
     affected_count: Annotated[int, Field(ge=0, le=MAX_SUBJECTS)] | None = None
-    subject_regions: dict[str, Annotated[int, Field(ge=0, le=MAX_SUBJECTS)]] = Field(default_factory=dict, max_length=300)
+    subject_regions: dict[str, Annotated[int, Field(ge=0, le=MAX_SUBJECTS)]] = Field(
+        default_factory=dict, max_length=300
+    )
     encryption: Encryption = Encryption.NONE
     recovered_before_access: bool = False
     malicious: bool | None = None

@@ -1,0 +1,127 @@
+"""One report end to end: intake API → Kafka → escalation stores it once → desk API shows it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from pidesk.services.escalation.adapters.orm import Incident, ProcessedEvent, TimelineEntry
+from pidesk.services.intake.adapters.orm import OutboxMessage
+from pidesk.shared import topics
+from pidesk.shared.db.engine import create_engine, session_factory
+from tests.support.infra import fresh_postgres_database, kafka_bootstrap
+from tests.support.kafka import produce
+from tests.support.services import ServiceProcess, pidesk_cli
+from tests.unit.factories import report_body
+
+FREE_TEXT = "FREE-TEXT-MARKER 山田様のカード番号を誤送信"
+
+
+@pytest.fixture
+async def system(tmp_path: Path) -> AsyncIterator[dict[str, object]]:
+    async with fresh_postgres_database("e2e_intake") as intake_db, fresh_postgres_database("e2e_esc") as esc_db:
+        env = {
+            "PIDESK_ENV": "test",
+            "PIDESK_VAR_DIR": str(tmp_path / "var"),
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
+            "INTAKE_DATABASE_URL": intake_db,
+            "ESCALATION_DATABASE_URL": esc_db,
+            "PIDESK_OUTBOX_POLL_SECONDS": "0.2",
+        }
+        migrated = pidesk_cli("db", "upgrade", "--service", "intake", env=env)
+        migrated += pidesk_cli("db", "upgrade", "--service", "escalation", env=env)
+        assert "intake: at" in migrated and "escalation: at" in migrated
+        intake = ServiceProcess("intake", env, tmp_path)
+        escalation = ServiceProcess("escalation", env, tmp_path)
+        try:
+            intake.start()
+            escalation.start()
+            yield {
+                "env": env,
+                "intake": intake,
+                "escalation": escalation,
+                "intake_db": intake_db,
+                "escalation_db": esc_db,
+            }
+        finally:
+            intake.stop()
+            escalation.stop()
+
+
+async def poll(client: httpx.AsyncClient, url: str, headers: dict[str, str], timeout: float = 30.0) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = await client.get(url, headers=headers)
+        if response.status_code != 404 or time.monotonic() > deadline:
+            return response
+        await asyncio.sleep(0.2)
+
+
+async def escalation_counts(url: str, incident_id: uuid.UUID) -> tuple[int, int, int]:
+    engine = create_engine(url)
+    async with session_factory(engine)() as session:
+        incidents = await session.scalar(select(func.count()).select_from(Incident).where(Incident.id == incident_id))
+        timeline = await session.scalar(
+            select(func.count()).select_from(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
+        )
+        processed = await session.scalar(select(func.count()).select_from(ProcessedEvent))
+    await engine.dispose()
+    return int(incidents or 0), int(timeline or 0), int(processed or 0)
+
+
+async def test_a_report_reaches_the_desk_exactly_once(system) -> None:  # type: ignore[no-untyped-def]
+    intake: ServiceProcess = system["intake"]
+    escalation: ServiceProcess = system["escalation"]
+    token = pidesk_cli("token", "issue", "--role", "desk_operator", "--name", "e2e-operator", env=system["env"])
+    auth = {"Authorization": f"Bearer {token}"}
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        posted = await client.post(f"{intake.url}/v1/reports", json=report_body(description=FREE_TEXT))
+        assert posted.status_code == 202
+        incident_id = posted.json()["incident_id"]
+        detail_url = f"{escalation.url}/v1/incidents/{incident_id}"
+
+        shown = await poll(client, detail_url, auth)
+        assert shown.status_code == 200, shown.text
+        incident = shown.json()
+        assert incident["reference"] == posted.json()["reference"]
+        assert incident["status"] == "open"
+        assert incident["report"]["source"] == "api"
+        assert incident["report"]["incident_kind"] == "misdelivery"
+        assert incident["report"]["data_categories"] == ["name", "credit_card"]
+        assert incident["report"]["affected_count"] == 12
+        assert incident["report"]["subject_regions"] == {"JP": 12}
+        assert [e["kind"] for e in incident["timeline"]] == ["reported"]
+        assert FREE_TEXT not in shown.text
+
+        assert (await client.get(detail_url)).status_code == 401
+        assert (await client.get(detail_url, headers={"Authorization": "Bearer forged"})).status_code == 401
+        missing = await client.get(f"{escalation.url}/v1/incidents/{uuid.uuid4()}", headers=auth)
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+        # deliver the very same event again, as a relay restarted before marking it would
+        engine = create_engine(system["intake_db"])
+        async with session_factory(engine)() as session:
+            row = (await session.scalars(select(OutboxMessage))).one()
+        await engine.dispose()
+        assert row.published_at is not None
+        await produce(topics.INCIDENT_REPORTED, row.value.encode(), key=row.message_key.encode())
+        deadline = time.monotonic() + 20
+        while (
+            "pidesk_events_duplicate_total" not in (metrics := (await client.get(f"{escalation.url}/metrics")).text)
+            or f'pidesk_events_duplicate_total{{topic="{topics.INCIDENT_REPORTED}"}} 1.0' not in metrics
+        ):
+            assert time.monotonic() < deadline, "the redelivered event was never seen"
+            await asyncio.sleep(0.2)
+
+    assert await escalation_counts(system["escalation_db"], uuid.UUID(incident_id)) == (1, 1, 1)
+    for service in (intake, escalation):
+        assert FREE_TEXT not in service.log_text(), f"{service.service} logged the report's free text"
+        assert "FREE-TEXT-MARKER" not in service.log_text()

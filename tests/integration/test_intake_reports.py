@@ -1,0 +1,120 @@
+"""POST /v1/reports on PostgreSQL: the report and its outbox row in one transaction, and the edge's errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from pidesk.migrations import runner
+from pidesk.services.intake.adapters.orm import OutboxMessage, Report
+from pidesk.services.intake.bootstrap import build_app
+from pidesk.services.intake.config import IntakeSettings
+from pidesk.shared import topics
+from pidesk.shared.db.engine import create_engine, session_factory
+from tests.support.infra import fresh_postgres_database, kafka_bootstrap
+from tests.unit.factories import report_body
+
+SECRET_TEXT = "CARD-4111-1111-1111-1111 of Mr Yamada"
+
+
+@pytest.fixture
+async def intake(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    async with fresh_postgres_database("intake") as url:
+        await runner.upgrade(url, "intake")
+        settings = IntakeSettings(
+            env="test",
+            var_dir=tmp_path,
+            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
+            INTAKE_DATABASE_URL=url,
+            max_body_bytes=20_000,
+        )
+        app = build_app(settings)  # no lifespan here: the relay does not run, the outbox keeps its rows
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
+            yield client, url
+
+
+async def counts(url: str) -> tuple[int, int]:
+    engine = create_engine(url)
+    async with session_factory(engine)() as session:
+        reports = await session.scalar(select(func.count()).select_from(Report))
+        outbox = await session.scalar(select(func.count()).select_from(OutboxMessage))
+    await engine.dispose()
+    return int(reports or 0), int(outbox or 0)
+
+
+async def test_a_report_is_stored_encrypted_and_announced_through_the_outbox(intake) -> None:  # type: ignore[no-untyped-def]
+    client, url = intake
+    response = await client.post("/v1/reports", json=report_body(description=SECRET_TEXT))
+    assert response.status_code == 202
+    body = response.json()
+    assert re.fullmatch(r"PI-\d{4}-\d{6}", body["reference"])
+    assert body["status_url"].endswith(f"/v1/reports/{body['incident_id']}")
+
+    engine = create_engine(url)
+    async with session_factory(engine)() as session:
+        report = (await session.scalars(select(Report))).one()
+        row = (await session.scalars(select(OutboxMessage))).one()
+    await engine.dispose()
+    assert str(report.id) == body["incident_id"]
+    assert SECRET_TEXT not in report.description_encrypted and report.description_encrypted.startswith("v1.")
+    assert row.topic == topics.INCIDENT_REPORTED and row.message_key == body["incident_id"]
+    event = json.loads(row.value)
+    assert event["incident_id"] == body["incident_id"] and event["payload"]["reference"] == body["reference"]
+    assert SECRET_TEXT not in row.value and "title" not in event["payload"]
+
+    status = await client.get(body["status_url"].split("intake", 1)[-1].split("8001", 1)[-1])
+    assert status.status_code == 200 and status.json()["reference"] == body["reference"]
+
+
+async def test_references_are_unique_and_sequential_under_concurrency(intake) -> None:  # type: ignore[no-untyped-def]
+    client, _url = intake
+    responses = await asyncio.gather(*(client.post("/v1/reports", json=report_body()) for _ in range(20)))
+    assert {r.status_code for r in responses} == {202}
+    numbers = sorted(int(r.json()["reference"][-6:]) for r in responses)
+    assert numbers == list(range(1, 21))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "malformed_json"),
+        (
+            {"content": b"reporter=x", "headers": {"content-type": "application/x-www-form-urlencoded"}},
+            415,
+            "unsupported_media_type",
+        ),
+        ({"json": report_body(incident_kind="volcano", description=SECRET_TEXT)}, 422, "validation_error"),
+        ({"json": report_body(description="x" * 30_000)}, 413, "payload_too_large"),
+    ],
+)
+async def test_bad_input_gets_the_contract_error_and_stores_nothing(intake, kwargs, status, code) -> None:  # type: ignore[no-untyped-def]
+    client, url = intake
+    response = await client.post("/v1/reports", **kwargs)
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["code"] == code and isinstance(error["message"], str) and isinstance(error["details"], list)
+    assert SECRET_TEXT not in response.text, "errors never echo the report's free text"
+    assert await counts(url) == (0, 0)
+
+
+async def test_validation_details_name_the_field(intake) -> None:  # type: ignore[no-untyped-def]
+    client, _url = intake
+    response = await client.post("/v1/reports", json=report_body(aware_at="yesterday"))
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["loc"] == ["aware_at"]
+
+
+async def test_unknown_route_and_metrics(intake) -> None:  # type: ignore[no-untyped-def]
+    client, _url = intake
+    missing = await client.get("/v1/nothing-here")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    await client.post("/v1/reports", json=report_body())
+    metrics = (await client.get("/metrics")).text
+    assert 'pidesk_http_requests_total{method="POST",route="/v1/reports",status="202"} 1.0' in metrics
