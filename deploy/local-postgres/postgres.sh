@@ -29,9 +29,14 @@ ensure_installed() {
   if bindir >/dev/null; then return; fi
   log "installing PostgreSQL from Debian's packages"
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  # only the binaries: tell postgresql-common not to create (and start) a system "main" cluster
+  if [ ! -f /etc/postgresql-common/createcluster.conf ]; then
+    $sudo mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
   $sudo apt-get update -qq
-  # policy-rc.d 101: install the binaries without starting the system cluster's service
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o Dpkg::Options::=--force-confold \
+    postgresql >/dev/null
 }
 
 # initdb and postgres refuse to run as root: as root, run them as the 'postgres' system user.
