@@ -16,6 +16,9 @@ $(VENV)/.installed: pyproject.toml setup.py deploy/python-env.sh
 	bash deploy/python-env.sh $(VENV)
 	@touch $@
 
+bench: install
+	bash deploy/with-infra.sh $(BIN)/python -m bench.thin_path $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

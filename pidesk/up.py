@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -17,8 +18,7 @@ from pidesk.shared.settings import CommonSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 KAFKA_SCRIPT = REPO_ROOT / "deploy" / "local-kafka" / "kafka.sh"
-SERVICES = {"intake": 8001, "escalation": 8002, "notifier": 8003}
-MAIL_PORT = 1025
+DEFAULT_PORTS = {"intake": 8001, "escalation": 8002, "notifier": 8003}
 READY_TIMEOUT = 120.0
 
 
@@ -31,6 +31,8 @@ def up() -> int:
     var_dir = settings.var_dir.resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PIDESK_VAR_DIR": str(var_dir)}
+    ports = {s: int(os.environ.get(f"{s.upper()}_PORT", p)) for s, p in DEFAULT_PORTS.items()}
+    mail_port = int(os.environ.get("PIDESK_MAIL_SINK_PORT", "1025"))
     local_kafka = "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     stopping = False
@@ -47,7 +49,7 @@ def up() -> int:
             subprocess.run(
                 [str(KAFKA_SCRIPT), "start"], check=True, env={**env, "KAFKA_DATA_DIR": str(var_dir / "kafka")}
             )
-        for service in SERVICES:
+        for service in ports:
             url_variable = f"{service.upper()}_DATABASE_URL"
             if url_variable in os.environ:
                 _say(f"{service}: external database from {url_variable}; run `pidesk db upgrade` there yourself")
@@ -58,8 +60,11 @@ def up() -> int:
         log_dir = var_dir / "logs"
         log_dir.mkdir(exist_ok=True)
         env.setdefault("NOTIFIER_SMTP_HOST", "127.0.0.1")
-        env.setdefault("NOTIFIER_SMTP_PORT", str(MAIL_PORT))
-        commands = {"mailsink": ["mailsink", "--port", str(MAIL_PORT)], **{s: [s] for s in SERVICES}}
+        env.setdefault("NOTIFIER_SMTP_PORT", str(mail_port))
+        commands = {
+            "mailsink": ["mailsink", "--port", str(mail_port)],
+            **{s: [s, "--port", str(p)] for s, p in ports.items()},
+        }
         for name, arguments in commands.items():
             log = (log_dir / f"{name}.log").open("ab")
             process = subprocess.Popen(
@@ -70,13 +75,13 @@ def up() -> int:
                 start_new_session=True,
             )
             children.append((name, process))
-        _wait_ready(children, lambda: stopping)
+        _wait_ready(children, ports, lambda: stopping)
         _say("ready:")
-        for service, port in SERVICES.items():
+        for service, port in ports.items():
             print(f"  {service:<11} http://127.0.0.1:{port}  (/healthz /readyz /metrics)")
-        print(f"  report API  http://127.0.0.1:{SERVICES['intake']}/v1/reports")
-        print(f"  desk API    http://127.0.0.1:{SERVICES['escalation']}/v1/incidents (pidesk token issue …)")
-        print(f"  mail sink   smtp://127.0.0.1:{MAIL_PORT}, messages kept in {var_dir / 'mail'}")
+        print(f"  report API  http://127.0.0.1:{ports['intake']}/v1/reports")
+        print(f"  desk API    http://127.0.0.1:{ports['escalation']}/v1/incidents (pidesk token issue …)")
+        print(f"  mail sink   smtp://127.0.0.1:{mail_port}, messages kept in {var_dir / 'mail'}")
         print(f"  logs        {log_dir}")
         print("Press Ctrl-C to stop everything.", flush=True)
         while not stopping:
@@ -108,12 +113,14 @@ def up() -> int:
         _say("stopped")
 
 
-def _wait_ready(children: list[tuple[str, subprocess.Popen[bytes]]], stopping: object) -> None:
+def _wait_ready(
+    children: list[tuple[str, subprocess.Popen[bytes]]], ports: dict[str, int], stopping: Callable[[], bool]
+) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
-    pending = dict(SERVICES)
+    pending = dict(ports)
     with httpx.Client(timeout=5.0) as client:
         while pending:
-            if stopping():  # type: ignore[operator]
+            if stopping():
                 raise TimeoutError("stopped before every service was ready")
             for name, process in children:
                 if process.poll() is not None:

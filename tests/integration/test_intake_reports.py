@@ -118,3 +118,17 @@ async def test_unknown_route_and_metrics(intake) -> None:  # type: ignore[no-unt
     await client.post("/v1/reports", json=report_body())
     metrics = (await client.get("/metrics")).text
     assert 'pidesk_http_requests_total{method="POST",route="/v1/reports",status="202"} 1.0' in metrics
+
+
+async def test_a_streamed_body_without_length_is_cut_off_at_the_limit(intake) -> None:  # type: ignore[no-untyped-def]
+    client, url = intake
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield json.dumps(report_body())[:-1].encode()
+        for _ in range(40):
+            yield b" " * 1000  # whitespace: valid JSON padding, but past the 20 kB limit
+
+    response = await client.post("/v1/reports", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert await counts(url) == (0, 0)
