@@ -7,8 +7,8 @@ For each message:
    duplicate event hits the primary key and is skipped without effect;
 3. a handler error is retried with backoff, and after `max_attempts` the message goes to the DLQ;
    an infrastructure error (database or broker unreachable) is retried without limit instead;
-4. the offset is committed only after the database commit (or the DLQ write), so a crash between
-   the two replays the message and step 2 makes the replay harmless.
+4. offsets are committed only after the database commits (or DLQ writes) of their records, so a
+   crash in between replays those records and step 2 makes the replay harmless.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -95,11 +95,17 @@ class IdempotentConsumer:
     async def _consume(self, consumer: AIOKafkaConsumer, dlq: AIOKafkaProducer) -> None:
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=200)
-            for partition, records in batches.items():
-                for record in records:
-                    await self.handle_record(record, dlq)
-                    # committed per record: a crash replays at most the record in flight
-                    await consumer.commit({partition: OffsetAndMetadata(record.offset + 1, "")})
+            done: dict[TopicPartition, OffsetAndMetadata] = {}
+            try:
+                for partition, records in batches.items():
+                    for record in records:
+                        await self.handle_record(record, dlq)
+                        done[partition] = OffsetAndMetadata(record.offset + 1, "")
+            finally:
+                # only offsets whose records are committed in the database (or dead-lettered); a crash
+                # before this line replays them, and processed_events makes the replay harmless
+                if done:
+                    await consumer.commit(done)
 
     async def handle_record(self, record: ConsumerRecord, dlq: AIOKafkaProducer) -> None:
         try:
