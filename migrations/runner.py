@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -42,7 +43,8 @@ def alembic_config(service: Service, url: str = "") -> Config:
     return cfg
 
 
-async def _with_connection(url: str, service: Service, action: str, revision: str) -> None:
+async def _on_connection(url: str, service: Service, action: Callable[[Config], None]) -> None:
+    """Runs an Alembic command on a connection of ours (SQLite and PostgreSQL alike)."""
     engine = create_engine(url, poolclass=NullPool)
     try:
         async with engine.begin() as connection:
@@ -50,7 +52,7 @@ async def _with_connection(url: str, service: Service, action: str, revision: st
             def run(sync_connection: Connection) -> None:
                 cfg = alembic_config(service, url)
                 cfg.attributes["connection"] = sync_connection
-                getattr(command, action)(cfg, revision)
+                action(cfg)
 
             await connection.run_sync(run)
     finally:
@@ -58,11 +60,11 @@ async def _with_connection(url: str, service: Service, action: str, revision: st
 
 
 async def upgrade(url: str, service: Service, revision: str = "head") -> None:
-    await _with_connection(url, service, "upgrade", revision)
+    await _on_connection(url, service, lambda cfg: command.upgrade(cfg, revision))
 
 
 async def downgrade(url: str, service: Service, revision: str = "base") -> None:
-    await _with_connection(url, service, "downgrade", revision)
+    await _on_connection(url, service, lambda cfg: command.downgrade(cfg, revision))
 
 
 async def current_revision(url: str) -> str | None:
@@ -80,15 +82,4 @@ def head_revision(service: Service) -> str | None:
 
 async def autogenerate(url: str, service: Service, message: str) -> None:
     """Write a new revision from the difference between the models and the database at `url`."""
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        async with engine.begin() as connection:
-
-            def run(sync_connection: Connection) -> None:
-                cfg = alembic_config(service, url)
-                cfg.attributes["connection"] = sync_connection
-                command.revision(cfg, message=message, autogenerate=True)
-
-            await connection.run_sync(run)
-    finally:
-        await engine.dispose()
+    await _on_connection(url, service, lambda cfg: command.revision(cfg, message=message, autogenerate=True))

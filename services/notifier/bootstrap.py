@@ -7,10 +7,8 @@ from fastapi import FastAPI
 from pidesk.services.notifier.adapters.orm import OutboxMessage
 from pidesk.services.notifier.config import NotifierSettings
 from pidesk.shared import topics
-from pidesk.shared.db.engine import create_engine, session_factory
-from pidesk.shared.http.app import ServiceRuntime, create_service_app
-from pidesk.shared.http.metrics import ServiceMetrics
-from pidesk.shared.messaging.wiring import TopicProvisioner, build_relay
+from pidesk.shared.http.app import create_service_app
+from pidesk.shared.runtime import service_runtime
 
 SERVICE = "notifier"
 TOPICS = [topics.ESCALATION_REQUESTED, topics.NOTICE_REQUESTED, topics.NOTICE_ISSUED]
@@ -18,16 +16,5 @@ TOPICS = [topics.ESCALATION_REQUESTED, topics.NOTICE_REQUESTED, topics.NOTICE_IS
 
 def build_app(settings: NotifierSettings | None = None) -> FastAPI:
     settings = settings or NotifierSettings()
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    metrics = ServiceMetrics(SERVICE)
-    relay = build_relay(SERVICE, settings, sessions, OutboxMessage, metrics)
-    runtime = ServiceRuntime(
-        name=SERVICE,
-        settings=settings,
-        engine=engine,
-        sessions=sessions,
-        metrics=metrics,
-        background=[TopicProvisioner(settings, TOPICS).then(relay.run)],
-    )
+    runtime = service_runtime(SERVICE, settings, settings.database_url, OutboxMessage, TOPICS)
     return create_service_app(runtime, [], title="pidesk notifier")

@@ -20,6 +20,8 @@ from pidesk.shared.http.errors import error_response, install_error_handlers
 from pidesk.shared.http.limits import BodySizeLimit
 from pidesk.shared.http.metrics import ServiceMetrics
 from pidesk.shared.messaging.kafka import broker_reachable
+from pidesk.shared.messaging.relay import OutboxRelay
+from pidesk.shared.messaging.wiring import TopicProvisioner
 from pidesk.shared.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ class ServiceRuntime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     metrics: ServiceMetrics
+    relay: OutboxRelay
+    provisioner: TopicProvisioner
     background: list[BackgroundTask] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
