@@ -12,7 +12,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$HERE/pom.xml")"
-CACHE_DIR="${PIDESK_CACHE_DIR:-$HOME/.cache/pidesk}"
+CACHE_DIR="${PIDESK_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/pidesk}"
 LIB_DIR="$CACHE_DIR/kafka-$KAFKA_VERSION/lib"
 PORT="${KAFKA_PORT:-9092}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}"
