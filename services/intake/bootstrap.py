@@ -11,6 +11,7 @@ from pidesk.services.intake.context import IntakeContext
 from pidesk.services.intake.entrypoints.http import report_router
 from pidesk.shared import topics
 from pidesk.shared.http.app import create_service_app
+from pidesk.shared.http.ratelimit import ClientRateLimiter
 from pidesk.shared.runtime import service_runtime
 
 SERVICE = "intake"
@@ -26,5 +27,7 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
         sessions=runtime.sessions,
         cipher=FieldCipher(settings.encryption_keys.get_secret_value()),
         relay=runtime.relay,
+        report_rate=ClientRateLimiter(settings.reports_per_minute),
+        webhook_rate=ClientRateLimiter(settings.webhooks_per_minute),
     )
     return create_service_app(runtime, [report_router(context)], title="pidesk intake")

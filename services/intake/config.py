@@ -15,6 +15,8 @@ class IntakeSettings(CommonSettings):
     host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("INTAKE_HOST"))
     port: int = Field(default=8001, validation_alias=AliasChoices("INTAKE_PORT"))
     public_url: str = Field(default="http://127.0.0.1:8001", validation_alias=AliasChoices("INTAKE_PUBLIC_URL"))
+    reports_per_minute: int = Field(default=60, ge=1, validation_alias=AliasChoices("INTAKE_REPORTS_PER_MINUTE"))
+    webhooks_per_minute: int = Field(default=600, ge=1, validation_alias=AliasChoices("INTAKE_WEBHOOKS_PER_MINUTE"))
     # "kid:base64key[,kid:base64key…]": the first key encrypts, every listed key decrypts (rotation)
     encryption_keys: SecretStr | None = Field(default=None, validation_alias=AliasChoices("INTAKE_ENCRYPTION_KEYS"))
 

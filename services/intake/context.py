@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from pidesk.services.intake.adapters.cipher import FieldCipher
 from pidesk.services.intake.config import IntakeSettings
 from pidesk.shared.db.uow import UnitOfWork
+from pidesk.shared.http.ratelimit import ClientRateLimiter
 from pidesk.shared.messaging.relay import OutboxRelay
 
 
@@ -18,6 +19,8 @@ class IntakeContext:
     sessions: async_sessionmaker[AsyncSession]
     cipher: FieldCipher
     relay: OutboxRelay
+    report_rate: ClientRateLimiter
+    webhook_rate: ClientRateLimiter
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, after_commit=self.relay.wake)

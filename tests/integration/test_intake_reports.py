@@ -25,7 +25,12 @@ SECRET_TEXT = "CARD-4111-1111-1111-1111 of Mr Yamada"
 
 
 @pytest.fixture
-async def intake(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+def reports_per_minute() -> int:
+    return 600
+
+
+@pytest.fixture
+async def intake(tmp_path: Path, reports_per_minute: int) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
     async with fresh_postgres_database("intake") as url:
         await runner.upgrade(url, "intake")
         settings = IntakeSettings(
@@ -34,6 +39,7 @@ async def intake(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, str]]
             KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
             INTAKE_DATABASE_URL=url,
             max_body_bytes=20_000,
+            reports_per_minute=reports_per_minute,
         )
         app = build_app(settings)  # no lifespan here: the relay does not run, the outbox keeps its rows
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
@@ -132,3 +138,47 @@ async def test_a_streamed_body_without_length_is_cut_off_at_the_limit(intake) ->
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
     assert await counts(url) == (0, 0)
+
+
+async def test_the_same_idempotency_key_and_body_give_the_same_incident(intake) -> None:  # type: ignore[no-untyped-def]
+    client, url = intake
+    key = {"Idempotency-Key": "form-retry-7f3a"}
+    first = await client.post("/v1/reports", json=report_body(), headers=key)
+    # the same report again, keys in another order: still the same body
+    again = await client.post(
+        "/v1/reports",
+        content=json.dumps(dict(reversed(report_body().items()))),
+        headers={**key, "content-type": "application/json"},
+    )
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json() == first.json()
+    assert await counts(url) == (1, 1), "one incident, announced once"
+
+
+async def test_the_same_idempotency_key_with_another_body_is_a_conflict(intake) -> None:  # type: ignore[no-untyped-def]
+    client, url = intake
+    key = {"Idempotency-Key": "k-123"}
+    assert (await client.post("/v1/reports", json=report_body(), headers=key)).status_code == 202
+    clash = await client.post("/v1/reports", json=report_body(affected_count=13), headers=key)
+    assert clash.status_code == 409 and clash.json()["error"]["code"] == "idempotency_key_reused"
+    assert await counts(url) == (1, 1)
+
+
+async def test_concurrent_requests_with_one_key_make_one_incident(intake) -> None:  # type: ignore[no-untyped-def]
+    client, url = intake
+    key = {"Idempotency-Key": "double-click"}
+    responses = await asyncio.gather(*(client.post("/v1/reports", json=report_body(), headers=key) for _ in range(8)))
+    assert sorted(r.status_code for r in responses) == [200] * 7 + [202]
+    assert len({r.json()["incident_id"] for r in responses}) == 1
+    assert await counts(url) == (1, 1)
+
+
+@pytest.mark.parametrize("reports_per_minute", [3])
+async def test_past_the_per_client_rate_the_answer_is_429_with_retry_after(intake) -> None:  # type: ignore[no-untyped-def]
+    client, url = intake
+    statuses = [(await client.post("/v1/reports", json=report_body())).status_code for _ in range(4)]
+    assert statuses == [202, 202, 202, 429]
+    limited = await client.post("/v1/reports", json=report_body())
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert await counts(url) == (3, 3)

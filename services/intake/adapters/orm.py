@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pidesk.shared.db.base import CreatedAtMixin, ServiceBase, UTCDateTime, new_metadata
@@ -61,3 +61,13 @@ class OutboxMessage(OutboxMessageMixin, IntakeBase):
 
 class ProcessedEvent(ProcessedEventMixin, IntakeBase):
     __tablename__ = "processed_events"
+
+
+class IdempotencyKey(CreatedAtMixin, IntakeBase):
+    """An `Idempotency-Key` of POST /v1/reports, with the fingerprint of the body it came with."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id"), nullable=False)

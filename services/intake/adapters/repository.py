@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pidesk.services.intake.adapters.orm import OutboxMessage, ReferenceCounter, Report
+from pidesk.services.intake.adapters.orm import IdempotencyKey, OutboxMessage, ReferenceCounter, Report
 from pidesk.shared.events import Envelope
 from pidesk.shared.messaging.records import add_to_outbox
 
@@ -29,6 +31,15 @@ class ReportRepository:
 
     def add(self, report: Report) -> None:
         self.session.add(report)
+
+    async def get(self, incident_id: uuid.UUID) -> Report | None:
+        return await self.session.get(Report, incident_id)
+
+    async def idempotency_key(self, key: str) -> IdempotencyKey | None:
+        return await self.session.get(IdempotencyKey, key)
+
+    def remember_idempotency_key(self, key: str, fingerprint: str, incident_id: uuid.UUID) -> None:
+        self.session.add(IdempotencyKey(key=key, fingerprint=fingerprint, incident_id=incident_id))
 
     async def by_source_alert(self, source: str, alert_id: str) -> Report | None:
         return await self.session.scalar(

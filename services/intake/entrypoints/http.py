@@ -1,7 +1,8 @@
-"""Intake's HTTP routes: validate, build a command, call one use case, map the outcome."""
+"""Intake's report API: validate, build a command, call one use case, map the outcome."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -10,10 +11,22 @@ from fastapi.responses import JSONResponse
 
 from pidesk.services.intake.context import IntakeContext
 from pidesk.services.intake.domain.report import ReportSubmission
-from pidesk.services.intake.service.reports import SubmitReport, report_status, submit_report
+from pidesk.services.intake.service.reports import (
+    IdempotencyKeyReused,
+    ReportAccepted,
+    SubmitReport,
+    report_status,
+    submit_report,
+)
 from pidesk.shared.http.body import parse_json_body
 from pidesk.shared.http.errors import ApiError
 from pidesk.shared.vocabulary import ReportSource
+
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, as in the IETF draft's examples
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def report_router(context: IntakeContext) -> APIRouter:
@@ -21,11 +34,19 @@ def report_router(context: IntakeContext) -> APIRouter:
 
     @router.post("/v1/reports", status_code=202)
     async def post_report(request: Request) -> JSONResponse:
+        await context.report_rate.hit("reports", client_of(request))
+        key = request.headers.get("idempotency-key")
+        if key is not None and not IDEMPOTENCY_KEY.match(key):
+            raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-200 visible ASCII characters")
         submission = await parse_json_body(request, ReportSubmission)
-        accepted = await submit_report(
-            SubmitReport(submission=submission, source=ReportSource.API), uow=context.uow(), cipher=context.cipher
-        )
-        return JSONResponse(_accepted_body(context, accepted.incident_id, accepted.reference), status_code=202)
+        command = SubmitReport(submission=submission, source=ReportSource.API, idempotency_key=key)
+        try:
+            accepted = await submit_report(command, uow=context.uow(), cipher=context.cipher)
+        except IdempotencyKeyReused:
+            raise ApiError(
+                409, "idempotency_key_reused", "this Idempotency-Key was already used with a different body"
+            ) from None
+        return accepted_response(context, accepted)
 
     @router.get("/v1/reports/{incident_id}")
     async def get_report_status(incident_id: uuid.UUID) -> dict[str, Any]:
@@ -42,9 +63,11 @@ def report_router(context: IntakeContext) -> APIRouter:
     return router
 
 
-def _accepted_body(context: IntakeContext, incident_id: uuid.UUID, reference: str) -> dict[str, str]:
-    return {
-        "incident_id": str(incident_id),
-        "reference": reference,
-        "status_url": f"{context.settings.public_url.rstrip('/')}/v1/reports/{incident_id}",
+def accepted_response(context: IntakeContext, accepted: ReportAccepted) -> JSONResponse:
+    """202 for a new incident, 200 for one that already existed (a replay or a repeated alert)."""
+    body = {
+        "incident_id": str(accepted.incident_id),
+        "reference": accepted.reference,
+        "status_url": f"{context.settings.public_url.rstrip('/')}/v1/reports/{accepted.incident_id}",
     }
+    return JSONResponse(body, status_code=202 if accepted.created else 200)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
 
 from pidesk.services.intake.adapters.cipher import FieldCipher
 from pidesk.services.intake.adapters.orm import Report
@@ -25,6 +28,7 @@ class SubmitReport:
     submission: ReportSubmission
     source: ReportSource
     source_alert_id: str | None = None
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,52 @@ class ReportAccepted:
     incident_id: uuid.UUID
     reference: str
     received_at: datetime
+    created: bool = True
+
+
+class IdempotencyKeyReused(Exception):
+    """The Idempotency-Key was first used with a different body."""
+
+
+def fingerprint(submission: ReportSubmission) -> str:
+    """Equal for bodies that validate to the same report (key order and spacing do not matter)."""
+    return hashlib.sha256(submission.model_dump_json().encode()).hexdigest()
 
 
 async def submit_report(
     command: SubmitReport, *, uow: UnitOfWork, cipher: FieldCipher, clock: Callable[[], datetime] = utcnow
+) -> ReportAccepted:
+    """Store and announce a new report, or answer with the incident an Idempotency-Key already made."""
+    if command.idempotency_key is None:
+        return await _create(command, uow=uow, cipher=cipher, clock=clock)
+    earlier = await _replay(command, uow=uow)
+    if earlier is not None:
+        return earlier
+    try:
+        return await _create(command, uow=uow, cipher=cipher, clock=clock)
+    except IntegrityError:
+        earlier = await _replay(command, uow=uow)  # the same key committed concurrently
+        if earlier is None:
+            raise
+        return earlier
+
+
+async def _replay(command: SubmitReport, *, uow: UnitOfWork) -> ReportAccepted | None:
+    assert command.idempotency_key is not None
+    async with uow:
+        reports = ReportRepository(uow.session)
+        remembered = await reports.idempotency_key(command.idempotency_key)
+        if remembered is None:
+            return None
+        if remembered.fingerprint != fingerprint(command.submission):
+            raise IdempotencyKeyReused(command.idempotency_key)
+        report = await reports.get(remembered.incident_id)
+        assert report is not None
+        return ReportAccepted(report.id, report.reference, report.received_at, created=False)
+
+
+async def _create(
+    command: SubmitReport, *, uow: UnitOfWork, cipher: FieldCipher, clock: Callable[[], datetime]
 ) -> ReportAccepted:
     report = command.submission
     incident_id = uuid.uuid4()
@@ -90,6 +136,9 @@ async def submit_report(
             assets=report.assets,
         )
         reports.publish(event.envelope(incident_id=incident_id, producer=PRODUCER, occurred_at=received_at))
+        if command.idempotency_key is not None:
+            await uow.session.flush()  # the report row first: the key refers to it
+            reports.remember_idempotency_key(command.idempotency_key, fingerprint(report), incident_id)
         await uow.commit()
     return ReportAccepted(incident_id=incident_id, reference=reference, received_at=received_at)
 
