@@ -8,9 +8,11 @@ from pidesk.services.intake.adapters.cipher import FieldCipher
 from pidesk.services.intake.adapters.orm import OutboxMessage
 from pidesk.services.intake.config import IntakeSettings
 from pidesk.services.intake.context import IntakeContext
+from pidesk.services.intake.entrypoints.form import form_router
 from pidesk.services.intake.entrypoints.http import report_router
 from pidesk.shared import topics
 from pidesk.shared.http.app import create_service_app
+from pidesk.shared.http.csrf import CsrfProtector
 from pidesk.shared.http.ratelimit import ClientRateLimiter
 from pidesk.shared.runtime import service_runtime
 
@@ -30,4 +32,7 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
         report_rate=ClientRateLimiter(settings.reports_per_minute),
         webhook_rate=ClientRateLimiter(settings.webhooks_per_minute),
     )
-    return create_service_app(runtime, [report_router(context)], title="pidesk intake")
+    assert settings.token_secret is not None
+    csrf = CsrfProtector(settings.token_secret.get_secret_value())
+    routers = [report_router(context), form_router(context, csrf)]
+    return create_service_app(runtime, routers, title="pidesk intake")

@@ -1,0 +1,1 @@
+"""The employee report form: plain-language choices in Japanese and English, mapped to the contract."""
