@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_serializer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
 from pidesk.shared import topics
 from pidesk.shared.vocabulary import DataCategory, Encryption, EntityRole, IncidentKind, ReportSource
@@ -129,8 +129,52 @@ class IncidentReported(EventPayload):
     assets: list[str] = Field(default_factory=list)
 
 
+# The report fields an update may carry: classifications and counts, never free text.
+UPDATABLE_FACTS = frozenset(
+    {
+        "incident_kind",
+        "data_categories",
+        "affected_count",
+        "subject_regions",
+        "encryption",
+        "recovered_before_access",
+        "malicious",
+        "publicly_viewable",
+        "entity_role",
+        "contact_info_available",
+        "assets",
+        "occurred_at",
+        "aware_at",
+    }
+)
+
+
+class IncidentUpdated(EventPayload):
+    """pidesk.incident.updated.v1: new facts on an existing incident; re-assessment follows."""
+
+    event_type: ClassVar[str] = "pidesk.incident.updated"
+    schema_version: ClassVar[int] = 1
+
+    reference: str
+    source: ReportSource
+    source_alert_id: str | None = None
+    reason: str = Field(max_length=100)  # e.g. vendor_update, facts_added
+    changes: dict[str, Any]
+    vendor_state: str | None = None
+    updated_at: AwareDatetime
+    updated_by: str = Field(max_length=200)
+
+    @field_validator("changes")
+    @classmethod
+    def _only_facts(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(value) - UPDATABLE_FACTS
+        if unknown:
+            raise ValueError(f"not updatable facts: {sorted(unknown)}")
+        return value
+
+
 PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
-    (IncidentReported.event_type, IncidentReported.schema_version): IncidentReported,
+    (m.event_type, m.schema_version): m for m in (IncidentReported, IncidentUpdated)
 }
 
 

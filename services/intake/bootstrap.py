@@ -10,6 +10,8 @@ from pidesk.services.intake.config import IntakeSettings
 from pidesk.services.intake.context import IntakeContext
 from pidesk.services.intake.entrypoints.form import form_router
 from pidesk.services.intake.entrypoints.http import report_router
+from pidesk.services.intake.entrypoints.webhooks import webhook_router
+from pidesk.services.intake.webhooks.registry import load_sources
 from pidesk.shared import topics
 from pidesk.shared.http.app import create_service_app
 from pidesk.shared.http.csrf import CsrfProtector
@@ -34,5 +36,5 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     assert settings.token_secret is not None
     csrf = CsrfProtector(settings.token_secret.get_secret_value())
-    routers = [report_router(context), form_router(context, csrf)]
+    routers = [report_router(context), form_router(context, csrf), webhook_router(context, load_sources())]
     return create_service_app(runtime, routers, title="pidesk intake")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 
@@ -17,7 +18,18 @@ class IntakeSettings(CommonSettings):
     public_url: str = Field(default="http://127.0.0.1:8001", validation_alias=AliasChoices("INTAKE_PUBLIC_URL"))
     reports_per_minute: int = Field(default=60, ge=1, validation_alias=AliasChoices("INTAKE_REPORTS_PER_MINUTE"))
     webhooks_per_minute: int = Field(default=600, ge=1, validation_alias=AliasChoices("INTAKE_WEBHOOKS_PER_MINUTE"))
+    # who "reports" an incident raised by a DLP tool (the tool itself, on behalf of this entity)
+    webhook_reporter_email: str = Field(
+        default="dlp-alerts@example.com", validation_alias=AliasChoices("INTAKE_WEBHOOK_REPORTER_EMAIL")
+    )
+    webhook_division: str = Field(
+        default="Information Security", validation_alias=AliasChoices("INTAKE_WEBHOOK_DIVISION")
+    )
+    webhook_entity: str = Field(default="Head office", validation_alias=AliasChoices("INTAKE_WEBHOOK_ENTITY"))
+    webhook_entity_country: str = Field(default="JP", validation_alias=AliasChoices("INTAKE_WEBHOOK_ENTITY_COUNTRY"))
     # "kid:base64key[,kid:base64key…]": the first key encrypts, every listed key decrypts (rotation)
+    # secrets given in code (tests, embedding); the environment variables above take precedence
+    webhook_secrets: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
     encryption_keys: SecretStr | None = Field(default=None, validation_alias=AliasChoices("INTAKE_ENCRYPTION_KEYS"))
 
     @model_validator(mode="after")
@@ -31,3 +43,8 @@ class IntakeSettings(CommonSettings):
             key = base64.b64encode(hashlib.sha256(seed).digest()).decode()
             self.encryption_keys = SecretStr(f"dev1:{key}")
         return self
+
+    def webhook_secret(self, source: str) -> str | None:
+        """INTAKE_WEBHOOK_SECRET_<SOURCE> (upper case, dashes as underscores); None refuses the source."""
+        value = os.environ.get(f"INTAKE_WEBHOOK_SECRET_{source.upper().replace('-', '_')}", "").strip()
+        return value or self.webhook_secrets.get(source)

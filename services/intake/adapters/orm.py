@@ -46,6 +46,8 @@ class Report(CreatedAtMixin, IntakeBase):
     entity_role: Mapped[str] = mapped_column(String(20), nullable=False)
     contact_info_available: Mapped[bool] = mapped_column(Boolean(), nullable=False)
     assets: Mapped[list[str]] = mapped_column(JSON(), nullable=False)
+    vendor_state: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    last_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ReferenceCounter(IntakeBase):

@@ -53,12 +53,12 @@ async def submit_report(
 ) -> ReportAccepted:
     """Store and announce a new report, or answer with the incident an Idempotency-Key already made."""
     if command.idempotency_key is None:
-        return await _create(command, uow=uow, cipher=cipher, clock=clock)
+        return await create_report(command, uow=uow, cipher=cipher, clock=clock)
     earlier = await _replay(command, uow=uow)
     if earlier is not None:
         return earlier
     try:
-        return await _create(command, uow=uow, cipher=cipher, clock=clock)
+        return await create_report(command, uow=uow, cipher=cipher, clock=clock)
     except IntegrityError:
         earlier = await _replay(command, uow=uow)  # the same key committed concurrently
         if earlier is None:
@@ -80,8 +80,13 @@ async def _replay(command: SubmitReport, *, uow: UnitOfWork) -> ReportAccepted |
         return ReportAccepted(report.id, report.reference, report.received_at, created=False)
 
 
-async def _create(
-    command: SubmitReport, *, uow: UnitOfWork, cipher: FieldCipher, clock: Callable[[], datetime]
+async def create_report(
+    command: SubmitReport,
+    *,
+    uow: UnitOfWork,
+    cipher: FieldCipher,
+    clock: Callable[[], datetime],
+    vendor_state: str | None = None,
 ) -> ReportAccepted:
     report = command.submission
     incident_id = uuid.uuid4()
@@ -113,6 +118,8 @@ async def _create(
                 entity_role=report.entity_role.value,
                 contact_info_available=report.contact_info_available,
                 assets=report.assets,
+                vendor_state=vendor_state,
+                last_alert_at=received_at if command.source_alert_id else None,
             )
         )
         event = IncidentReported(

@@ -1,0 +1,143 @@
+"""Use case: a vendor alert becomes an incident once; a later delivery with changed facts updates it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from pidesk.services.intake.adapters.cipher import FieldCipher
+from pidesk.services.intake.adapters.orm import Report
+from pidesk.services.intake.adapters.repository import ReportRepository
+from pidesk.services.intake.domain.report import ReportSubmission
+from pidesk.services.intake.service.reports import PRODUCER, ReportAccepted, SubmitReport, create_report
+from pidesk.services.intake.webhooks.model import VendorAlert
+from pidesk.shared.db.base import utcnow
+from pidesk.shared.db.uow import UnitOfWork
+from pidesk.shared.events import UPDATABLE_FACTS, IncidentUpdated
+from pidesk.shared.vocabulary import ReportSource
+
+
+@dataclass(frozen=True)
+class AlertReporter:
+    """Who stands as reporter of an incident a DLP tool raised."""
+
+    email: str
+    division: str
+    entity: str
+    entity_country: str
+
+
+def submission_for(alert: VendorAlert, display_name: str, reporter: AlertReporter) -> ReportSubmission:
+    if alert.report is not None:
+        return alert.report
+    return ReportSubmission.model_validate(
+        {
+            "reporter": {
+                "name": f"{display_name} (automated alert)",
+                "email": reporter.email,
+                "division": reporter.division,
+                "entity": reporter.entity,
+                "entity_country": reporter.entity_country,
+            },
+            "title": alert.title[:300],
+            "description": alert.summary[:20_000],
+            "incident_kind": alert.incident_kind,
+            "aware_at": alert.aware_at,
+            "data_categories": alert.data_categories,
+            "affected_count": alert.affected_count,
+            "publicly_viewable": alert.publicly_viewable,
+            "malicious": alert.malicious,
+            "assets": [a[:200] for a in alert.assets[:200]],
+        }
+    )
+
+
+async def receive_alert(
+    source: ReportSource,
+    alert: VendorAlert,
+    submission: ReportSubmission,
+    *,
+    uow: UnitOfWork,
+    cipher: FieldCipher,
+    clock: Callable[[], datetime] = utcnow,
+) -> ReportAccepted:
+    """202-worthy (created) the first time an alert id is seen; the existing incident afterwards."""
+    known = await _update_known(source, alert, submission, uow=uow, clock=clock)
+    if known is not None:
+        return known
+    command = SubmitReport(submission=submission, source=source, source_alert_id=alert.alert_id)
+    try:
+        return await create_report(command, uow=uow, cipher=cipher, clock=clock, vendor_state=alert.vendor_state)
+    except IntegrityError:  # the same alert arrived concurrently and won
+        known = await _update_known(source, alert, submission, uow=uow, clock=clock)
+        if known is None:
+            raise
+        return known
+
+
+async def _update_known(
+    source: ReportSource,
+    alert: VendorAlert,
+    submission: ReportSubmission,
+    *,
+    uow: UnitOfWork,
+    clock: Callable[[], datetime],
+) -> ReportAccepted | None:
+    async with uow:
+        reports = ReportRepository(uow.session)
+        report = await reports.by_source_alert(source.value, alert.alert_id)
+        if report is None:
+            return None
+        changes = changed_facts(report, submission)
+        state_changed = alert.vendor_state is not None and alert.vendor_state != report.vendor_state
+        if changes or state_changed:
+            now = clock()
+            for name, value in changes.items():
+                setattr(report, name, value)
+            report.vendor_state = alert.vendor_state or report.vendor_state
+            report.last_alert_at = now
+            event = IncidentUpdated(
+                reference=report.reference,
+                source=source,
+                source_alert_id=alert.alert_id,
+                reason="vendor_update",
+                changes=changes,
+                vendor_state=alert.vendor_state,
+                updated_at=now,
+                updated_by=f"webhook:{source.value}",
+            )
+            reports.publish(event.envelope(incident_id=report.id, producer=PRODUCER, occurred_at=now))
+            await uow.commit()
+        return ReportAccepted(report.id, report.reference, report.received_at, created=False)
+
+
+def changed_facts(report: Report, update: ReportSubmission) -> dict[str, Any]:
+    """Facts a later delivery adds. Knowledge only grows: categories are united, counts never shrink,
+    and an exposure once seen stays seen (a vendor's partial re-send must not lower the risk)."""
+    stored: dict[str, Any] = {name: getattr(report, name) for name in UPDATABLE_FACTS}
+    new = update.model_dump(mode="json", include=set(UPDATABLE_FACTS))
+    changes: dict[str, Any] = {}
+    categories = list(dict.fromkeys([*stored["data_categories"], *new["data_categories"]]))
+    if categories != stored["data_categories"]:
+        changes["data_categories"] = categories
+    if new["affected_count"] is not None and (stored["affected_count"] or 0) < new["affected_count"]:
+        changes["affected_count"] = new["affected_count"]
+    regions = dict(stored["subject_regions"])
+    for region, count in new["subject_regions"].items():
+        if count > regions.get(region, -1):
+            regions[region] = count
+    if regions != stored["subject_regions"]:
+        changes["subject_regions"] = regions
+    for flag in ("publicly_viewable",):
+        if new[flag] and not stored[flag]:
+            changes[flag] = True
+    if new["malicious"] is True and stored["malicious"] is not True:
+        changes["malicious"] = True
+    assets = list(dict.fromkeys([*stored["assets"], *new["assets"]]))[:200]
+    if assets != stored["assets"]:
+        changes["assets"] = assets
+    return changes

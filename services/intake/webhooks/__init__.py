@@ -1,0 +1,1 @@
+"""DLP and secret-scanning webhooks: signature schemes, one module per vendor, mapping to incidents."""

@@ -1,0 +1,110 @@
+"""Reading vendor payloads as sent: time formats, identifiers, and detector-name mapping tables."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pidesk.services.intake.webhooks.model import UnreadablePayload
+from pidesk.shared.vocabulary import DataCategory
+
+_FRACTION = re.compile(r"^(?P<head>[^.]+)\.(?P<digits>\d+)(?P<tail>.*)$")
+
+
+def parse_time(value: Any, field: str) -> datetime:
+    """RFC 3339 with any number of fractional digits (7 from .NET, 9 from Google), with or without a
+    zone (no zone means UTC, as Office 365 sends it), or Unix seconds / milliseconds."""
+    if isinstance(value, bool) or value is None:
+        raise UnreadablePayload(f"{field} is missing")
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 1e11 else value
+        return datetime.fromtimestamp(seconds, UTC)
+    if not isinstance(value, str) or not value.strip():
+        raise UnreadablePayload(f"{field} is not a time")
+    text = value.strip().replace(" ", "T", 1)
+    if text.isdigit():
+        return parse_time(int(text), field)
+    text = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    if match := _FRACTION.match(text):  # Python reads at most 6 fractional digits
+        tail = match["tail"]
+        text = f"{match['head']}.{(match['digits'] + '000000')[:6]}{tail}"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise UnreadablePayload(f"{field} is not a time: {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def as_id(value: Any, field: str) -> str:
+    """An identifier as text; integers stay exact however large (the JSON parser keeps them as int)."""
+    if isinstance(value, bool) or value is None or value == "":
+        raise UnreadablePayload(f"{field} is missing")
+    if isinstance(value, float):
+        raise UnreadablePayload(f"{field} lost precision: send it as an integer or a string")
+    return str(value).strip()
+
+
+def normalise_name(name: str) -> str:
+    """`Credit Card Number `, `credit card number` and `CREDIT_CARD_NUMBER` all read the same."""
+    return re.sub(r"[\s_\-]+", " ", name).strip().casefold()
+
+
+class CategoryTable:
+    """A vendor's detector or info-type names → contract data categories; unknown names → `other`."""
+
+    def __init__(self, table: Mapping[str, DataCategory | tuple[DataCategory, ...]]) -> None:
+        self._table: dict[str, tuple[DataCategory, ...]] = {
+            normalise_name(k): (v if isinstance(v, tuple) else (v,)) for k, v in table.items()
+        }
+
+    def categories(self, names: Iterable[Any]) -> list[DataCategory]:
+        found: list[DataCategory] = []
+        for name in names:
+            if not isinstance(name, str) or not name.strip():
+                continue
+            found.extend(self._table.get(normalise_name(name), (DataCategory.OTHER,)))
+        return list(dict.fromkeys(found)) or [DataCategory.OTHER]
+
+    def knows(self, name: str) -> bool:
+        return normalise_name(name) in self._table
+
+
+def dig(payload: Any, *path: str | int, default: Any = None) -> Any:
+    """payload[path[0]][path[1]]…, or `default` where any step is missing or of the wrong type."""
+    current = payload
+    for step in path:
+        in_list = isinstance(step, int) and isinstance(current, list) and -len(current) <= step < len(current)
+        in_dict = isinstance(step, str) and isinstance(current, dict) and step in current
+        if not (in_list or in_dict):
+            return default
+        current = current[step]
+    return current
+
+
+def int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+class KeywordTable:
+    """Categories from free-form names (rule and profile names a tenant may choose): every pattern that
+    matches adds its categories; nothing matching → `other`."""
+
+    def __init__(self, rules: list[tuple[str, tuple[DataCategory, ...]]]) -> None:
+        self._rules = [(re.compile(pattern, re.IGNORECASE), categories) for pattern, categories in rules]
+
+    def categories(self, names: Iterable[Any]) -> list[DataCategory]:
+        found: list[DataCategory] = []
+        for name in names:
+            if isinstance(name, str):
+                for pattern, categories in self._rules:
+                    if pattern.search(name):
+                        found.extend(categories)
+        return list(dict.fromkeys(found)) or [DataCategory.OTHER]

@@ -1,0 +1,55 @@
+"""What every vendor module produces: alerts in the contract's terms, or a handshake answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pidesk.services.intake.domain.report import ReportSubmission
+from pidesk.services.intake.webhooks.signatures import Verifier
+from pidesk.shared.vocabulary import DataCategory, IncidentKind
+
+
+class UnreadablePayload(ValueError):
+    """Valid JSON, but not this vendor's payload: a 422 naming what is missing."""
+
+
+@dataclass(frozen=True)
+class VendorAlert:
+    """One vendor alert mapped to the contract. Summaries name detectors and places, never matches."""
+
+    alert_id: str
+    incident_kind: IncidentKind
+    data_categories: list[DataCategory]
+    aware_at: datetime
+    title: str
+    summary: str
+    affected_count: int | None = None
+    publicly_viewable: bool = False
+    malicious: bool | None = None
+    assets: list[str] = field(default_factory=list)
+    vendor_state: str | None = None  # e.g. open, resolved, reopened: a change is news for the desk
+    report: ReportSubmission | None = None  # the whole report, for sources that send our own schema
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """A URL-verification request, answered as the vendor expects and never turned into an incident."""
+
+    body: Any
+    status: int = 200
+    media_type: str = "application/json"
+
+
+Parser = Callable[[Any, Mapping[str, str]], "list[VendorAlert] | Handshake"]
+
+
+@dataclass(frozen=True)
+class WebhookSource:
+    name: str
+    display_name: str
+    verify: Verifier
+    parse: Parser  # called with the decoded JSON and the request headers
+    handshake_before_auth: Callable[[Any, Mapping[str, str]], Handshake | None] | None = None

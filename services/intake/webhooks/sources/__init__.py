@@ -1,0 +1,1 @@
+"""One module per vendor: how its payload is read and mapped to incidents."""

@@ -1,0 +1,91 @@
+"""`code42`: Code42 Incydr alerts (the alert object of the Incydr alerts API, as Incydr Flows or a
+SOAR forwarder posts it; one object, an array, or {"alerts": [...]}).
+
+Incydr watches files leaving (removable media, cloud shares, uploads); it does not read their content,
+so the data categories are `other` and the count is unknown — file counts are not people. Observation
+`data` arrives as a JSON string and is decoded. Authenticated with our X-Pidesk headers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pidesk.services.intake.webhooks.common import as_id, dig, parse_time
+from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
+from pidesk.services.intake.webhooks.signatures import verify_pidesk
+from pidesk.shared.vocabulary import DataCategory, IncidentKind
+
+PUBLIC_EXPOSURES = {"ispublic", "publiclinkshare", "publicsearchableshare", "publicsharedvialink"}
+SHARED_EXPOSURES = {"sharedvialink", "outsidetrusteddomains", "sharedtotrusteddomain", "ispublic"}
+
+
+def _observations(alert: dict[str, Any]) -> list[dict[str, Any]]:
+    decoded = []
+    for observation in alert.get("observations") or []:
+        data = observation.get("data") if isinstance(observation, dict) else None
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                data = None
+        if isinstance(data, dict):
+            decoded.append(data)
+    return decoded
+
+
+def _exposures(observations: list[dict[str, Any]]) -> set[str]:
+    return {str(e).replace("_", "").lower() for o in observations for e in (o.get("exposureTypes") or [])}
+
+
+def _kind(alert: dict[str, Any], exposures: set[str]) -> tuple[IncidentKind, bool]:
+    if exposures & PUBLIC_EXPOSURES:
+        return IncidentKind.PUBLIC_EXPOSURE, True
+    if str(alert.get("type", "")).upper() == "FED_CLOUD_SHARE_PERMISSIONS" or exposures & SHARED_EXPOSURES:
+        return IncidentKind.UNAUTHORIZED_PROVISION, False
+    return IncidentKind.INSIDER_TAKEOUT, False
+
+
+def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
+    if isinstance(payload, dict) and isinstance(payload.get("alerts"), list):
+        items = payload["alerts"]
+    else:
+        items = payload if isinstance(payload, list) else [payload]
+    alerts = []
+    for alert in items:
+        if not isinstance(alert, dict) or "id" not in alert:
+            raise UnreadablePayload("an Incydr alert needs an id")
+        observations = _observations(alert)
+        exposures = _exposures(observations)
+        kind, public = _kind(alert, exposures)
+        departing = any(
+            str(dig(w, "type", default="")).upper() == "DEPARTING_EMPLOYEE" for w in alert.get("watchlists") or []
+        )
+        files = sum(int(o.get("fileCount") or 0) for o in observations if isinstance(o.get("fileCount"), int))
+        tenant = alert.get("tenantId")
+        alert_id = as_id(alert.get("id"), "id")
+        alerts.append(
+            VendorAlert(
+                alert_id=f"{tenant}:{alert_id}" if tenant else alert_id,
+                incident_kind=kind,
+                data_categories=[DataCategory.OTHER],
+                aware_at=parse_time(alert.get("createdAt"), "createdAt"),
+                title=f"Code42 Incydr: {alert.get('name') or alert.get('type')} — {alert.get('actor')}",
+                summary=(
+                    f"Incydr alert {alert_id} ({alert.get('type')}), rule {alert.get('name')!r}; actor "
+                    f"{alert.get('actor')}; risk severity {alert.get('riskSeverity') or alert.get('severity')}; "
+                    f"exposure: {', '.join(sorted(exposures)) or 'unknown'}; files observed: {files or 'unknown'}"
+                    f"{'; actor is on the departing-employee watchlist' if departing else ''}."
+                ),
+                publicly_viewable=public,
+                malicious=True if departing and kind is IncidentKind.INSIDER_TAKEOUT else None,
+                assets=[str(alert["actor"])] if alert.get("actor") else [],
+                vendor_state=str(alert.get("state")).lower() if alert.get("state") else None,
+            )
+        )
+    if not alerts:
+        raise UnreadablePayload("no alert in the delivery")
+    return alerts
+
+
+SOURCE = WebhookSource(name="code42", display_name="Code42 Incydr", verify=verify_pidesk, parse=parse)

@@ -1,0 +1,51 @@
+"""`generic`: any tool that speaks our own report schema (CONTRACT.md, POST /v1/reports), plus an
+optional `source_alert_id` for deduplication. Authenticated with our HMAC headers or API key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from pidesk.services.intake.domain.report import ReportSubmission
+from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
+from pidesk.services.intake.webhooks.signatures import verify_pidesk
+
+
+class GenericAlert(ReportSubmission):
+    source_alert_id: str | None = Field(default=None, min_length=1, max_length=300)
+
+
+def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
+    records = payload if isinstance(payload, list) else [payload]
+    alerts = []
+    for record in records:
+        try:
+            generic = GenericAlert.model_validate(record)
+        except ValidationError as exc:
+            where = ".".join(str(p) for p in exc.errors()[0]["loc"])
+            raise UnreadablePayload(f"not our report schema: {where}: {exc.errors()[0]['msg']}") from None
+        report = ReportSubmission.model_validate(generic.model_dump(exclude={"source_alert_id"}))
+        # without an alert id, the same body twice is the same alert
+        alert_id = (
+            generic.source_alert_id
+            or "sha256:" + hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+        )
+        alerts.append(
+            VendorAlert(
+                alert_id=alert_id,
+                incident_kind=report.incident_kind,
+                data_categories=report.data_categories,
+                aware_at=report.aware_at,
+                title=report.title,
+                summary=report.description,
+                report=report,
+            )
+        )
+    return alerts
+
+
+SOURCE = WebhookSource(name="generic", display_name="Generic", verify=verify_pidesk, parse=parse)

@@ -1,0 +1,138 @@
+"""`netskope`: Netskope DLP alerts as the REST API v2 returns them and forwarders post them — one alert,
+an array, the v2 page `{"ok": 1, "result": [...]}` or the v1 `{"status": "success", "data": [...]}`.
+
+Netskope raises one alert per matched rule, so alerts are folded per DLP incident (`dlp_incident_id`,
+a 64-bit id kept exact): categories united, match counts by their maximum. Authenticated with our
+X-Pidesk headers (Netskope signs nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pidesk.services.intake.webhooks.common import KeywordTable, as_id, int_or_none, parse_time
+from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
+from pidesk.services.intake.webhooks.signatures import verify_pidesk
+from pidesk.shared.vocabulary import DataCategory as C
+from pidesk.shared.vocabulary import IncidentKind
+
+# Rule and profile names are the tenant's own; these are the words Netskope's predefined identifiers
+# and profiles use (docs.netskope.com "DLP profiles", "predefined data identifiers").
+CATEGORIES = KeywordTable(
+    [
+        (r"\bPCI\b|credit.?card|card.?number|\bCCN\b|payment.?card|\bPAN\b(?!.*india)", (C.CREDIT_CARD,)),
+        (r"\bSSN\b|social.?security", (C.SSN,)),
+        (r"my.?number|マイナンバー|個人番号|individual.?number", (C.MY_NUMBER,)),
+        (
+            r"passport|driv(er|ing).?licen[cs]e|national.?id|\bNRIC\b|aadhaar|india.?pan|\bITIN\b|\bNINO\b|"
+            r"residen(ce|t).?card|在留カード|運転免許|tax.?id",
+            (C.GOVERNMENT_ID,),
+        ),
+        (r"\bPHI\b|HIPAA|health|medical|patient|\bNPI\b|\bDEA\b|drug", (C.HEALTH,)),
+        (r"\bICD\d*\b|diagnos|medical.?record|\bMRN\b", (C.MEDICAL_HISTORY,)),
+        (r"health.?check|健康診断", (C.HEALTH_CHECKUP,)),
+        (r"bank.?account|\bIBAN\b|routing|\bABA\b|\bSWIFT\b|\bBIC\b|\bGLBA\b|口座", (C.BANK_ACCOUNT,)),
+        (r"online.?banking|net.?banking", (C.ONLINE_BANKING_CREDENTIALS,)),
+        (r"password|credential|secret|api.?key|access.?key|private.?key|token|\bAWS\b|azure.?key", (C.CREDENTIALS,)),
+        (r"name|persons", (C.NAME,)),
+        (r"e.?mail", (C.EMAIL,)),
+        (r"phone|telephone", (C.PHONE,)),
+        (r"mobile|\bcell\b|携帯", (C.MOBILE_PHONE,)),
+        (r"address|postal", (C.ADDRESS,)),
+        (r"\bDOB\b|date.?of.?birth|birth.?date|生年月日", (C.BIRTH_DATE,)),
+        (r"birthplace|place.?of.?birth", (C.BIRTHPLACE,)),
+        (r"gender|\bsex\b", (C.GENDER,)),
+        (r"employee.?(id|number)|社員番号", (C.EMPLOYEE_ID,)),
+        (r"customer.?(id|number)|顧客番号", (C.CUSTOMER_ID,)),
+        (r"biometric", (C.BIOMETRIC,)),
+        (r"genetic|\bDNA\b", (C.GENETIC,)),
+        (r"\brace\b|ethnic", (C.RACE_ETHNICITY,)),
+        (r"religio", (C.RELIGION_CREED,)),
+        (r"politic", (C.POLITICAL_OPINION,)),
+        (r"trade.?union", (C.TRADE_UNION,)),
+        (r"sexual.?orientation|LGBT", (C.SEXUAL_ORIENTATION,)),
+        (r"criminal|conviction", (C.CRIMINAL_RECORD,)),
+        (r"disabilit", (C.DISABILITY,)),
+    ]
+)
+
+
+def records(payload: Any) -> list[dict[str, Any]]:
+    if isinstance(payload, list):
+        items = payload
+    elif isinstance(payload, dict) and isinstance(payload.get("result"), list):
+        items = payload["result"]
+    elif isinstance(payload, dict) and isinstance(payload.get("data"), list):
+        items = payload["data"]
+    elif isinstance(payload, dict):
+        items = [payload]
+    else:
+        raise UnreadablePayload("expected an alert object, an array or a {result: [...]} page")
+    return [r for r in items if isinstance(r, dict) and str(r.get("alert_type", "")).strip().upper() == "DLP"]
+
+
+def _matches(record: dict[str, Any]) -> int | None:
+    if str(record.get("dlp_is_unique_count", "")).lower() == "true":
+        unique = int_or_none(record.get("dlp_unique_count"))
+        if unique is not None:
+            return unique
+    return int_or_none(record.get("dlp_rule_count"))
+
+
+def _kind(record: dict[str, Any]) -> tuple[IncidentKind, bool]:
+    exposure = str(record.get("exposure", "")).lower()
+    if exposure == "public":
+        return IncidentKind.PUBLIC_EXPOSURE, True
+    if exposure == "external":
+        return IncidentKind.UNAUTHORIZED_PROVISION, False
+    activity = str(record.get("activity", "")).lower()
+    if activity in {"upload", "post", "share", "edit", "create", "attach", "send"}:
+        return IncidentKind.INSIDER_TAKEOUT, False
+    return IncidentKind.OTHER, False
+
+
+def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in records(payload):
+        incident = record.get("dlp_incident_id")
+        key = (
+            f"dlp-incident:{as_id(incident, 'dlp_incident_id')}"
+            if incident not in (None, "")
+            else as_id(record.get("_id"), "_id")
+        )
+        groups.setdefault(key, []).append(record)
+    alerts = []
+    for key, group in groups.items():
+        first = group[0]
+        names = [n for r in group for n in (r.get("dlp_rule"), r.get("dlp_profile"))]
+        counts = [c for c in (_matches(r) for r in group) if c is not None]
+        kind, public = _kind(first)
+        when = min(parse_time(r.get("timestamp", r.get("_insertion_epoch_timestamp")), "timestamp") for r in group)
+        rules = sorted({str(r.get("dlp_rule")) for r in group if r.get("dlp_rule")})
+        app, file = first.get("app") or "unknown app", first.get("dlp_file") or first.get("object") or "unknown file"
+        alerts.append(
+            VendorAlert(
+                alert_id=key,
+                incident_kind=kind,
+                data_categories=CATEGORIES.categories(names),
+                aware_at=when,
+                title=f"Netskope DLP: {', '.join(rules) or 'rule match'} — {file} ({app})",
+                summary=(
+                    f"Netskope DLP alert(s) {', '.join(str(r.get('_id')) for r in group)}. Profile: "
+                    f"{first.get('dlp_profile')}; rules: {', '.join(rules)}; "
+                    f"severity: {first.get('dlp_rule_severity')}; "
+                    f"activity: {first.get('activity')} in {app}; action: {first.get('action')}; file: {file}; "
+                    f"user: {first.get('user')}; matches: {max(counts) if counts else 'unknown'}."
+                ),
+                affected_count=max(counts) if counts else None,
+                publicly_viewable=public,
+                assets=[str(a) for a in (first.get("app"), first.get("instance_id"), first.get("object")) if a],
+                vendor_state=str(first["status"]).lower() if first.get("status") else None,
+            )
+        )
+    if not alerts:
+        raise UnreadablePayload('no DLP alert (alert_type "DLP") in the delivery')
+    return alerts
+
+
+SOURCE = WebhookSource(name="netskope", display_name="Netskope", verify=verify_pidesk, parse=parse)
