@@ -3,6 +3,7 @@ what each maps to, and what a later delivery of the same alert changes."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -44,55 +45,38 @@ class Case:
     expected: list[Expected]
 
 
+# fmt: off
+E = Expected
 CASES = [
-    Case(
-        "netskope",
-        "dlp_alert.json",
-        [
-            Expected(
-                "dlp-incident:7359046264875632811",
-                ["name", "phone"],
-                1217,
-                "2026-11-20T06:15:40+00:00",
-                "insider_takeout",
-            ),
-        ],
-    ),
-    Case(
-        "netskope",
-        "dlp_alerts_array.json",
-        [
-            Expected(
-                "dlp-incident:8842113005731466259",
-                ["ssn", "name", "phone"],
-                71,
-                "2026-11-20T06:20:00+00:00",
-                "insider_takeout",
-            ),
-            Expected(
-                "dlp-incident:6441942879614541519",
-                ["my_number", "name"],
-                398,
-                "2026-11-20T06:27:00+00:00",
-                "insider_takeout",
-            ),
-        ],
-    ),
-    Case(
-        "code42",
-        "alert_open.json",
-        [
-            Expected(
-                "7f3c0b9e-2a41-4d7e-9c55-1e8a6d2b4f10:e3d1a9b4-6f2c-4b8e-a1d7-5c9f0e2b8a46",
-                ["other"],
-                None,
-                "2026-11-20T06:25:41.519828+00:00",
-                "insider_takeout",
-                "open",
-            ),
-        ],
-    ),
+    Case("netskope", "dlp_alert.json", [
+        E("dlp-incident:7359046264875632811", ["name", "phone"], 1217, "2026-11-20T06:15:40+00:00",
+          "insider_takeout"),
+    ]),
+    Case("netskope", "dlp_alerts_array.json", [
+        E("dlp-incident:8842113005731466259", ["ssn", "name", "phone"], 71, "2026-11-20T06:20:00+00:00",
+          "insider_takeout"),
+        E("dlp-incident:6441942879614541519", ["my_number", "name"], 398, "2026-11-20T06:27:00+00:00",
+          "insider_takeout"),
+    ]),
+    Case("code42", "alert_open.json", [
+        E("7f3c0b9e-2a41-4d7e-9c55-1e8a6d2b4f10:e3d1a9b4-6f2c-4b8e-a1d7-5c9f0e2b8a46", ["other"], None,
+          "2026-11-20T06:25:41.519828+00:00", "insider_takeout", "open"),
+    ]),
+    Case("google-dlp", "pubsub_alert_center_dlp.json", [
+        E("6f0b1c2d-8e4a-4b7f-9a3d-2c5e71d4a9b8", ["my_number", "credit_card"], None,
+          "2024-05-01T02:03:04.123000+00:00", "unauthorized_provision", "not_started"),
+    ]),
+    Case("google-dlp", "pubsub_dlp_job.json", [
+        E("projects/pidesk-data-prod/locations/asia-northeast1/dlpJobs/i-6427731862341127168", ["other"], None,
+          "2024-05-01T02:17:41.908000+00:00", "other"),
+    ]),
+    Case("google-dlp", "pubsub_data_profile.json", [
+        E("projects/pidesk-data-prod/locations/asia-northeast1/tableDataProfiles/4317209438170253312",
+          ["birth_date", "email", "my_number", "name", "phone", "address"], None,
+          "2024-05-01T02:44:21.060000+00:00", "other"),
+    ]),
 ]
+# fmt: on
 
 
 @pytest.fixture
@@ -169,6 +153,25 @@ async def test_a_later_delivery_with_changed_facts_updates_the_same_incident(  #
     assert [row.topic for row in outbox] == [topics.INCIDENT_REPORTED, topics.INCIDENT_UPDATED]
     payload = json.loads(outbox[1].value)["payload"]
     assert {k: payload[k] for k in update} == update
+
+
+async def test_a_modified_alert_center_alert_updates_its_incident(intake) -> None:  # type: ignore[no-untyped-def]
+    client, url = intake
+    envelope = json.loads(fixture_bytes("google-dlp", "pubsub_alert_center_dlp.json"))
+    created = await post(client, "google-dlp", json.dumps(envelope).encode())
+    alert = json.loads(base64.b64decode(envelope["message"]["data"]))
+    alert["metadata"]["status"] = "IN_PROGRESS"
+    alert["data"]["ruleViolationInfo"]["matchInfo"].append({"predefinedDetector": {"detectorName": "PERSON_NAME"}})
+    envelope["message"]["data"] = base64.b64encode(json.dumps(alert).encode()).decode()
+    envelope["message"]["attributes"]["alertcenter_resource_status"] = "MODIFIED"
+    modified = await post(client, "google-dlp", json.dumps(envelope).encode())
+    assert (created.status_code, modified.status_code) == (202, 200)
+    assert modified.json()["incident_id"] == created.json()["incident_id"]
+    reports, outbox = await stored(url)
+    assert reports[0].data_categories == ["my_number", "credit_card", "name"]
+    payload = json.loads(outbox[-1].value)["payload"]
+    assert payload["vendor_state"] == "in_progress"
+    assert payload["changes"] == {"data_categories": ["my_number", "credit_card", "name"]}
 
 
 def test_every_fixture_is_exercised() -> None:

@@ -51,6 +51,7 @@ def submission_for(alert: VendorAlert, display_name: str, reporter: AlertReporte
             "affected_count": alert.affected_count,
             "publicly_viewable": alert.publicly_viewable,
             "malicious": alert.malicious,
+            "recovered_before_access": alert.recovered_before_access,
             "assets": [a[:200] for a in alert.assets[:200]],
         }
     )

@@ -29,6 +29,7 @@ class VendorAlert:
     affected_count: int | None = None
     publicly_viewable: bool = False
     malicious: bool | None = None
+    recovered_before_access: bool = False  # e.g. the DLP tool blocked the share or the mail
     assets: list[str] = field(default_factory=list)
     vendor_state: str | None = None  # e.g. open, resolved, reopened: a change is news for the desk
     report: ReportSubmission | None = None  # the whole report, for sources that send our own schema

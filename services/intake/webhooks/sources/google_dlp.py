@@ -1,0 +1,244 @@
+"""`google-dlp`: Google Workspace Alert Center DLP alerts and Cloud DLP (Sensitive Data Protection)
+notifications, as a Pub/Sub push subscription POSTs them: {"message": {"data": base64, "attributes",
+"messageId", "publishTime"}, "subscription"}. An Alert Center alert posted bare is read too.
+
+- Alert Center (attribute `alertcenter_resource_type`, or data with `alertId`): base64 JSON of the
+  alert; detectors in `data.ruleViolationInfo.matchInfo[]`; no match counts.
+- Cloud DLP job finished (attribute `DlpJobName`): the job's name only (its findings need a
+  `dlpJobs.get`); a DlpJob JSON in `data`, where a relay adds it, gives infoType counts.
+- Data profile: `data` is binary protobuf (DataProfilePubSubMessage); its profile resource name and
+  infoType names are read from the message's strings.
+
+Authenticated with our X-Pidesk headers (Pub/Sub push signs with an OIDC token we do not verify here)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pidesk.services.intake.webhooks.common import CategoryTable, as_id, dig, int_or_none, parse_time
+from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
+from pidesk.services.intake.webhooks.signatures import verify_pidesk
+from pidesk.shared.vocabulary import DataCategory as C
+from pidesk.shared.vocabulary import IncidentKind
+
+# infoType / detector names (cloud.google.com/sensitive-data-protection/docs/infotypes-reference)
+INFO_TYPES = CategoryTable(
+    {
+        "PERSON_NAME": C.NAME,
+        "FIRST_NAME": C.NAME,
+        "LAST_NAME": C.NAME,
+        "FEMALE_NAME": C.NAME,
+        "MALE_NAME": C.NAME,
+        "STREET_ADDRESS": C.ADDRESS,
+        "IRELAND_EIRCODE": C.ADDRESS,
+        "EMAIL_ADDRESS": C.EMAIL,
+        "PHONE_NUMBER": C.PHONE,
+        "US_TOLLFREE_PHONE_NUMBER": C.PHONE,
+        "DATE_OF_BIRTH": C.BIRTH_DATE,
+        "GENDER": C.GENDER,
+        "OBJECT_TYPE/PERSON/FACE": C.PHOTO,
+        "JAPAN_INDIVIDUAL_NUMBER": C.MY_NUMBER,
+        "US_SOCIAL_SECURITY_NUMBER": C.SSN,
+        "PASSPORT": C.GOVERNMENT_ID,
+        "DRIVERS_LICENSE_NUMBER": C.GOVERNMENT_ID,
+        "GOVERNMENT_ID": C.GOVERNMENT_ID,
+        "DOD_ID_NUMBER": C.GOVERNMENT_ID,
+        "KOREA_RRN": C.GOVERNMENT_ID,
+        "CHINA_RESIDENT_ID_NUMBER": C.GOVERNMENT_ID,
+        "INDIA_AADHAAR_INDIVIDUAL": C.GOVERNMENT_ID,
+        "FRANCE_NIR": C.GOVERNMENT_ID,
+        "UK_NATIONAL_INSURANCE_NUMBER": C.GOVERNMENT_ID,
+        "CANADA_SOCIAL_INSURANCE_NUMBER": C.GOVERNMENT_ID,
+        "US_INDIVIDUAL_TAXPAYER_IDENTIFICATION_NUMBER": C.GOVERNMENT_ID,
+        "GERMANY_TAXPAYER_IDENTIFICATION_NUMBER": C.GOVERNMENT_ID,
+        "INDIA_PAN_INDIVIDUAL": C.GOVERNMENT_ID,
+        "CREDIT_CARD_NUMBER": C.CREDIT_CARD,
+        "CREDIT_CARD_TRACK_NUMBER": C.CREDIT_CARD,
+        "CVV_NUMBER": C.CREDIT_CARD,
+        "CREDIT_CARD_EXPIRATION_DATE": C.CREDIT_CARD,
+        "CREDIT_CARD_DATA": C.CREDIT_CARD,
+        "JAPAN_BANK_ACCOUNT": C.BANK_ACCOUNT,
+        "FINANCIAL_ACCOUNT_NUMBER": C.BANK_ACCOUNT,
+        "IBAN_CODE": C.BANK_ACCOUNT,
+        "CANADA_BANK_ACCOUNT": C.BANK_ACCOUNT,
+        "US_BANK_ROUTING_MICR": C.BANK_ACCOUNT,
+        "PORTUGAL_NIB_NUMBER": C.BANK_ACCOUNT,
+        "FINANCIAL_ID": C.BANK_ACCOUNT,
+        "PASSWORD": C.CREDENTIALS,
+        "AUTH_TOKEN": C.CREDENTIALS,
+        "GCP_CREDENTIALS": C.CREDENTIALS,
+        "GCP_API_KEY": C.CREDENTIALS,
+        "AWS_CREDENTIALS": C.CREDENTIALS,
+        "AZURE_AUTH_TOKEN": C.CREDENTIALS,
+        "ENCRYPTION_KEY": C.CREDENTIALS,
+        "JSON_WEB_TOKEN": C.CREDENTIALS,
+        "OAUTH_CLIENT_SECRET": C.CREDENTIALS,
+        "HTTP_COOKIE": C.CREDENTIALS,
+        "BASIC_AUTH_HEADER": C.CREDENTIALS,
+        "XSRF_TOKEN": C.CREDENTIALS,
+        "WEAK_PASSWORD_HASH": C.CREDENTIALS,
+        "STORAGE_SIGNED_URL": C.CREDENTIALS,
+        "TINK_KEYSET": C.CREDENTIALS,
+        "SECURITY_DATA": C.CREDENTIALS,
+        "MEDICAL_TERM": C.HEALTH,
+        "BLOOD_TYPE": C.HEALTH,
+        "AUSTRALIA_MEDICARE_NUMBER": C.HEALTH,
+        "CANADA_OHIP": C.HEALTH,
+        "UK_NATIONAL_HEALTH_SERVICE_NUMBER": C.HEALTH,
+        "US_MEDICARE_BENEFICIARY_ID_NUMBER": C.HEALTH,
+        "MEDICAL_RECORD_NUMBER": C.MEDICAL_HISTORY,
+        "ICD9_CODE": C.MEDICAL_HISTORY,
+        "ICD10_CODE": C.MEDICAL_HISTORY,
+        "CRIME_STATUS": (C.CRIMINAL_RECORD, C.CRIME_VICTIM),
+        "ETHNIC_GROUP": C.RACE_ETHNICITY,
+        "RELIGIOUS_TERM": C.RELIGION_CREED,
+        "POLITICAL_TERM": C.POLITICAL_OPINION,
+        "TRADE_UNION": C.TRADE_UNION,
+        "SEXUAL_ORIENTATION": C.SEXUAL_ORIENTATION,
+        "MARITAL_STATUS": C.SOCIAL_STATUS,
+        "EMPLOYMENT_STATUS": C.SOCIAL_STATUS,
+        "IMMIGRATION_STATUS": C.SOCIAL_STATUS,
+        "LOCATION": C.LOCATION,
+        "LOCATION_COORDINATES": C.LOCATION,
+        "GEOGRAPHIC_DATA": C.LOCATION,
+    }
+)
+GOVERNMENT_ID_PATTERN = re.compile(r"_(PASSPORT|DRIVERS?_LICEN[CS]E_NUMBER|DRIVING_LICEN[CS]E_NUMBER|NATIONAL_ID\w*)$")
+MESSAGE_SOURCES = {"GMAIL", "CHAT"}
+BLOCKED_EVENTS = {"SHARING_BLOCKED", "ACCESS_BLOCKED", "MAIL_BLOCKED", "MESSAGE_BLOCKED"}
+
+
+def categories_of(names: list[str]) -> list[C]:
+    found: list[C] = []
+    for name in names:
+        if INFO_TYPES.knows(name):
+            found.extend(INFO_TYPES.categories([name]))
+        elif GOVERNMENT_ID_PATTERN.search(name.upper()):
+            found.append(C.GOVERNMENT_ID)
+        else:
+            found.append(C.OTHER)
+    unique = list(dict.fromkeys(found))
+    return [c for c in unique if c is not C.OTHER] or [C.OTHER]
+
+
+def _data(message: dict[str, Any]) -> bytes | None:
+    raw = message.get("data")
+    if not raw:
+        return None
+    try:
+        return base64.b64decode(raw, validate=False)
+    except (binascii.Error, ValueError):
+        raise UnreadablePayload("message.data is not base64") from None
+
+
+def _json(data: bytes | None) -> Any:
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
+    if isinstance(payload, dict) and "alertId" in payload:
+        return [alert_center(payload, {})]
+    message = dig(payload, "message")
+    if not isinstance(message, dict):
+        raise UnreadablePayload("expected a Pub/Sub push envelope {message: {data, attributes, …}}")
+    attributes = message.get("attributes") or {}
+    data = _data(message)
+    decoded = _json(data)
+    if attributes.get("alertcenter_resource_type") or (isinstance(decoded, dict) and "alertId" in decoded):
+        if not isinstance(decoded, dict):
+            raise UnreadablePayload("the Alert Center message data is not a JSON alert")
+        return [alert_center(decoded, attributes)]
+    published = message.get("publishTime") or message.get("publish_time")
+    if attributes.get("DlpJobName") or (isinstance(decoded, dict) and "inspectDetails" in decoded):
+        return [dlp_job(attributes, decoded, published)]
+    if data is not None:
+        return [data_profile(data, message, published)]
+    raise UnreadablePayload("neither an Alert Center alert, a DLP job notification nor a data profile")
+
+
+def alert_center(alert: dict[str, Any], attributes: Mapping[str, Any]) -> VendorAlert:
+    info = dig(alert, "data", "ruleViolationInfo", default={}) or {}
+    detectors = [
+        dig(m, "predefinedDetector", "detectorName") or dig(m, "userDefinedDetector", "displayName") or ""
+        for m in info.get("matchInfo") or []
+    ]
+    categories = categories_of([d for d in detectors if d])
+    if info.get("dataSource") in MESSAGE_SOURCES:
+        categories = [c for c in [*categories, C.COMMUNICATIONS_CONTENT] if c is not C.OTHER]
+    blocked = str(info.get("eventType", "")).upper() in BLOCKED_EVENTS
+    recipients = info.get("recipients") or []
+    rule = dig(info, "ruleInfo", "displayName") or dig(info, "ruleInfo", "resourceName") or "DLP rule"
+    title = dig(info, "resourceInfo", "resourceTitle") or "a resource"
+    status = dig(alert, "metadata", "status") or attributes.get("alertcenter_resource_status")
+    return VendorAlert(
+        alert_id=as_id(alert.get("alertId"), "alertId"),
+        incident_kind=IncidentKind.UNAUTHORIZED_PROVISION if recipients else IncidentKind.OTHER,
+        data_categories=categories,
+        aware_at=parse_time(alert.get("startTime") or alert.get("createTime"), "startTime"),
+        title=f"Google Workspace DLP: {rule} — {title}",
+        summary=(
+            f"Alert Center DLP alert {alert.get('alertId')} ({info.get('dataSource')}, {info.get('trigger')}): "
+            f"rule {rule!r}; detectors: {', '.join(d for d in detectors if d) or 'unknown'}; user: "
+            f"{info.get('triggeringUserEmail') or 'unknown'}; recipients: {len(recipients)}; event: "
+            f"{info.get('eventType') or 'unknown'}; actions: {', '.join(info.get('triggeredActionTypes') or [])}."
+        ),
+        recovered_before_access=blocked,
+        assets=[a for a in (dig(info, "resourceInfo", "documentId"),) if isinstance(a, str)],
+        vendor_state=str(status).lower() if status else None,
+    )
+
+
+def dlp_job(attributes: Mapping[str, Any], job: Any, published: Any) -> VendorAlert:
+    name = attributes.get("DlpJobName") or dig(job, "name")
+    stats = dig(job, "inspectDetails", "result", "infoTypeStats", default=[]) or []
+    names = [dig(s, "infoType", "name") for s in stats if isinstance(dig(s, "infoType", "name"), str)]
+    counts = [c for c in (int_or_none(dig(s, "count")) for s in stats) if c is not None]
+    when = dig(job, "endTime") or dig(job, "createTime") or published
+    return VendorAlert(
+        alert_id=as_id(name, "attributes.DlpJobName"),
+        incident_kind=IncidentKind.OTHER,
+        data_categories=categories_of(names),
+        aware_at=parse_time(when, "publishTime"),
+        title=f"Cloud DLP inspection job finished: {str(name).rsplit('/', 1)[-1]}",
+        summary=(
+            f"Sensitive Data Protection job {name} finished. InfoTypes: {', '.join(names) or 'not in the message'}; "
+            f"findings: {sum(counts) if counts else 'unknown (see the job in the console)'}."
+        ),
+        affected_count=max(counts) if counts else None,
+        assets=[str(name)],
+    )
+
+
+# strings inside the protobuf: the profile's resource name and the infoType names it predicts
+PROFILE_NAME = re.compile(rb"projects/[\w.-]+/locations/[\w-]+/(?:table|fileStore|column)DataProfiles/[\w.-]+")
+INFO_TYPE_NAME = re.compile(rb"(?<![A-Za-z0-9_])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?![A-Za-z0-9_])")
+
+
+def data_profile(data: bytes, message: Mapping[str, Any], published: Any) -> VendorAlert:
+    profile = PROFILE_NAME.search(data)
+    if profile is None:
+        raise UnreadablePayload("the message data is neither JSON nor a DLP data-profile message")
+    name = profile.group().decode()
+    names = sorted({m.decode() for m in INFO_TYPE_NAME.findall(data) if INFO_TYPES.knows(m.decode())})
+    return VendorAlert(
+        alert_id=name,
+        incident_kind=IncidentKind.OTHER,
+        data_categories=categories_of(names),
+        aware_at=parse_time(published, "publishTime"),
+        title=f"Cloud DLP data profile: {name.rsplit('/', 1)[-1]}",
+        summary=f"Sensitive Data Protection profiled {name}; predicted infoTypes: {', '.join(names) or 'none'}.",
+        assets=[name],
+    )
+
+
+SOURCE = WebhookSource(name="google-dlp", display_name="Google DLP", verify=verify_pidesk, parse=parse)
