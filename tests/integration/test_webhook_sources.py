@@ -7,7 +7,7 @@ import base64
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -45,6 +45,9 @@ class Case:
     expected: list[Expected]
 
 
+# Nightfall's detection time is its signed X-Nightfall-Timestamp
+SIGNED_AT = "signed"
+
 # fmt: off
 E = Expected
 CASES = [
@@ -74,6 +77,39 @@ CASES = [
         E("projects/pidesk-data-prod/locations/asia-northeast1/tableDataProfiles/4317209438170253312",
           ["birth_date", "email", "my_number", "name", "phone", "address"], None,
           "2024-05-01T02:44:21.060000+00:00", "other"),
+    ]),
+    Case("github", "secret_scanning_alert_created.json", [
+        E("9007199254745501:42", ["credentials"], None, "2025-03-03T08:14:27+00:00", "other", "open"),
+    ]),
+    Case("nightfall", "findings_inline.json", [
+        E("5b0e2c1a-7d43-4f1e-9a6c-2f8e1b7d3c90",
+          ["name", "email", "phone", "birth_date", "address", "ssn", "credit_card", "credentials"], 1,
+          SIGNED_AT, "other"),
+    ]),
+    Case("nightfall", "findings_url.json", [
+        E("5b0e2c1a-7d43-4f1e-9a6c-2f8e1b7d3c90", ["other"], None, SIGNED_AT, "other"),
+    ]),
+    Case("aws-macie", "finding_personal.json", [
+        E("24c63c7918cea7196080a84a99556405", ["credit_card", "name", "address", "phone", "birth_date"], 1450,
+          "2026-09-14T02:17:42.518000+00:00", "other", "active:1"),
+    ]),
+    Case("aws-macie", "finding_credentials.json", [
+        E("7410504b31168b4edf58c42355a05613", ["credentials"], 2, "2026-09-14T03:05:18.094000+00:00", "other",
+          "active:1"),
+    ]),
+    Case("aws-macie", "finding_policy_public.json", [
+        E("d87fe097da740eb9c9a74649156b0cac", ["other"], None, "2026-09-14T05:40:11+00:00", "public_exposure",
+          "active:1", publicly_viewable=True),
+    ]),
+    Case("ms-purview", "dlp_rule_match_single.json", [
+        E("5f3c91e2-7a4b-d2c8-a000-08dcd41e6b52", ["credit_card", "ssn"], 4, "2026-09-14T01:52:08.431726+00:00",
+          "unauthorized_provision", "matched"),
+    ]),
+    Case("ms-purview", "dlp_records_array.json", [
+        E("a81d07c4-3e6f-b5a9-9000-08dcd43a1f07", ["my_number", "government_id"], 38,
+          "2026-09-14T04:26:51+00:00", "unauthorized_provision", "matched"),
+        E("3c5e2b90-d1a7-f4e6-8000-08dcd43b9a21", ["government_id", "credit_card"], 2,
+          "2026-09-14T04:31:07+00:00", "unauthorized_provision", "matched"),
     ]),
 ]
 # fmt: on
@@ -121,7 +157,10 @@ async def test_each_vendor_payload_maps_to_incidents(intake, case: Case) -> None
         assert report.source == case.source
         assert report.data_categories == expected.categories
         assert report.affected_count == expected.affected_count
-        assert report.aware_at == datetime.fromisoformat(expected.aware_at)
+        if expected.aware_at == SIGNED_AT:
+            assert abs((report.aware_at - datetime.now(UTC)).total_seconds()) < 120
+        else:
+            assert report.aware_at == datetime.fromisoformat(expected.aware_at)
         assert report.incident_kind == expected.incident_kind
         assert report.vendor_state == expected.vendor_state
         assert report.publicly_viewable == expected.publicly_viewable
@@ -136,6 +175,41 @@ async def test_each_vendor_payload_maps_to_incidents(intake, case: Case) -> None
 
 LATER_DELIVERIES = [
     ("code42", "alert_open.json", "alert_resolved.json", {"vendor_state": "resolved", "changes": {}}),
+    (
+        "github",
+        "secret_scanning_alert_created.json",
+        "secret_scanning_alert_resolved.json",
+        {"vendor_state": "resolved", "changes": {}},
+    ),
+    (
+        "github",
+        "secret_scanning_alert_resolved.json",
+        "secret_scanning_alert_reopened.json",
+        {"vendor_state": "reopened", "changes": {}},
+    ),
+    (
+        "nightfall",
+        "findings_inline.json",
+        "findings_more.json",
+        {
+            "changes": {
+                "data_categories": [
+                    "name",
+                    "email",
+                    "phone",
+                    "birth_date",
+                    "address",
+                    "ssn",
+                    "credit_card",
+                    "credentials",
+                    "bank_account",
+                    "medical_history",
+                ],
+                "affected_count": 2,
+            }
+        },
+    ),
+    ("aws-macie", "finding_policy_public.json", "finding_updated.json", {"vendor_state": "active:3", "changes": {}}),
 ]
 
 
@@ -174,7 +248,34 @@ async def test_a_modified_alert_center_alert_updates_its_incident(intake) -> Non
     assert payload["changes"] == {"data_categories": ["my_number", "credit_card", "name"]}
 
 
+@pytest.mark.parametrize(
+    ("source", "fixture", "signed_request", "status", "body"),
+    [
+        ("nightfall", "url_verification.json", False, 200, "Vq3nZ8tL0pXyR2mK7wJd"),
+        ("ms-purview", "validation.json", False, 200, '{"status":"validated"}'),
+        ("github", "ping.json", True, 200, None),
+    ],
+)
+async def test_vendor_handshakes_are_answered_and_create_nothing(  # type: ignore[no-untyped-def]
+    intake, source: str, fixture: str, signed_request: bool, status: int, body: str | None
+) -> None:
+    client, url = intake
+    raw = fixture_bytes(source, fixture)
+    headers = signed(source, SECRETS[source], raw) if signed_request else {"content-type": "application/json"}
+    if source == "github":
+        headers["X-GitHub-Event"] = "ping"
+    response = await client.post(f"/v1/webhooks/{source}", content=raw, headers=headers)
+    assert response.status_code == status
+    if body is not None:
+        assert response.text == body
+    if source == "nightfall":
+        assert response.headers["content-type"].startswith("text/plain")
+    assert await stored(url) == ([], [])
+
+
 def test_every_fixture_is_exercised() -> None:
+    handshakes = {("nightfall", "url_verification.json"), ("ms-purview", "validation.json"), ("github", "ping.json")}
     used = {(c.source, c.fixture) for c in CASES} | {(s, f) for s, a, b, _ in LATER_DELIVERIES for f in (a, b)}
+    used |= handshakes
     present = {(p.parent.name, p.name) for p in FIXTURES.glob("*/*.json") if p.parent.name in load_sources()}
     assert present - used == set(), "a vendor fixture no test reads"

@@ -37,7 +37,8 @@ class VendorAlert:
 
 @dataclass(frozen=True)
 class Handshake:
-    """A URL-verification request, answered as the vendor expects and never turned into an incident."""
+    """A delivery answered without an incident: a URL verification (answered as the vendor expects),
+    a ping, or an event that carries nothing to report."""
 
     body: Any
     status: int = 200

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 REPLAY_WINDOW_SECONDS = 300
 
@@ -37,7 +38,10 @@ def _fresh(timestamp: str | None, now: float) -> None:
     try:
         seconds = float(timestamp.strip())
     except ValueError:
-        raise SignatureRejected("invalid_timestamp", "the timestamp is not a Unix time in seconds") from None
+        try:  # one Nightfall SDK sends ISO 8601 instead of Unix seconds
+            seconds = datetime.fromisoformat(timestamp.strip().replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            raise SignatureRejected("invalid_timestamp", "the timestamp is not a Unix time in seconds") from None
     if seconds > 1e11:  # milliseconds sent where seconds are due
         seconds /= 1000
     if abs(now - seconds) > REPLAY_WINDOW_SECONDS:

@@ -1,0 +1,68 @@
+"""`github`: secret scanning alert webhooks (`X-GitHub-Event: secret_scanning_alert`), signed with
+`X-Hub-Signature-256`. A leaked secret is a credential: every secret type maps to `credentials`.
+
+The alert is keyed by repository id (an int64, kept exact) and alert number; `created`, `reopened`,
+`resolved`, `revoked`, `validated` and `publicly_leaked` move its state. `ping` is answered; other
+events are acknowledged and ignored. GitHub signs without a timestamp: replays are made harmless by
+the alert deduplication."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pidesk.services.intake.webhooks.common import as_id, dig, parse_time
+from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
+from pidesk.services.intake.webhooks.signatures import verify_github
+from pidesk.shared.vocabulary import DataCategory, IncidentKind
+
+STATES = {
+    "created": "open",
+    "reopened": "reopened",
+    "resolved": "resolved",
+    "revoked": "resolved",
+    "validated": "open",
+    "publicly_leaked": "open",
+}
+
+
+def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Handshake:
+    event = headers.get("x-github-event", "secret_scanning_alert").strip().lower()
+    if event == "ping":
+        return Handshake(body={"status": "pong", "zen": dig(payload, "zen")})
+    if event != "secret_scanning_alert":
+        return Handshake(body={"status": "ignored", "event": event})
+    alert = dig(payload, "alert")
+    repository = dig(payload, "repository")
+    if not isinstance(alert, dict) or not isinstance(repository, dict):
+        raise UnreadablePayload("a secret_scanning_alert event needs alert and repository")
+    action = str(payload.get("action", "")).strip().lower()
+    if action not in STATES:  # assigned, unassigned: nothing the desk must know
+        return Handshake(body={"status": "ignored", "action": action})
+    secret_type = alert.get("secret_type_display_name") or alert.get("secret_type") or "secret"
+    name = repository.get("full_name") or repository.get("name") or "repository"
+    public = alert.get("publicly_leaked") is True or repository.get("private") is False
+    resolution = alert.get("resolution")
+    return [
+        VendorAlert(
+            alert_id=f"{as_id(repository.get('id'), 'repository.id')}:{as_id(alert.get('number'), 'alert.number')}",
+            incident_kind=IncidentKind.PUBLIC_EXPOSURE if public else IncidentKind.OTHER,
+            data_categories=[DataCategory.CREDENTIALS],
+            aware_at=parse_time(alert.get("created_at"), "alert.created_at"),
+            title=f"GitHub secret scanning: {secret_type} in {name}",
+            summary=(
+                f"GitHub secret scanning alert #{alert.get('number')} in {name} "
+                f"({'public' if repository.get('private') is False else 'private'} repository): {secret_type} "
+                f"({alert.get('secret_type')}); action {action}; validity {alert.get('validity') or 'unknown'}; "
+                f"publicly leaked: {bool(alert.get('publicly_leaked'))}; push protection bypassed: "
+                f"{bool(alert.get('push_protection_bypassed'))}"
+                f"{f'; resolution: {resolution}' if resolution else ''}; {alert.get('html_url') or ''}"
+            ),
+            publicly_viewable=public,
+            assets=[str(name)],
+            vendor_state=STATES[action],
+        )
+    ]
+
+
+SOURCE = WebhookSource(name="github", display_name="GitHub", verify=verify_github, parse=parse)

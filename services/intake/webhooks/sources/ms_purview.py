@@ -1,0 +1,170 @@
+"""`ms-purview`: Microsoft Purview DLP events from the Office 365 Management Activity API, content type
+DLP.All, as a forwarder posts them (one record or a JSON array). The subscription's validation
+notification (`{"validationCode": …}`) is answered 200, as Microsoft expects.
+
+Only type names, counts and places are read: `SensitiveInformationDetections.DetectedValues` holds
+the matched values themselves and is never read or kept. Record times have no zone (UTC) and up to
+seven fractional digits; type names may carry trailing spaces and operation names vary in casing.
+Authenticated with our X-Pidesk headers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pidesk.services.intake.webhooks.common import CategoryTable, as_id, dig, int_or_none, parse_time
+from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
+from pidesk.services.intake.webhooks.signatures import verify_pidesk
+from pidesk.shared.vocabulary import DataCategory as C
+from pidesk.shared.vocabulary import IncidentKind
+
+# Sensitive information type names (learn.microsoft.com/purview/sit-sensitive-information-type-entity-definitions)
+SENSITIVE_TYPES = CategoryTable(
+    {
+        "Credit Card Number": C.CREDIT_CARD,
+        "EU Debit Card Number": C.CREDIT_CARD,
+        "U.S. Social Security Number (SSN)": C.SSN,
+        "Japan My Number - Personal": C.MY_NUMBER,
+        "Japanese My Number – Personal": C.MY_NUMBER,
+        "Japan My Number - Corporate": C.OTHER,  # 法人番号: identifies a company, not a person
+        "Japan Passport Number": C.GOVERNMENT_ID,
+        "Japan Driver's License Number": C.GOVERNMENT_ID,
+        "Japan Residence Card Number": C.GOVERNMENT_ID,
+        "Japan Resident Registration Number": C.GOVERNMENT_ID,
+        "Japan Social Insurance Number (SIN)": C.GOVERNMENT_ID,
+        "Japan Bank Account Number": C.BANK_ACCOUNT,
+        "EU Passport Number": C.GOVERNMENT_ID,
+        "U.S. / U.K. Passport Number": C.GOVERNMENT_ID,
+        "EU Driver's License Number": C.GOVERNMENT_ID,
+        "EU National Identification Number": C.GOVERNMENT_ID,
+        "U.S. Driver's License Number": C.GOVERNMENT_ID,
+        "EU Tax Identification Number": C.GOVERNMENT_ID,
+        "U.S. Individual Taxpayer Identification Number (ITIN)": C.GOVERNMENT_ID,
+        "U.K. National Insurance Number (NINO)": C.GOVERNMENT_ID,
+        "International Banking Account Number (IBAN)": C.BANK_ACCOUNT,
+        "U.S. Bank Account Number": C.BANK_ACCOUNT,
+        "ABA Routing Number": C.OTHER,
+        "SWIFT Code": C.OTHER,  # identify banks, not people
+        "All Full Names": C.NAME,
+        "All Physical Addresses": C.ADDRESS,
+        "Email Address": C.EMAIL,
+        "IP Address": C.OTHER,
+        "General Password": C.CREDENTIALS,
+        "Azure Storage Account Key": C.CREDENTIALS,
+        "Amazon S3 Client Secret Access Key": C.CREDENTIALS,
+        "Azure AD Client Secret": C.CREDENTIALS,
+        "General Symmetric Key": C.CREDENTIALS,
+        "Client Secret / API Key": C.CREDENTIALS,
+        "All Medical Terms And Conditions": C.HEALTH,
+        "Diseases": C.MEDICAL_HISTORY,
+        "International Classification of Diseases (ICD-10-CM)": C.MEDICAL_HISTORY,
+        "International Classification of Diseases (ICD-9-CM)": C.MEDICAL_HISTORY,
+        "Drug Name": C.MEDICAL_HISTORY,
+        "Blood Test Terms": C.HEALTH_CHECKUP,
+        "Lab Test Terms": C.HEALTH_CHECKUP,
+    }
+)
+MATCH, UNDO = "dlprulematch", "dlpruleundo"
+BLOCKING_ACTIONS = {"blockaccess", "blockaccessexternal", "block", "restrictaccess", "blockeveryone"}
+
+
+def validation(payload: Any, headers: Mapping[str, str]) -> Handshake | None:
+    """Office 365's webhook validation notification: answered 200 before any signature check, since
+    Microsoft sends it without our headers; it creates nothing."""
+    if isinstance(payload, dict) and "validationCode" in payload and "Operation" not in payload:
+        return Handshake(body={"status": "validated"})
+    return None
+
+
+def _sensitive_information(record: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for policy in record.get("PolicyDetails") or []:
+        for rule in dig(policy, "Rules", default=[]) or []:
+            found.extend(
+                s
+                for s in dig(rule, "ConditionsMatched", "SensitiveInformation", default=[]) or []
+                if isinstance(s, dict)
+            )
+    return found
+
+
+def _actions(record: dict[str, Any]) -> set[str]:
+    return {
+        str(action).lower()
+        for policy in record.get("PolicyDetails") or []
+        for rule in dig(policy, "Rules", default=[]) or []
+        for action in dig(rule, "Actions", default=[]) or []
+    }
+
+
+def _kind(workload: str) -> IncidentKind:
+    if workload in {"exchange", "sharepoint", "onedrive", "microsoftteams", "teams"}:
+        return IncidentKind.UNAUTHORIZED_PROVISION
+    if workload == "endpoint":
+        return IncidentKind.INSIDER_TAKEOUT
+    return IncidentKind.OTHER
+
+
+def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Handshake:
+    if (early := validation(payload, headers)) is not None:
+        return early
+    records = payload if isinstance(payload, list) else [payload]
+    if records and all(isinstance(r, dict) and "contentUri" in r for r in records):
+        raise UnreadablePayload("content notifications carry no records: fetch each contentUri and post its records")
+    alerts = []
+    for record in records:
+        if not isinstance(record, dict) or "Operation" not in record:
+            raise UnreadablePayload("expected DLP.All audit records with an Operation")
+        operation = str(record["Operation"]).strip().lower()
+        if operation not in {MATCH, UNDO}:
+            continue  # DlpInfo, MipLabel…: not a rule match
+        sensitive = _sensitive_information(record)
+        per_type: dict[str, int] = {}
+        for s in sensitive:  # a type repeats once per matching rule and policy: count it once
+            type_key = str(s.get("SensitiveType") or s.get("SensitiveInformationTypeName", "")).strip().lower()
+            count = int_or_none(s.get("UniqueCount")) or int_or_none(s.get("Count")) or 0
+            per_type[type_key] = max(per_type.get(type_key, 0), count)
+        names = [str(s.get("SensitiveInformationTypeName", "")) for s in sensitive]
+        workload = str(record.get("Workload", "")).strip().lower()
+        policies = sorted({str(p.get("PolicyName")) for p in record.get("PolicyDetails") or [] if p.get("PolicyName")})
+        subject = (
+            dig(record, "ExchangeMetaData", "Subject")
+            or dig(record, "SharePointMetaData", "FileName")
+            or dig(record, "EndpointMetaData", "TargetFilePath")
+            or record.get("ObjectId")
+        )
+        recipients = dig(record, "ExchangeMetaData", "RecipientCount")
+        alerts.append(
+            VendorAlert(
+                alert_id=as_id(record.get("IncidentId") or record.get("Id"), "Id"),
+                incident_kind=_kind(workload),
+                data_categories=SENSITIVE_TYPES.categories(names),
+                aware_at=parse_time(record.get("CreationTime"), "CreationTime"),
+                title=f"Microsoft Purview DLP: {', '.join(policies) or 'policy match'} — {record.get('Workload')}",
+                summary=(
+                    f"Purview DLP record {record.get('Id')} ({record['Operation']}, {record.get('Workload')}) for "
+                    f"{record.get('UserId')}: policies {', '.join(policies)}; sensitive types "
+                    f"{', '.join(sorted({n.strip() for n in names if n.strip()})) or 'unknown'}; largest count "
+                    f"{max(per_type.values()) if per_type else 'unknown'}; item: {subject}"
+                    f"{f'; recipients: {recipients}' if recipients is not None else ''}."
+                ),
+                affected_count=max(per_type.values()) if per_type else None,
+                recovered_before_access=bool(_actions(record) & BLOCKING_ACTIONS),
+                assets=[
+                    str(a) for a in (dig(record, "SharePointMetaData", "FilePathUrl"), record.get("ObjectId")) if a
+                ],
+                vendor_state="undone" if operation == UNDO else "matched",
+            )
+        )
+    if not alerts:
+        raise UnreadablePayload("no DlpRuleMatch or DlpRuleUndo record in the delivery")
+    return alerts
+
+
+SOURCE = WebhookSource(
+    name="ms-purview",
+    display_name="Microsoft Purview",
+    verify=verify_pidesk,
+    parse=parse,
+    handshake_before_auth=validation,
+)
