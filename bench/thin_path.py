@@ -101,6 +101,7 @@ async def run(count: int, concurrency: int) -> dict[str, object]:
             "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
             "INTAKE_DATABASE_URL": intake_db,
             "ESCALATION_DATABASE_URL": esc_db,
+            "INTAKE_REPORTS_PER_MINUTE": "1000000",  # one client posting on purpose; not rate-limited here
         }
         pidesk_cli("db", "upgrade", "--service", "intake", env=env)
         pidesk_cli("db", "upgrade", "--service", "escalation", env=env)

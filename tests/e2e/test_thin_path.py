@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -64,14 +65,16 @@ async def poll(client: httpx.AsyncClient, url: str, headers: dict[str, str], tim
         await asyncio.sleep(0.2)
 
 
-async def escalation_counts(url: str, incident_id: uuid.UUID) -> tuple[int, int, int]:
+async def escalation_counts(url: str, incident_id: uuid.UUID, event_id: uuid.UUID) -> tuple[int, int, int]:
     engine = create_engine(url)
     async with session_factory(engine)() as session:
         incidents = await session.scalar(select(func.count()).select_from(Incident).where(Incident.id == incident_id))
         timeline = await session.scalar(
             select(func.count()).select_from(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
         )
-        processed = await session.scalar(select(func.count()).select_from(ProcessedEvent))
+        processed = await session.scalar(
+            select(func.count()).select_from(ProcessedEvent).where(ProcessedEvent.event_id == event_id)
+        )
     await engine.dispose()
     return int(incidents or 0), int(timeline or 0), int(processed or 0)
 
@@ -121,7 +124,8 @@ async def test_a_report_reaches_the_desk_exactly_once(system) -> None:  # type: 
             assert time.monotonic() < deadline, "the redelivered event was never seen"
             await asyncio.sleep(0.2)
 
-    assert await escalation_counts(system["escalation_db"], uuid.UUID(incident_id)) == (1, 1, 1)
+    event_id = uuid.UUID(json.loads(row.value)["event_id"])
+    assert await escalation_counts(system["escalation_db"], uuid.UUID(incident_id), event_id) == (1, 1, 1)
     for service in (intake, escalation):
         assert FREE_TEXT not in service.log_text(), f"{service.service} logged the report's free text"
         assert "FREE-TEXT-MARKER" not in service.log_text()

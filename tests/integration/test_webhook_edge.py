@@ -18,7 +18,7 @@ from pidesk.services.intake.config import IntakeSettings
 from pidesk.shared import topics
 from pidesk.shared.db.engine import create_engine, session_factory
 from tests.support.infra import fresh_postgres_database, kafka_bootstrap
-from tests.support.webhooks import as_bytes, pidesk_headers
+from tests.support.webhooks import as_bytes, fixture_bytes, github_headers, nightfall_headers, pidesk_headers
 from tests.unit.factories import report_body
 
 SECRET = "generic-test-secret-0123456789"
@@ -47,6 +47,24 @@ async def stored(url: str) -> tuple[list[Report], list[OutboxMessage]]:
         outbox = list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
     await engine.dispose()
     return reports, outbox
+
+
+VENDOR_SECRETS = {"github": "gh-secret", "nightfall": "nf-secret"}
+
+
+@pytest.fixture
+async def vendor_intake(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    async with fresh_postgres_database("vhooks") as url:
+        await runner.upgrade(url, "intake")
+        settings = IntakeSettings(
+            env="test",
+            var_dir=tmp_path,
+            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
+            INTAKE_DATABASE_URL=url,
+            webhook_secrets=VENDOR_SECRETS,
+        )
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(settings)), base_url="http://i") as c:
+            yield c, url
 
 
 def alert(**overrides: object) -> bytes:
@@ -130,6 +148,36 @@ async def test_bad_bodies_store_and_publish_nothing(intake, body: bytes, status:
     client, url = intake
     response = await client.post("/v1/webhooks/generic", content=body, headers=pidesk_headers(SECRET, body))
     assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+    assert await stored(url) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("source", "headers_for", "code"),
+    [
+        ("github", lambda b: github_headers("wrong", b), "invalid_signature"),
+        (
+            "github",
+            lambda b: {"X-GitHub-Event": "secret_scanning_alert", "content-type": "application/json"},
+            "invalid_signature",
+        ),
+        ("nightfall", lambda b: nightfall_headers("wrong", b), "invalid_signature"),
+        (
+            "nightfall",
+            lambda b: nightfall_headers(VENDOR_SECRETS["nightfall"], b, int(time.time()) - 600),
+            "stale_timestamp",
+        ),
+        (
+            "nightfall",
+            lambda b: {"X-Nightfall-Signature": "00", "content-type": "application/json"},
+            "missing_timestamp",
+        ),
+    ],
+)
+async def test_vendor_signature_schemes_refuse_forgeries(vendor_intake, source, headers_for, code) -> None:  # type: ignore[no-untyped-def]
+    client, url = vendor_intake
+    body = fixture_bytes(source, "secret_scanning_alert_created.json" if source == "github" else "findings_inline.json")
+    response = await client.post(f"/v1/webhooks/{source}", content=body, headers=headers_for(body))
+    assert (response.status_code, response.json()["error"]["code"]) == (401, code)
     assert await stored(url) == ([], [])
 
 

@@ -23,7 +23,8 @@ class Incident(TimestampMixin, EscalationBase):
     __table_args__ = (Index("ix_incidents_status_aware_at", "status", "aware_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
-    reference: Mapped[str] = mapped_column(String(20), unique=True, nullable=False)
+    # intake numbers references uniquely; here a clash must not turn a real incident into a poison message
+    reference: Mapped[str] = mapped_column(String(20), index=True, nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     source: Mapped[str] = mapped_column(String(30), nullable=False)
     source_alert_id: Mapped[str | None] = mapped_column(String(300), nullable=True)

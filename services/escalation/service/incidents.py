@@ -6,7 +6,7 @@ import uuid
 
 from pidesk.services.escalation.adapters.orm import Incident, TimelineEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository
-from pidesk.shared.events import IncidentReported
+from pidesk.shared.events import IncidentReported, IncidentUpdated
 
 REPORT_FACTS = (
     "incident_kind",
@@ -54,4 +54,26 @@ async def record_reported_incident(
         )
     ]
     incidents.add(incident)
+    return True
+
+
+async def record_incident_update(
+    incidents: IncidentRepository, *, incident_id: uuid.UUID, event: IncidentUpdated
+) -> bool:
+    """Apply new facts to a known incident and put them on its timeline; False for an unknown one.
+
+    The assessment that follows the new facts belongs to the assessment rules (RULES.md)."""
+    incident = await incidents.get(incident_id)
+    if incident is None:
+        return False
+    if event.changes:
+        incident.facts = {**incident.facts, **event.changes}
+    incident.timeline.append(
+        TimelineEntry(
+            at=event.updated_at,
+            kind="updated",
+            by=event.updated_by,
+            detail={"reason": event.reason, "changes": event.changes, "vendor_state": event.vendor_state},
+        )
+    )
     return True

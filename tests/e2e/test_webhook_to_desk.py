@@ -1,0 +1,78 @@
+"""A DLP alert end to end: GitHub webhook → intake → Kafka → escalation; its resolution → an update."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.infra import fresh_postgres_database, kafka_bootstrap
+from tests.support.services import ServiceProcess, pidesk_cli
+from tests.support.webhooks import fixture_bytes, github_headers
+
+SECRET = "e2e-github-secret"
+
+
+@pytest.fixture
+async def system(tmp_path: Path) -> AsyncIterator[dict[str, object]]:
+    async with fresh_postgres_database("wh_in") as intake_db, fresh_postgres_database("wh_esc") as esc_db:
+        env = {
+            "PIDESK_ENV": "test",
+            "PIDESK_VAR_DIR": str(tmp_path / "var"),
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
+            "INTAKE_DATABASE_URL": intake_db,
+            "ESCALATION_DATABASE_URL": esc_db,
+            "INTAKE_WEBHOOK_SECRET_GITHUB": SECRET,
+            "PIDESK_OUTBOX_POLL_SECONDS": "0.2",
+        }
+        pidesk_cli("db", "upgrade", "--service", "intake", env=env)
+        pidesk_cli("db", "upgrade", "--service", "escalation", env=env)
+        intake, escalation = ServiceProcess("intake", env, tmp_path), ServiceProcess("escalation", env, tmp_path)
+        try:
+            intake.start()
+            escalation.start()
+            yield {"env": env, "intake": intake, "escalation": escalation}
+        finally:
+            intake.stop()
+            escalation.stop()
+
+
+async def wait_until(client: httpx.AsyncClient, url: str, headers: dict[str, str], check, timeout: float = 30):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        response = await client.get(url, headers=headers)
+        if response.status_code == 200 and check(response.json()):
+            return response.json()
+        assert time.monotonic() < deadline, response.text
+        await asyncio.sleep(0.2)
+
+
+async def test_a_github_alert_reaches_the_desk_and_its_resolution_follows(system) -> None:  # type: ignore[no-untyped-def]
+    intake: ServiceProcess = system["intake"]
+    escalation: ServiceProcess = system["escalation"]
+    token = pidesk_cli("token", "issue", "--role", "auditor", "--name", "e2e-auditor", env=system["env"])
+    auth = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(timeout=10) as client:
+        created = fixture_bytes("github", "secret_scanning_alert_created.json")
+        posted = await client.post(
+            f"{intake.url}/v1/webhooks/github", content=created, headers=github_headers(SECRET, created)
+        )
+        assert posted.status_code == 202, posted.text
+        url = f"{escalation.url}/v1/incidents/{posted.json()['incident_id']}"
+        incident = await wait_until(client, url, auth, lambda body: True)
+        assert incident["report"]["source"] == "github"
+        assert incident["report"]["source_alert_id"] == "9007199254745501:42"  # beyond 2^53, exact
+        assert incident["report"]["data_categories"] == ["credentials"]
+
+        resolved = fixture_bytes("github", "secret_scanning_alert_resolved.json")
+        again = await client.post(
+            f"{intake.url}/v1/webhooks/github", content=resolved, headers=github_headers(SECRET, resolved)
+        )
+        assert again.status_code == 200 and again.json()["incident_id"] == posted.json()["incident_id"]
+        incident = await wait_until(client, url, auth, lambda body: len(body["timeline"]) == 2)
+        assert [e["kind"] for e in incident["timeline"]] == ["reported", "updated"]
+        assert incident["timeline"][1]["detail"]["vendor_state"] == "resolved"
