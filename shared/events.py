@@ -129,23 +129,21 @@ class IncidentReported(EventPayload):
     assets: list[str] = Field(default_factory=list)
 
 
-# The report fields an update may carry: classifications and counts, never free text.
-UPDATABLE_FACTS = frozenset(
-    {
-        "incident_kind",
-        "data_categories",
-        "affected_count",
-        "subject_regions",
-        "encryption",
-        "recovered_before_access",
-        "malicious",
-        "publicly_viewable",
-        "entity_role",
-        "contact_info_available",
-        "assets",
-        "occurred_at",
-        "aware_at",
-    }
+# A report's facts: its classifications and counts, never free text. An update may carry any of them.
+REPORT_FACTS: tuple[str, ...] = (
+    "incident_kind",
+    "data_categories",
+    "affected_count",
+    "subject_regions",
+    "encryption",
+    "recovered_before_access",
+    "malicious",
+    "publicly_viewable",
+    "entity_role",
+    "contact_info_available",
+    "assets",
+    "occurred_at",
+    "aware_at",
 )
 
 
@@ -167,7 +165,7 @@ class IncidentUpdated(EventPayload):
     @field_validator("changes")
     @classmethod
     def _only_facts(cls, value: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(value) - UPDATABLE_FACTS
+        unknown = set(value) - set(REPORT_FACTS)
         if unknown:
             raise ValueError(f"not updatable facts: {sorted(unknown)}")
         return value

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from pidesk.services.intake.adapters.orm import Report
 from pidesk.shared.db.engine import create_engine, session_factory
-from tests.support.infra import fresh_postgres_database, kafka_bootstrap
-from tests.support.services import ServiceProcess, pidesk_cli
+from tests.support.apps import service_stack
+from tests.support.services import ServiceProcess
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 REFERENCE = re.compile(r'id="reference">(PI-\d{4}-\d{6})<')
@@ -21,19 +21,8 @@ REFERENCE = re.compile(r'id="reference">(PI-\d{4}-\d{6})<')
 
 @pytest.fixture
 async def intake(tmp_path: Path) -> AsyncIterator[tuple[ServiceProcess, str]]:
-    async with fresh_postgres_database("form") as url:
-        env = {
-            "PIDESK_ENV": "test",
-            "PIDESK_VAR_DIR": str(tmp_path / "var"),
-            "INTAKE_DATABASE_URL": url,
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
-        }
-        pidesk_cli("db", "upgrade", "--service", "intake", env=env)
-        service = ServiceProcess("intake", env, tmp_path)
-        try:
-            yield service.start(), url
-        finally:
-            service.stop()
+    async with service_stack(tmp_path, ("intake",)) as stack:
+        yield stack["intake"], stack["intake_db"]
 
 
 def filled(token: str, language: str) -> dict[str, object]:

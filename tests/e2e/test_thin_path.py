@@ -17,7 +17,7 @@ from pidesk.services.escalation.adapters.orm import Incident, ProcessedEvent, Ti
 from pidesk.services.intake.adapters.orm import OutboxMessage
 from pidesk.shared import topics
 from pidesk.shared.db.engine import create_engine, session_factory
-from tests.support.infra import fresh_postgres_database, kafka_bootstrap
+from tests.support.apps import service_stack
 from tests.support.kafka import produce
 from tests.support.services import ServiceProcess, pidesk_cli
 from tests.unit.factories import report_body
@@ -27,33 +27,8 @@ FREE_TEXT = "FREE-TEXT-MARKER 山田様のカード番号を誤送信"
 
 @pytest.fixture
 async def system(tmp_path: Path) -> AsyncIterator[dict[str, object]]:
-    async with fresh_postgres_database("e2e_intake") as intake_db, fresh_postgres_database("e2e_esc") as esc_db:
-        env = {
-            "PIDESK_ENV": "test",
-            "PIDESK_VAR_DIR": str(tmp_path / "var"),
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
-            "INTAKE_DATABASE_URL": intake_db,
-            "ESCALATION_DATABASE_URL": esc_db,
-            "PIDESK_OUTBOX_POLL_SECONDS": "0.2",
-        }
-        migrated = pidesk_cli("db", "upgrade", "--service", "intake", env=env)
-        migrated += pidesk_cli("db", "upgrade", "--service", "escalation", env=env)
-        assert "intake: at" in migrated and "escalation: at" in migrated
-        intake = ServiceProcess("intake", env, tmp_path)
-        escalation = ServiceProcess("escalation", env, tmp_path)
-        try:
-            intake.start()
-            escalation.start()
-            yield {
-                "env": env,
-                "intake": intake,
-                "escalation": escalation,
-                "intake_db": intake_db,
-                "escalation_db": esc_db,
-            }
-        finally:
-            intake.stop()
-            escalation.stop()
+    async with service_stack(tmp_path, ("intake", "escalation")) as stack:
+        yield stack
 
 
 async def poll(client: httpx.AsyncClient, url: str, headers: dict[str, str], timeout: float = 30.0) -> httpx.Response:

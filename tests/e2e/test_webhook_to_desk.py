@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.infra import fresh_postgres_database, kafka_bootstrap
+from tests.support.apps import service_stack
 from tests.support.services import ServiceProcess, pidesk_cli
 from tests.support.webhooks import fixture_bytes, github_headers
 
@@ -19,26 +19,8 @@ SECRET = "e2e-github-secret"
 
 @pytest.fixture
 async def system(tmp_path: Path) -> AsyncIterator[dict[str, object]]:
-    async with fresh_postgres_database("wh_in") as intake_db, fresh_postgres_database("wh_esc") as esc_db:
-        env = {
-            "PIDESK_ENV": "test",
-            "PIDESK_VAR_DIR": str(tmp_path / "var"),
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
-            "INTAKE_DATABASE_URL": intake_db,
-            "ESCALATION_DATABASE_URL": esc_db,
-            "INTAKE_WEBHOOK_SECRET_GITHUB": SECRET,
-            "PIDESK_OUTBOX_POLL_SECONDS": "0.2",
-        }
-        pidesk_cli("db", "upgrade", "--service", "intake", env=env)
-        pidesk_cli("db", "upgrade", "--service", "escalation", env=env)
-        intake, escalation = ServiceProcess("intake", env, tmp_path), ServiceProcess("escalation", env, tmp_path)
-        try:
-            intake.start()
-            escalation.start()
-            yield {"env": env, "intake": intake, "escalation": escalation}
-        finally:
-            intake.stop()
-            escalation.stop()
+    async with service_stack(tmp_path, ("intake", "escalation"), {"INTAKE_WEBHOOK_SECRET_GITHUB": SECRET}) as stack:
+        yield stack
 
 
 async def wait_until(client: httpx.AsyncClient, url: str, headers: dict[str, str], check, timeout: float = 30):  # type: ignore[no-untyped-def]

@@ -12,13 +12,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from pidesk.migrations import runner
 from pidesk.services.intake.adapters.orm import OutboxMessage, Report
-from pidesk.services.intake.bootstrap import build_app
-from pidesk.services.intake.config import IntakeSettings
 from pidesk.shared import topics
 from pidesk.shared.db.engine import create_engine, session_factory
-from tests.support.infra import fresh_postgres_database, kafka_bootstrap
+from tests.support.apps import intake_app
 from tests.unit.factories import report_body
 
 SECRET_TEXT = "CARD-4111-1111-1111-1111 of Mr Yamada"
@@ -31,19 +28,8 @@ def reports_per_minute() -> int:
 
 @pytest.fixture
 async def intake(tmp_path: Path, reports_per_minute: int) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    async with fresh_postgres_database("intake") as url:
-        await runner.upgrade(url, "intake")
-        settings = IntakeSettings(
-            env="test",
-            var_dir=tmp_path,
-            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
-            INTAKE_DATABASE_URL=url,
-            max_body_bytes=20_000,
-            reports_per_minute=reports_per_minute,
-        )
-        app = build_app(settings)  # no lifespan here: the relay does not run, the outbox keeps its rows
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as client:
-            yield client, url
+    async with intake_app(tmp_path, "intake", max_body_bytes=20_000, reports_per_minute=reports_per_minute) as app:
+        yield app
 
 
 async def counts(url: str) -> tuple[int, int]:

@@ -11,13 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from pidesk.migrations import runner
 from pidesk.services.intake.adapters.orm import OutboxMessage, Report
-from pidesk.services.intake.bootstrap import build_app
-from pidesk.services.intake.config import IntakeSettings
 from pidesk.shared import topics
 from pidesk.shared.db.engine import create_engine, session_factory
-from tests.support.infra import fresh_postgres_database, kafka_bootstrap
+from tests.support.apps import intake_app
 from tests.support.webhooks import as_bytes, fixture_bytes, github_headers, nightfall_headers, pidesk_headers
 from tests.unit.factories import report_body
 
@@ -26,18 +23,8 @@ SECRET = "generic-test-secret-0123456789"
 
 @pytest.fixture
 async def intake(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    async with fresh_postgres_database("hooks") as url:
-        await runner.upgrade(url, "intake")
-        settings = IntakeSettings(
-            env="test",
-            var_dir=tmp_path,
-            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
-            INTAKE_DATABASE_URL=url,
-            max_body_bytes=50_000,
-            webhook_secrets={"generic": SECRET},
-        )
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(settings)), base_url="http://i") as c:
-            yield c, url
+    async with intake_app(tmp_path, "hooks", max_body_bytes=50_000, webhook_secrets={"generic": SECRET}) as app:
+        yield app
 
 
 async def stored(url: str) -> tuple[list[Report], list[OutboxMessage]]:
@@ -54,17 +41,8 @@ VENDOR_SECRETS = {"github": "gh-secret", "nightfall": "nf-secret"}
 
 @pytest.fixture
 async def vendor_intake(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    async with fresh_postgres_database("vhooks") as url:
-        await runner.upgrade(url, "intake")
-        settings = IntakeSettings(
-            env="test",
-            var_dir=tmp_path,
-            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
-            INTAKE_DATABASE_URL=url,
-            webhook_secrets=VENDOR_SECRETS,
-        )
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(settings)), base_url="http://i") as c:
-            yield c, url
+    async with intake_app(tmp_path, "vhooks", webhook_secrets=VENDOR_SECRETS) as app:
+        yield app
 
 
 def alert(**overrides: object) -> bytes:

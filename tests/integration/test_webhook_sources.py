@@ -14,14 +14,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from pidesk.migrations import runner
 from pidesk.services.intake.adapters.orm import OutboxMessage, Report
-from pidesk.services.intake.bootstrap import build_app
-from pidesk.services.intake.config import IntakeSettings
 from pidesk.services.intake.webhooks.registry import SOURCE_NAMES, load_sources
 from pidesk.shared import topics
 from pidesk.shared.db.engine import create_engine, session_factory
-from tests.support.infra import fresh_postgres_database, kafka_bootstrap
+from tests.support.apps import intake_app
 from tests.support.webhooks import FIXTURES, fixture_bytes, signed
 
 SECRETS = {name: f"{name}-secret-for-tests" for name in SOURCE_NAMES}
@@ -117,17 +114,8 @@ CASES = [
 
 @pytest.fixture
 async def intake(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    async with fresh_postgres_database("sources") as url:
-        await runner.upgrade(url, "intake")
-        settings = IntakeSettings(
-            env="test",
-            var_dir=tmp_path,
-            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
-            INTAKE_DATABASE_URL=url,
-            webhook_secrets=SECRETS,
-        )
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(settings)), base_url="http://i") as c:
-            yield c, url
+    async with intake_app(tmp_path, "sources", webhook_secrets=SECRETS) as app:
+        yield app
 
 
 async def stored(url: str) -> tuple[list[Report], list[OutboxMessage]]:

@@ -6,23 +6,7 @@ import uuid
 
 from pidesk.services.escalation.adapters.orm import Incident, TimelineEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository
-from pidesk.shared.events import IncidentReported, IncidentUpdated
-
-REPORT_FACTS = (
-    "incident_kind",
-    "data_categories",
-    "affected_count",
-    "subject_regions",
-    "encryption",
-    "recovered_before_access",
-    "malicious",
-    "publicly_viewable",
-    "entity_role",
-    "contact_info_available",
-    "assets",
-    "occurred_at",
-    "aware_at",
-)
+from pidesk.shared.events import REPORT_FACTS, IncidentReported, IncidentUpdated
 
 
 async def record_reported_incident(

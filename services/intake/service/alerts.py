@@ -17,7 +17,7 @@ from pidesk.services.intake.service.reports import PRODUCER, ReportAccepted, Sub
 from pidesk.services.intake.webhooks.model import VendorAlert
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.db.uow import UnitOfWork
-from pidesk.shared.events import UPDATABLE_FACTS, IncidentUpdated
+from pidesk.shared.events import REPORT_FACTS, IncidentUpdated
 from pidesk.shared.vocabulary import ReportSource
 
 
@@ -119,8 +119,8 @@ async def _update_known(
 def changed_facts(report: Report, update: ReportSubmission) -> dict[str, Any]:
     """Facts a later delivery adds. Knowledge only grows: categories are united, counts never shrink,
     and an exposure once seen stays seen (a vendor's partial re-send must not lower the risk)."""
-    stored: dict[str, Any] = {name: getattr(report, name) for name in UPDATABLE_FACTS}
-    new = update.model_dump(mode="json", include=set(UPDATABLE_FACTS))
+    stored: dict[str, Any] = {name: getattr(report, name) for name in REPORT_FACTS}
+    new = update.model_dump(mode="json", include=set(REPORT_FACTS))
     changes: dict[str, Any] = {}
     categories = list(dict.fromkeys([*stored["data_categories"], *new["data_categories"]]))
     if categories != stored["data_categories"]:

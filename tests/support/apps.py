@@ -1,0 +1,60 @@
+"""Services under test: in-process apps on a fresh database, or a stack of real service processes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from pidesk.migrations import runner
+from pidesk.services.intake.bootstrap import build_app
+from pidesk.services.intake.config import IntakeSettings
+from tests.support.infra import fresh_postgres_database, kafka_bootstrap
+from tests.support.services import ServiceProcess, pidesk_cli
+
+
+@asynccontextmanager
+async def intake_app(tmp_path: Path, prefix: str, **settings: Any) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """Intake in-process on a fresh, migrated PostgreSQL database: (client, database URL).
+
+    No lifespan runs, so the relay does not publish: the outbox keeps what a request wrote."""
+    async with fresh_postgres_database(prefix) as url:
+        await runner.upgrade(url, "intake")
+        config = IntakeSettings(
+            env="test", var_dir=tmp_path, KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(), INTAKE_DATABASE_URL=url, **settings
+        )
+        transport = httpx.ASGITransport(app=build_app(config))
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+            yield client, url
+
+
+@asynccontextmanager
+async def service_stack(
+    tmp_path: Path, services: tuple[str, ...], extra_env: dict[str, str] | None = None
+) -> AsyncIterator[dict[str, Any]]:
+    """Real `pidesk <service>` processes, each on its own fresh PostgreSQL database, on the test broker.
+
+    Yields {"env", "<service>": ServiceProcess, "<service>_db": URL}."""
+    async with AsyncExitStack() as stack:
+        env = {
+            "PIDESK_ENV": "test",
+            "PIDESK_VAR_DIR": str(tmp_path / "var"),
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
+            "PIDESK_OUTBOX_POLL_SECONDS": "0.2",
+            **(extra_env or {}),
+        }
+        stack_info: dict[str, Any] = {"env": env}
+        for service in services:
+            url = await stack.enter_async_context(fresh_postgres_database(f"e2e_{service[:4]}"))
+            env[f"{service.upper()}_DATABASE_URL"] = url
+            stack_info[f"{service}_db"] = url
+        for service in services:
+            assert f"{service}: at" in pidesk_cli("db", "upgrade", "--service", service, env=env)
+        for service in services:
+            process = ServiceProcess(service, env, tmp_path)
+            stack.callback(process.stop)
+            stack_info[service] = process.start()
+        yield stack_info
