@@ -1,0 +1,1 @@
+"""Escalation's domain: pure assessment and routing rules (RULES.md), no I/O."""
