@@ -171,8 +171,36 @@ class IncidentUpdated(EventPayload):
         return value
 
 
+class ObligationRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    due_at: AwareDatetime
+    target_at: AwareDatetime | None = None
+    status: str
+    basis: str
+
+
+class IncidentAssessed(EventPayload):
+    """pidesk.incident.assessed.v1: risk, obligations with deadlines (and routes, once routed)."""
+
+    event_type: ClassVar[str] = "pidesk.incident.assessed"
+    schema_version: ClassVar[int] = 1
+
+    reference: str
+    version: int = Field(ge=1)
+    reason: str
+    risk_level: str
+    severity_score: float
+    enisa: dict[str, float]
+    legal_triggers: list[str]
+    obligations: list[ObligationRef]
+    routes: list[dict[str, Any]] = Field(default_factory=list)
+    assessed_at: AwareDatetime
+
+
 PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
-    (m.event_type, m.schema_version): m for m in (IncidentReported, IncidentUpdated)
+    (m.event_type, m.schema_version): m for m in (IncidentReported, IncidentUpdated, IncidentAssessed)
 }
 
 

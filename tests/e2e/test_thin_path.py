@@ -76,7 +76,15 @@ async def test_a_report_reaches_the_desk_exactly_once(system) -> None:  # type: 
         assert incident["report"]["data_categories"] == ["name", "credit_card"]
         assert incident["report"]["affected_count"] == 12
         assert incident["report"]["subject_regions"] == {"JP": 12}
-        assert [e["kind"] for e in incident["timeline"]] == ["reported"]
+        assert [e["kind"] for e in incident["timeline"]] == ["reported", "assessed"]
+        assessment = incident["assessment"]  # the contract's own example: misdelivery of names and cards
+        assert assessment["risk_level"] == "very_high" and assessment["severity_score"] == 4.25
+        assert assessment["enisa"] == {"dpc": 4, "ei": 1.0, "cb": 0.25}
+        assert assessment["legal_triggers"] == ["appi.financial_misuse"]
+        obligations = {o["code"]: o for o in incident["obligations"]}
+        assert obligations["appi.ppc_preliminary_report"]["due_at"] == "2026-11-25T01:15:00+00:00"
+        assert obligations["appi.ppc_preliminary_report"]["status"] == "pending"
+        assert obligations["appi.ppc_preliminary_report"]["basis"].startswith("APPI Art. 26(1)")
         assert FREE_TEXT not in shown.text
 
         assert (await client.get(detail_url)).status_code == 401
@@ -100,7 +108,7 @@ async def test_a_report_reaches_the_desk_exactly_once(system) -> None:  # type: 
             await asyncio.sleep(0.2)
 
     event_id = uuid.UUID(json.loads(row.value)["event_id"])
-    assert await escalation_counts(system["escalation_db"], uuid.UUID(incident_id), event_id) == (1, 1, 1)
+    assert await escalation_counts(system["escalation_db"], uuid.UUID(incident_id), event_id) == (1, 2, 1)
     for service in (intake, escalation):
         assert FREE_TEXT not in service.log_text(), f"{service.service} logged the report's free text"
         assert "FREE-TEXT-MARKER" not in service.log_text()

@@ -55,6 +55,8 @@ async def test_a_github_alert_reaches_the_desk_and_its_resolution_follows(system
             f"{intake.url}/v1/webhooks/github", content=resolved, headers=github_headers(SECRET, resolved)
         )
         assert again.status_code == 200 and again.json()["incident_id"] == posted.json()["incident_id"]
-        incident = await wait_until(client, url, auth, lambda body: len(body["timeline"]) == 2)
-        assert [e["kind"] for e in incident["timeline"]] == ["reported", "updated"]
-        assert incident["timeline"][1]["detail"]["vendor_state"] == "resolved"
+        # a secret leak with no count: every threshold counts as exceeded until the count is known
+        assert incident["assessment"]["legal_triggers"] == ["appi.over_1000"]
+        incident = await wait_until(client, url, auth, lambda body: len(body["timeline"]) == 3)
+        assert [e["kind"] for e in incident["timeline"]] == ["reported", "assessed", "updated"]
+        assert incident["timeline"][2]["detail"]["vendor_state"] == "resolved"

@@ -80,3 +80,12 @@ def test_reported_event_has_no_free_text_fields() -> None:
 
 def test_dead_letter_topic_name() -> None:
     assert topics.dead_letter_topic(topics.INCIDENT_REPORTED) == "pidesk.incident.reported.v1.dlq"
+
+
+def test_vendor_numbers_and_times_read_only_decimal_digits() -> None:
+    from pidesk.services.intake.webhooks.common import int_or_none, parse_time
+    from pidesk.services.intake.webhooks.model import UnreadablePayload
+
+    assert int_or_none("²") is None and int_or_none("12") == 12
+    with pytest.raises(UnreadablePayload):
+        parse_time("²", "t")

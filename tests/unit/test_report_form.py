@@ -101,9 +101,15 @@ def test_unknowns_stay_unknown() -> None:
             "country",
         ),
         ({"region_other_code": "Mars", "region_other_count": "3"}, "region_other_code", "region"),
+        ({"affected_count": "²"}, "affected_count", "number"),  # a digit int() cannot read (found by hypothesis)
     ],
 )
 def test_errors_are_keyed_by_the_form_field(fields: dict[str, str], field: str, code: str) -> None:
     outcome = parse_form(form(**fields), lambda: NOW)
     assert outcome.submission is None
     assert outcome.errors.get(field) == code
+
+
+def test_full_width_digits_are_counts() -> None:
+    outcome = parse_form(form(affected_count="１２", region_JP="１２"), lambda: NOW)
+    assert outcome.submission is not None and outcome.submission.affected_count == 12

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pidesk.shared.db.base import ServiceBase, TimestampMixin, UTCDateTime, new_metadata
@@ -35,6 +35,12 @@ class Incident(TimestampMixin, EscalationBase):
     aware_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     risk_level: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON(), nullable=True)
+    assessment_version: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
+
+    obligations: Mapped[list[ObligationRecord]] = relationship(
+        back_populates="incident", order_by="ObligationRecord.due_at", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan", lazy="selectin"
@@ -52,6 +58,47 @@ class TimelineEntry(EscalationBase):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False, default=dict)
 
     incident: Mapped[Incident] = relationship(back_populates="timeline")
+
+
+class ObligationRecord(EscalationBase):
+    """One legal or internal duty of an incident; kept across re-assessments (done stays done)."""
+
+    __tablename__ = "obligations"
+    __table_args__ = (UniqueConstraint("incident_id", "code", name="uq_obligations_incident_code"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True, nullable=False)
+    code: Mapped[str] = mapped_column(String(60), nullable=False)
+    regime: Mapped[str] = mapped_column(String(20), nullable=False)
+    duty: Mapped[str] = mapped_column(String(30), nullable=False)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+    target_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    basis: Mapped[str] = mapped_column(String(300), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)  # pending, done, withdrawn
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    incident: Mapped[Incident] = relationship(back_populates="obligations")
+
+
+class AssessmentRecord(EscalationBase):
+    """Every assessment of an incident, with what changed since the one before."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("incident_id", "version", name="uq_assessments_incident_version"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True, nullable=False)
+    version: Mapped[int] = mapped_column(Integer(), nullable=False)
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    reason: Mapped[str] = mapped_column(String(100), nullable=False)
+    risk_level: Mapped[str] = mapped_column(String(20), nullable=False)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False)
+    obligations: Mapped[list[dict[str, Any]]] = mapped_column(JSON(), nullable=False)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False)
+
+    incident: Mapped[Incident] = relationship()  # lets the unit of work insert the incident first
 
 
 class OutboxMessage(OutboxMessageMixin, EscalationBase):

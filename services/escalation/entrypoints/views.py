@@ -22,8 +22,20 @@ def incident_detail(incident: Incident) -> dict[str, Any]:
             "source_alert_id": incident.source_alert_id,
             **facts,
         },
-        "assessment": None,
-        "obligations": [],
+        "assessment": incident.assessment,
+        "obligations": [
+            {
+                "code": o.code,
+                "regime": o.regime,
+                "due_at": o.due_at.isoformat(),
+                "target_at": o.target_at.isoformat() if o.target_at else None,
+                "status": o.status,
+                "basis": o.basis,
+                "done_at": o.done_at.isoformat() if o.done_at else None,
+                "done_by": o.done_by,
+            }
+            for o in sorted(incident.obligations, key=lambda o: (o.due_at, o.code))
+        ],
         "routes": [],
         "timeline": [
             {"at": entry.at.isoformat(), "kind": entry.kind, "by": entry.by, "detail": entry.detail}

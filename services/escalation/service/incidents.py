@@ -6,6 +6,8 @@ import uuid
 
 from pidesk.services.escalation.adapters.orm import Incident, TimelineEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository
+from pidesk.services.escalation.service.assessing import reassess
+from pidesk.shared.db.base import utcnow
 from pidesk.shared.events import REPORT_FACTS, IncidentReported, IncidentUpdated
 
 
@@ -28,6 +30,7 @@ async def record_reported_incident(
         facts={k: payload[k] for k in REPORT_FACTS},
         aware_at=event.aware_at,
         received_at=event.received_at,
+        assessment_version=0,
     )
     incident.timeline = [
         TimelineEntry(
@@ -38,15 +41,14 @@ async def record_reported_incident(
         )
     ]
     incidents.add(incident)
+    reassess(incidents.session, incident, reason="reported", by="escalation", now=utcnow())
     return True
 
 
 async def record_incident_update(
     incidents: IncidentRepository, *, incident_id: uuid.UUID, event: IncidentUpdated
 ) -> bool:
-    """Apply new facts to a known incident and put them on its timeline; False for an unknown one.
-
-    The assessment that follows the new facts belongs to the assessment rules (RULES.md)."""
+    """Apply new facts to a known incident, put them on its timeline and re-assess; False when unknown."""
     incident = await incidents.get(incident_id)
     if incident is None:
         return False
@@ -60,4 +62,6 @@ async def record_incident_update(
             detail={"reason": event.reason, "changes": event.changes, "vendor_state": event.vendor_state},
         )
     )
+    if event.changes:
+        reassess(incidents.session, incident, reason=event.reason, by="escalation", now=utcnow())
     return True

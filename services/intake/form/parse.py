@@ -156,7 +156,7 @@ def parse_form(form: FormData, now: Callable[[], datetime]) -> FormOutcome:
 
 def _count(raw: str, name: str, errors: dict[str, str]) -> int | None:
     cleaned = raw.replace(",", "").replace("，", "").strip()
-    if not cleaned.isdigit() or len(cleaned) > 10:
+    if not cleaned.isdecimal() or len(cleaned) > 10:
         errors[name] = "number"
         return None
     return int(cleaned)

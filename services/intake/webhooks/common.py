@@ -24,7 +24,7 @@ def parse_time(value: Any, field: str) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise UnreadablePayload(f"{field} is not a time")
     text = value.strip().replace(" ", "T", 1)
-    if text.isdigit():
+    if text.isdecimal():
         return parse_time(int(text), field)
     text = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
     if match := _FRACTION.match(text):  # Python reads at most 6 fractional digits
@@ -88,7 +88,7 @@ def int_or_none(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if value >= 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value.strip())
     return None
 

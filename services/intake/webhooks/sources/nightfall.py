@@ -93,7 +93,7 @@ def _category(detector: Mapping[str, Any]) -> list[C]:
 
 def _aware_at(payload: Mapping[str, Any], headers: Mapping[str, str]) -> datetime:
     stamp = headers.get("x-nightfall-timestamp", "").strip()
-    if stamp.isdigit():
+    if stamp.isdecimal():
         return datetime.fromtimestamp(int(stamp), UTC)
     if payload.get("validUntil"):  # findings stay downloadable for 24 hours after the scan
         return parse_time(payload["validUntil"], "validUntil") - timedelta(hours=24)

@@ -1,0 +1,127 @@
+"""Use case step: (re-)assess an incident from its current facts, keep the history, announce it.
+
+Runs inside the transaction of whatever changed the facts (a reported or updated event, new facts
+from the desk). Obligations already done stay done; ones no longer required become `withdrawn`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pidesk.services.escalation.adapters.orm import (
+    AssessmentRecord,
+    Incident,
+    ObligationRecord,
+    OutboxMessage,
+    TimelineEntry,
+)
+from pidesk.services.escalation.domain.assessment import Assessment, assess
+from pidesk.services.escalation.domain.facts import IncidentFacts
+from pidesk.shared.events import IncidentAssessed, ObligationRef
+from pidesk.shared.messaging.records import add_to_outbox
+
+PRODUCER = "escalation"
+PENDING, DONE, WITHDRAWN = "pending", "done", "withdrawn"
+
+
+def facts_of(incident: Incident) -> IncidentFacts:
+    return IncidentFacts.from_report(incident.facts, incident.reporter.get("entity_country", "JP"))
+
+
+def _sync_obligations(incident: Incident, result: Assessment) -> dict[str, list[str]]:
+    current = {o.code: o for o in incident.obligations}
+    wanted = {o.code: o for o in result.obligations}
+    added, withdrawn, rescheduled = [], [], []
+    for code, obligation in wanted.items():
+        record = current.get(code)
+        if record is None:
+            incident.obligations.append(
+                ObligationRecord(
+                    code=code,
+                    regime=obligation.regime,
+                    duty=obligation.duty.value,
+                    due_at=obligation.due_at,
+                    target_at=obligation.target_at,
+                    basis=obligation.basis,
+                    status=PENDING,
+                )
+            )
+            added.append(code)
+        elif record.status != DONE:
+            if record.status == WITHDRAWN:
+                added.append(code)
+            elif record.due_at != obligation.due_at:
+                rescheduled.append(code)
+            record.status = PENDING
+            record.due_at, record.target_at, record.basis = obligation.due_at, obligation.target_at, obligation.basis
+    for code, record in current.items():
+        if code not in wanted and record.status == PENDING:
+            record.status = WITHDRAWN
+            withdrawn.append(code)
+    return {"obligations_added": added, "obligations_withdrawn": withdrawn, "obligations_rescheduled": rescheduled}
+
+
+def reassess(session: AsyncSession, incident: Incident, *, reason: str, by: str, now: datetime) -> Assessment:
+    result = assess(facts_of(incident))
+    summary = result.summary()
+    previous: dict[str, Any] = incident.assessment or {}
+    changes: dict[str, Any] = {k: v for k, v in _sync_obligations(incident, result).items() if v}
+    if previous.get("risk_level") != summary["risk_level"]:
+        changes["risk_level"] = {"from": previous.get("risk_level"), "to": summary["risk_level"]}
+    new_triggers = sorted(set(summary["legal_triggers"]) - set(previous.get("legal_triggers", [])))
+    if new_triggers:
+        changes["legal_triggers_added"] = new_triggers
+    incident.assessment_version += 1
+    incident.assessment = summary
+    incident.risk_level = summary["risk_level"]
+    obligations = [
+        {
+            "code": o.code,
+            "due_at": o.due_at.isoformat(),
+            "target_at": o.target_at.isoformat() if o.target_at else None,
+            "status": o.status,
+            "basis": o.basis,
+        }
+        for o in incident.obligations
+    ]
+    session.add(
+        AssessmentRecord(
+            incident=incident,
+            version=incident.assessment_version,
+            assessed_at=now,
+            reason=reason,
+            risk_level=summary["risk_level"],
+            summary=summary,
+            obligations=obligations,
+            facts=dict(incident.facts),
+            changes=changes,
+        )
+    )
+    incident.timeline.append(
+        TimelineEntry(
+            at=now,
+            kind="assessed",
+            by=by,
+            detail={
+                "version": incident.assessment_version,
+                "reason": reason,
+                "risk_level": summary["risk_level"],
+                "changes": changes,
+            },
+        )
+    )
+    event = IncidentAssessed(
+        reference=incident.reference,
+        version=incident.assessment_version,
+        reason=reason,
+        risk_level=summary["risk_level"],
+        severity_score=summary["severity_score"],
+        enisa=summary["enisa"],
+        legal_triggers=summary["legal_triggers"],
+        obligations=[ObligationRef(**o) for o in obligations],
+        assessed_at=now,
+    )
+    add_to_outbox(session, OutboxMessage, event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
+    return result
