@@ -12,4 +12,10 @@ packages = ["pidesk", *find_packages("pidesk", exclude=["*"])]
 for name, folder in MAPPED.items():
     packages += [name, *(f"{name}.{sub}" for sub in find_packages(folder))]
 
-setup(packages=packages, include_package_data=True)
+PACKAGE_DATA = {
+    "pidesk.services.intake": ["templates/*.html"],
+    "pidesk.services.escalation.policy": ["*.yaml"],
+    "pidesk.migrations": ["script.py.mako", "versions/*/*.py"],
+}
+
+setup(packages=packages, package_data=PACKAGE_DATA, include_package_data=True)

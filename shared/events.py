@@ -199,8 +199,36 @@ class IncidentAssessed(EventPayload):
     assessed_at: AwareDatetime
 
 
+class Recipient(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    email: str
+    language: str = "en"
+    chat_webhook: str | None = None
+
+
+class EscalationRequested(EventPayload):
+    """pidesk.escalation.requested.v1: a role must be told now (first routing, or an escalation)."""
+
+    event_type: ClassVar[str] = "pidesk.escalation.requested"
+    schema_version: ClassVar[int] = 1
+
+    reference: str
+    target: str
+    step: int = Field(ge=1)
+    reason: str  # routed, escalated, manual, obligation_reminder
+    risk_level: str
+    recipients: list[Recipient]
+    ack_due_at: AwareDatetime | None = None
+    nearest_obligation: ObligationRef | None = None
+    obligation_code: str | None = None
+    requested_at: AwareDatetime
+
+
 PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
-    (m.event_type, m.schema_version): m for m in (IncidentReported, IncidentUpdated, IncidentAssessed)
+    (m.event_type, m.schema_version): m
+    for m in (IncidentReported, IncidentUpdated, IncidentAssessed, EscalationRequested)
 }
 
 

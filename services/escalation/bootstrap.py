@@ -5,10 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pidesk.services.escalation.adapters.orm import OutboxMessage, ProcessedEvent
+from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.entrypoints.http import desk_router
-from pidesk.services.escalation.entrypoints.kafka_handlers import HANDLERS
+from pidesk.services.escalation.entrypoints.kafka_handlers import kafka_handlers
+from pidesk.services.escalation.service.routing import RoutingRules
+from pidesk.services.escalation.service.timers import TimerScheduler
 from pidesk.shared import topics
 from pidesk.shared.http.app import create_service_app
 from pidesk.shared.messaging.wiring import build_consumer
@@ -27,8 +30,15 @@ TOPICS = [
 def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     settings = settings or EscalationSettings()
     runtime = service_runtime(SERVICE, settings, settings.database_url, OutboxMessage, TOPICS)
-    consumer = build_consumer(SERVICE, settings, runtime.sessions, ProcessedEvent, HANDLERS, runtime.metrics)
-    runtime.background.append(runtime.provisioner.then(consumer.run))
+    # a bad policy or directory file stops the start-up here, naming the file and line
+    rules = RoutingRules(load_policy(settings.routing_policy), load_directory(settings.directory))
+    consumer = build_consumer(
+        SERVICE, settings, runtime.sessions, ProcessedEvent, kafka_handlers(rules), runtime.metrics
+    )
+    scheduler = TimerScheduler(
+        runtime.sessions, rules, interval=settings.timer_interval_seconds, on_commit=runtime.relay.wake
+    )
+    runtime.background += [runtime.provisioner.then(consumer.run), scheduler.run]
     context = EscalationContext(settings=settings, sessions=runtime.sessions, relay=runtime.relay)
     app = create_service_app(runtime, [desk_router(context)], title="pidesk escalation")
     app.state.token_secret = context.token_secret

@@ -12,6 +12,11 @@ class EscalationSettings(CommonSettings):
     host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("ESCALATION_HOST"))
     port: int = Field(default=8002, validation_alias=AliasChoices("ESCALATION_PORT"))
 
+    routing_policy: str | None = Field(default=None, validation_alias=AliasChoices("PIDESK_ROUTING_POLICY"))
+    directory: str | None = Field(default=None, validation_alias=AliasChoices("PIDESK_DIRECTORY"))
+    timer_interval_seconds: float = Field(default=1.0, gt=0, validation_alias=AliasChoices("ESCALATION_TIMER_INTERVAL"))
+    desk_url: str = Field(default="http://127.0.0.1:8002/desk", validation_alias=AliasChoices("ESCALATION_DESK_URL"))
+
     @model_validator(mode="after")
     def _escalation_defaults(self) -> EscalationSettings:
         if not self.database_url:

@@ -76,7 +76,18 @@ async def test_a_report_reaches_the_desk_exactly_once(system) -> None:  # type: 
         assert incident["report"]["data_categories"] == ["name", "credit_card"]
         assert incident["report"]["affected_count"] == 12
         assert incident["report"]["subject_regions"] == {"JP": 12}
-        assert [e["kind"] for e in incident["timeline"]] == ["reported", "assessed"]
+        kinds = [e["kind"] for e in incident["timeline"]]
+        assert kinds[:7] == ["reported", "assessed"] + ["notified"] * 5
+        routed = [(r["target"], r["step"]) for r in incident["routes"] if r["reason"] == "routed"]
+        assert routed == [
+            ("security_contact_desk", 1),
+            ("division_manager", 1),
+            ("promotion_bureau", 1),
+            ("pi_administrator", 1),
+            ("officer_in_charge", 1),
+        ]  # very high risk: all at step 1
+        first = incident["routes"][0]
+        assert first["acknowledged_at"] is None and first["ack_due_at"] is not None
         assessment = incident["assessment"]  # the contract's own example: misdelivery of names and cards
         assert assessment["risk_level"] == "very_high" and assessment["severity_score"] == 4.25
         assert assessment["enisa"] == {"dpc": 4, "ei": 1.0, "cb": 0.25}
@@ -108,7 +119,9 @@ async def test_a_report_reaches_the_desk_exactly_once(system) -> None:  # type: 
             await asyncio.sleep(0.2)
 
     event_id = uuid.UUID(json.loads(row.value)["event_id"])
-    assert await escalation_counts(system["escalation_db"], uuid.UUID(incident_id), event_id) == (1, 2, 1)
+    incidents, timeline, processed = await escalation_counts(system["escalation_db"], uuid.UUID(incident_id), event_id)
+    assert (incidents, processed) == (1, 1)
+    assert timeline >= 7  # reported, assessed, five routes, and reminders of the overdue duties
     for service in (intake, escalation):
         assert FREE_TEXT not in service.log_text(), f"{service.service} logged the report's free text"
         assert "FREE-TEXT-MARKER" not in service.log_text()

@@ -57,6 +57,16 @@ async def test_a_github_alert_reaches_the_desk_and_its_resolution_follows(system
         assert again.status_code == 200 and again.json()["incident_id"] == posted.json()["incident_id"]
         # a secret leak with no count: every threshold counts as exceeded until the count is known
         assert incident["assessment"]["legal_triggers"] == ["appi.over_1000"]
-        incident = await wait_until(client, url, auth, lambda body: len(body["timeline"]) == 3)
-        assert [e["kind"] for e in incident["timeline"]] == ["reported", "assessed", "updated"]
-        assert incident["timeline"][2]["detail"]["vendor_state"] == "resolved"
+
+        def updated_and_reminded(body: dict) -> bool:  # type: ignore[type-arg]
+            kinds = {(e["kind"], (e.get("detail") or {}).get("obligation_code")) for e in body["timeline"]}
+            return ("escalated", "appi.ppc_preliminary_report") in kinds and any(k == "updated" for k, _ in kinds)
+
+        incident = await wait_until(client, url, auth, updated_and_reminded)
+        kinds = [e["kind"] for e in incident["timeline"] if e["kind"] in ("reported", "assessed", "updated")]
+        assert kinds == ["reported", "assessed", "updated"]
+        update = next(e for e in incident["timeline"] if e["kind"] == "updated")
+        assert update["detail"]["vendor_state"] == "resolved"
+        # the alert dates from 2025: its duties are overdue, so the PI administrator was reminded of each
+        reminded = {e["detail"]["obligation_code"] for e in incident["timeline"] if e["kind"] == "escalated"}
+        assert "appi.ppc_preliminary_report" in reminded

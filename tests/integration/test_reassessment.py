@@ -10,13 +10,16 @@ from sqlalchemy import select
 
 from pidesk.migrations import runner
 from pidesk.services.escalation.adapters.orm import AssessmentRecord, Incident, OutboxMessage
+from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.service.incidents import record_incident_update, record_reported_incident
+from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.events import IncidentReported, IncidentUpdated, ReporterRef
 from tests.support.infra import fresh_postgres_database
 
 AWARE = datetime(2026, 11, 20, 1, 15, tzinfo=UTC)
+RULES = RoutingRules(load_policy(), load_directory())
 
 
 def reported() -> IncidentReported:
@@ -53,7 +56,7 @@ async def test_reassessment_history_and_obligation_states() -> None:
 
         async with sessions() as session, session.begin():
             assert await record_reported_incident(
-                IncidentRepository(session), incident_id=incident_id, event=reported()
+                IncidentRepository(session), RULES, incident_id=incident_id, event=reported()
             )
         async with sessions() as session, session.begin():
             incident = await session.get(Incident, incident_id)
@@ -67,12 +70,13 @@ async def test_reassessment_history_and_obligation_states() -> None:
         async with sessions() as session, session.begin():  # more people than APPI's threshold
             await record_incident_update(
                 IncidentRepository(session),
+                RULES,
                 incident_id=incident_id,
                 event=update(affected_count=1500, subject_regions={"JP": 1500}),
             )
         async with sessions() as session, session.begin():  # then: recovered before anyone saw it
             await record_incident_update(
-                IncidentRepository(session), incident_id=incident_id, event=update(recovered_before_access=True)
+                IncidentRepository(session), RULES, incident_id=incident_id, event=update(recovered_before_access=True)
             )
 
         async with sessions() as session:
@@ -95,7 +99,8 @@ async def test_reassessment_history_and_obligation_states() -> None:
     assert states["internal.report_to_desk"] == "done", "done stays done through re-assessments"
     assert states["appi.ppc_preliminary_report"] == "withdrawn"
     assert [e["payload"]["version"] for e in events if e["event_type"] == "pidesk.incident.assessed"] == [1, 2, 3]
-    assert [entry.kind for entry in sorted(incident.timeline, key=lambda entry: entry.id)] == [
+    kinds = [entry.kind for entry in sorted(incident.timeline, key=lambda entry: entry.id)]
+    assert [k for k in kinds if k != "notified"] == [
         "reported",
         "assessed",
         "updated",
@@ -103,3 +108,13 @@ async def test_reassessment_history_and_obligation_states() -> None:
         "updated",
         "assessed",
     ]
+    # medium: the desk, the division manager and the promotion bureau; high adds the PI administrator
+    assert [(r.target, r.reason) for r in incident.routes] == [
+        ("security_contact_desk", "routed"),
+        ("division_manager", "routed"),
+        ("promotion_bureau", "routed"),
+        ("pi_administrator", "routed"),
+    ]
+    assert kinds.count("notified") == 4
+    requested = [e["payload"]["target"] for e in events if e["event_type"] == "pidesk.escalation.requested"]
+    assert requested == [r.target for r in incident.routes]

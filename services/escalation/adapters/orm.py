@@ -37,6 +37,13 @@ class Incident(TimestampMixin, EscalationBase):
     risk_level: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
     assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON(), nullable=True)
     assessment_version: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    routes: Mapped[list[RouteRecord]] = relationship(
+        back_populates="incident", order_by="RouteRecord.id", cascade="all, delete-orphan", lazy="selectin"
+    )
 
     obligations: Mapped[list[ObligationRecord]] = relationship(
         back_populates="incident", order_by="ObligationRecord.due_at", cascade="all, delete-orphan", lazy="selectin"
@@ -79,6 +86,42 @@ class ObligationRecord(EscalationBase):
     done_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     incident: Mapped[Incident] = relationship(back_populates="obligations")
+
+
+class RouteRecord(EscalationBase):
+    """A role told about an incident at a step, and whether (and by whom) it acknowledged."""
+
+    __tablename__ = "routes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True, nullable=False)
+    target: Mapped[str] = mapped_column(String(40), nullable=False)
+    step: Mapped[int] = mapped_column(Integer(), nullable=False)
+    reason: Mapped[str] = mapped_column(String(40), nullable=False)  # routed, escalated, manual, obligation_reminder
+    recipients: Mapped[list[dict[str, Any]]] = mapped_column(JSON(), nullable=False)
+    notified_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    incident: Mapped[Incident] = relationship(back_populates="routes")
+
+
+class EscalationTimer(EscalationBase):
+    """A durable timer: fires once (fired_at set in the same transaction as its effect)."""
+
+    __tablename__ = "escalation_timers"
+    __table_args__ = (Index("ix_escalation_timers_pending", "fired_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)  # ack_deadline, obligation_reminder
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    obligation_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+    incident: Mapped[Incident] = relationship()
 
 
 class AssessmentRecord(EscalationBase):

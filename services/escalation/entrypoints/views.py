@@ -36,7 +36,21 @@ def incident_detail(incident: Incident) -> dict[str, Any]:
             }
             for o in sorted(incident.obligations, key=lambda o: (o.due_at, o.code))
         ],
-        "routes": [],
+        "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
+        "acknowledged_by": incident.acknowledged_by,
+        "routes": [
+            {
+                "target": r.target,
+                "step": r.step,
+                "reason": r.reason,
+                "recipients": [{"name": p.get("name"), "email": p.get("email")} for p in r.recipients],
+                "notified_at": r.notified_at.isoformat(),
+                "ack_due_at": r.ack_due_at.isoformat() if r.ack_due_at else None,
+                "acknowledged_at": r.acknowledged_at.isoformat() if r.acknowledged_at else None,
+                "acknowledged_by": r.acknowledged_by,
+            }
+            for r in incident.routes
+        ],
         "timeline": [
             {"at": entry.at.isoformat(), "kind": entry.kind, "by": entry.by, "detail": entry.detail}
             for entry in incident.timeline

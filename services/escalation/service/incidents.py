@@ -7,12 +7,13 @@ import uuid
 from pidesk.services.escalation.adapters.orm import Incident, TimelineEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.service.assessing import reassess
+from pidesk.services.escalation.service.routing import RoutingRules, route_incident
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.events import REPORT_FACTS, IncidentReported, IncidentUpdated
 
 
 async def record_reported_incident(
-    incidents: IncidentRepository, *, incident_id: uuid.UUID, event: IncidentReported
+    incidents: IncidentRepository, rules: RoutingRules, *, incident_id: uuid.UUID, event: IncidentReported
 ) -> bool:
     """Store a newly reported incident; False when it is already known (a second event for it)."""
     if await incidents.get(incident_id) is not None:
@@ -41,12 +42,14 @@ async def record_reported_incident(
         )
     ]
     incidents.add(incident)
-    reassess(incidents.session, incident, reason="reported", by="escalation", now=utcnow())
+    now = utcnow()
+    result = reassess(incidents.session, incident, reason="reported", by="escalation", now=now)
+    await route_incident(incidents.session, incident, result, rules, now=now)
     return True
 
 
 async def record_incident_update(
-    incidents: IncidentRepository, *, incident_id: uuid.UUID, event: IncidentUpdated
+    incidents: IncidentRepository, rules: RoutingRules, *, incident_id: uuid.UUID, event: IncidentUpdated
 ) -> bool:
     """Apply new facts to a known incident, put them on its timeline and re-assess; False when unknown."""
     incident = await incidents.get(incident_id)
@@ -63,5 +66,7 @@ async def record_incident_update(
         )
     )
     if event.changes:
-        reassess(incidents.session, incident, reason=event.reason, by="escalation", now=utcnow())
+        now = utcnow()
+        result = reassess(incidents.session, incident, reason=event.reason, by="escalation", now=now)
+        await route_incident(incidents.session, incident, result, rules, now=now)
     return True

@@ -1,0 +1,190 @@
+"""Routing (RULES.md §4): who is told, at which step, and how long they have to acknowledge.
+
+The policy is data (a versioned YAML file, see policy/default.yaml); these are the pure functions
+that read it. Conditions: `always`, `risk_at_least`, `regulator_obligation`, `kind_in`,
+`category_in`, `obligation_in`, `duty_in`, `entity_country_in`, `entity_country_not_in`, and
+`any` / `all` of other conditions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pidesk.services.escalation.domain.assessment import Assessment
+from pidesk.services.escalation.domain.facts import IncidentFacts
+from pidesk.services.escalation.domain.obligations import Duty
+from pidesk.services.escalation.domain.risk import rank
+from pidesk.shared.vocabulary import DataCategory, IncidentKind, RiskLevel
+
+Target = Literal[
+    "security_contact_desk",
+    "promotion_bureau",
+    "division_manager",
+    "pi_administrator",
+    "officer_in_charge",
+    "privacy_compliance_supervisor",
+]
+UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta:
+    text = str(text).strip()
+    if len(text) < 2 or text[-1] not in UNITS or not text[:-1].isdecimal():
+        raise ValueError(f"{text!r} is not a duration like 15m, 4h or 2d")
+    return timedelta(**{UNITS[text[-1]]: int(text[:-1])})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Always(_Strict):
+    always: Literal[True]
+
+
+class RiskAtLeast(_Strict):
+    risk_at_least: RiskLevel
+
+
+class RegulatorObligation(_Strict):
+    regulator_obligation: Literal[True]
+
+
+class KindIn(_Strict):
+    kind_in: list[IncidentKind]
+
+
+class CategoryIn(_Strict):
+    category_in: list[DataCategory]
+
+
+class ObligationIn(_Strict):
+    obligation_in: list[str]
+
+
+class DutyIn(_Strict):
+    duty_in: list[Duty]
+
+
+class EntityCountryIn(_Strict):
+    entity_country_in: list[str]
+
+
+class EntityCountryNotIn(_Strict):
+    entity_country_not_in: list[str]
+
+
+class AnyOf(_Strict):
+    any: list[Condition]
+
+
+class AllOf(_Strict):
+    all: list[Condition]
+
+
+Condition = Annotated[
+    Always
+    | RiskAtLeast
+    | RegulatorObligation
+    | KindIn
+    | CategoryIn
+    | ObligationIn
+    | DutyIn
+    | EntityCountryIn
+    | EntityCountryNotIn
+    | AnyOf
+    | AllOf,
+    Field(union_mode="left_to_right"),
+]
+AnyOf.model_rebuild()
+AllOf.model_rebuild()
+
+
+class RouteRule(_Strict):
+    target: Target
+    step: int = Field(default=1, ge=1)
+    when: Condition
+    why: str = ""
+
+
+class ObligationReminder(_Strict):
+    before_due: str = "24h"
+    target: Target = "pi_administrator"
+
+    @field_validator("before_due")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class RoutingPolicy(_Strict):
+    version: int = Field(ge=1)
+    name: str
+    ack_deadlines: dict[RiskLevel, str]
+    escalation_chain: list[Target] = Field(min_length=1)
+    obligation_reminder: ObligationReminder = ObligationReminder()
+    routes: list[RouteRule] = Field(min_length=1)
+
+    @field_validator("ack_deadlines")
+    @classmethod
+    def _every_risk(cls, value: dict[RiskLevel, str]) -> dict[RiskLevel, str]:
+        missing = [r.value for r in RiskLevel if r not in value]
+        if missing:
+            raise ValueError(f"an acknowledgement deadline is needed for every risk level; missing {missing}")
+        for text in value.values():
+            parse_duration(text)
+        return value
+
+    def ack_deadline(self, risk: RiskLevel) -> timedelta:
+        return parse_duration(self.ack_deadlines[risk])
+
+    def reminder_lead(self) -> timedelta:
+        return parse_duration(self.obligation_reminder.before_due)
+
+    def next_tier(self, notified: set[str]) -> str:
+        """The first tier of the chain not yet told; the last tier again once all have been."""
+        for tier in self.escalation_chain:
+            if tier not in notified:
+                return tier
+        return self.escalation_chain[-1]
+
+
+def holds(condition: Any, facts: IncidentFacts, assessment: Assessment) -> bool:
+    codes = {o.code for o in assessment.obligations}
+    duties = {o.duty for o in assessment.obligations}
+    match condition:
+        case Always():
+            return True
+        case RiskAtLeast(risk_at_least=level):
+            return rank(assessment.risk_level) >= rank(level)
+        case RegulatorObligation():
+            return Duty.REGULATOR_REPORT in duties
+        case KindIn(kind_in=kinds):
+            return facts.incident_kind in kinds
+        case CategoryIn(category_in=categories):
+            return bool(facts.data_categories & set(categories))
+        case ObligationIn(obligation_in=wanted):
+            return bool(codes & set(wanted))
+        case DutyIn(duty_in=wanted):
+            return bool(duties & set(wanted))
+        case EntityCountryIn(entity_country_in=countries):
+            return facts.entity_country in {c.upper() for c in countries}
+        case EntityCountryNotIn(entity_country_not_in=countries):
+            return facts.entity_country not in {c.upper() for c in countries}
+        case AnyOf(any=conditions):
+            return any(holds(c, facts, assessment) for c in conditions)
+        case AllOf(all=conditions):
+            return all(holds(c, facts, assessment) for c in conditions)
+    raise TypeError(f"unknown condition {condition!r}")
+
+
+def route(policy: RoutingPolicy, facts: IncidentFacts, assessment: Assessment) -> list[RouteRule]:
+    """The rules whose condition holds, one per target (the lowest step wins)."""
+    chosen: dict[str, RouteRule] = {}
+    for rule in policy.routes:
+        if holds(rule.when, facts, assessment) and (rule.target not in chosen or rule.step < chosen[rule.target].step):
+            chosen[rule.target] = rule
+    return sorted(chosen.values(), key=lambda r: (r.step, policy.routes.index(r)))

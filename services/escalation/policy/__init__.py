@@ -1,0 +1,1 @@
+"""Bundled data files: the default routing policy and the example directory."""

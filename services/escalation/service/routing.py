@@ -1,0 +1,188 @@
+"""Use case steps: route an assessed incident, tell roles, and keep its durable timers in step.
+
+Every "tell" is a route record, a timeline entry and a `pidesk.escalation.requested.v1` event in the
+outbox, in the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pidesk.services.escalation.adapters.orm import (
+    EscalationTimer,
+    Incident,
+    ObligationRecord,
+    OutboxMessage,
+    RouteRecord,
+    TimelineEntry,
+)
+from pidesk.services.escalation.domain.assessment import Assessment
+from pidesk.services.escalation.domain.directory import Directory
+from pidesk.services.escalation.domain.routing import RoutingPolicy, route
+from pidesk.services.escalation.service.assessing import PENDING, PRODUCER, facts_of
+from pidesk.shared.events import EscalationRequested, ObligationRef, Recipient
+from pidesk.shared.messaging.records import add_to_outbox
+from pidesk.shared.vocabulary import RiskLevel
+
+ACK_DEADLINE, OBLIGATION_REMINDER = "ack_deadline", "obligation_reminder"
+
+
+@dataclass(frozen=True)
+class RoutingRules:
+    policy: RoutingPolicy
+    directory: Directory
+
+
+def nearest_obligation(incident: Incident) -> ObligationRecord | None:
+    pending = [o for o in incident.obligations if o.status == PENDING]
+    return min(pending, key=lambda o: o.due_at) if pending else None
+
+
+def tell(
+    session: AsyncSession,
+    incident: Incident,
+    rules: RoutingRules,
+    *,
+    target: str,
+    step: int,
+    reason: str,
+    now: datetime,
+    ack_due_at: datetime | None,
+    obligation_code: str | None = None,
+) -> RouteRecord:
+    people = rules.directory.people(target, entity_name=incident.entity, division=incident.division)  # type: ignore[arg-type]
+    recipients = [p.model_dump(mode="json") for p in people]
+    record = RouteRecord(
+        target=target, step=step, reason=reason, recipients=recipients, notified_at=now, ack_due_at=ack_due_at
+    )
+    incident.routes.append(record)
+    incident.timeline.append(
+        TimelineEntry(
+            at=now,
+            kind="escalated" if reason in ("escalated", "manual", "obligation_reminder") else "notified",
+            by=PRODUCER,
+            detail={
+                "target": target,
+                "step": step,
+                "reason": reason,
+                "recipients": len(recipients),
+                "obligation_code": obligation_code,
+            },
+        )
+    )
+    nearest = nearest_obligation(incident)
+    event = EscalationRequested(
+        reference=incident.reference,
+        target=target,
+        step=step,
+        reason=reason,
+        risk_level=incident.risk_level or RiskLevel.LOW.value,
+        recipients=[Recipient(**r) for r in recipients],
+        ack_due_at=ack_due_at,
+        nearest_obligation=(
+            ObligationRef(
+                code=nearest.code,
+                due_at=nearest.due_at,
+                target_at=nearest.target_at,
+                status=nearest.status,
+                basis=nearest.basis,
+            )
+            if nearest
+            else None
+        ),
+        obligation_code=obligation_code,
+        requested_at=now,
+    )
+    add_to_outbox(session, OutboxMessage, event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
+    return record
+
+
+async def route_incident(
+    session: AsyncSession, incident: Incident, result: Assessment, rules: RoutingRules, *, now: datetime
+) -> list[RouteRecord]:
+    """Tell the targets the policy wants that were not told yet, then bring the timers up to date."""
+    told = {r.target for r in incident.routes}
+    open_incident = incident.closed_at is None
+    deadline = now + rules.policy.ack_deadline(result.risk_level) if incident.acknowledged_at is None else None
+    new = [
+        tell(
+            session, incident, rules, target=rule.target, step=rule.step, reason="routed", now=now, ack_due_at=deadline
+        )
+        for rule in route(rules.policy, facts_of(incident), result)
+        if rule.target not in told and open_incident
+    ]
+    await schedule(session, incident, rules, now=now)
+    return new
+
+
+async def fired_reminders(session: AsyncSession, incident: Incident) -> set[tuple[str | None, datetime]]:
+    rows = await session.execute(
+        select(EscalationTimer.obligation_code, EscalationTimer.due_at).where(
+            EscalationTimer.incident_id == incident.id,
+            EscalationTimer.kind == OBLIGATION_REMINDER,
+            EscalationTimer.fired_at.is_not(None),
+        )
+    )
+    return {(code, due) for code, due in rows.all()}
+
+
+def reminder_due(due_at: datetime, received_at: datetime, lead: timedelta) -> datetime:
+    """`lead` before the deadline, but never in the first half of the time the desk had: a duty due
+    within a day of the report is not escalated the moment it arrives. Overdue duties remind at once."""
+    return max(due_at - lead, received_at + (due_at - received_at) / 2)
+
+
+async def pending_timers(session: AsyncSession, incident: Incident) -> list[EscalationTimer]:
+    return list(
+        (
+            await session.scalars(
+                select(EscalationTimer).where(
+                    EscalationTimer.incident_id == incident.id, EscalationTimer.fired_at.is_(None)
+                )
+            )
+        ).all()
+    )
+
+
+async def schedule(session: AsyncSession, incident: Incident, rules: RoutingRules, *, now: datetime) -> None:
+    """One pending acknowledgement timer while unacknowledged; one reminder per pending obligation."""
+    timers = await pending_timers(session, incident)
+    closed = incident.closed_at is not None
+    ack = [t for t in timers if t.kind == ACK_DEADLINE]
+    waiting = [r for r in incident.routes if r.ack_due_at and r.acknowledged_at is None]
+    if incident.acknowledged_at is None and not closed and waiting:
+        # the clock of the latest batch told: an escalation or a re-routing restarts it
+        latest = max(r.notified_at for r in waiting)
+        due = min(r.ack_due_at for r in waiting if r.notified_at == latest and r.ack_due_at)
+        if ack:
+            ack[0].due_at = min(ack[0].due_at, due)
+        else:
+            session.add(EscalationTimer(incident=incident, kind=ACK_DEADLINE, due_at=due))
+    else:
+        for timer in ack:
+            timer.fired_at, timer.outcome = now, "acknowledged" if incident.acknowledged_at else "closed"
+    reminders = {t.obligation_code: t for t in timers if t.kind == OBLIGATION_REMINDER}
+    reminded = await fired_reminders(session, incident)
+    lead: timedelta = rules.policy.reminder_lead()
+    for obligation in incident.obligations:
+        timer = reminders.pop(obligation.code, None)
+        if obligation.status != PENDING or closed:
+            if timer is not None:
+                timer.fired_at, timer.outcome = now, f"obligation_{obligation.status}"
+            continue
+        due = reminder_due(obligation.due_at, incident.received_at, lead)
+        if (obligation.code, due) in reminded:
+            continue  # one reminder per deadline: this one has fired
+        if timer is None:
+            session.add(
+                EscalationTimer(
+                    incident=incident, kind=OBLIGATION_REMINDER, due_at=due, obligation_code=obligation.code
+                )
+            )
+        else:
+            timer.due_at = due
+    for timer in reminders.values():
+        timer.fired_at, timer.outcome = now, "obligation_gone"
