@@ -226,9 +226,33 @@ class EscalationRequested(EventPayload):
     requested_at: AwareDatetime
 
 
+class NoticeRecipient(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320)
+    name: str = Field(default="", max_length=200)
+    language: str = Field(default="ja", pattern=r"^(ja|en)$")
+
+
+class NoticeRequested(EventPayload):
+    """pidesk.notice.requested.v1: a notice approved on the desk, with its recipients in batches."""
+
+    event_type: ClassVar[str] = "pidesk.notice.requested"
+    schema_version: ClassVar[int] = 1
+
+    notice_id: uuid.UUID
+    reference: str
+    approved_by: str
+    approved_at: AwareDatetime
+    batch: int = Field(ge=1)
+    batches: int = Field(ge=1)
+    total_recipients: int = Field(ge=0)
+    recipients: list[NoticeRecipient]
+
+
 PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
     (m.event_type, m.schema_version): m
-    for m in (IncidentReported, IncidentUpdated, IncidentAssessed, EscalationRequested)
+    for m in (IncidentReported, IncidentUpdated, IncidentAssessed, EscalationRequested, NoticeRequested)
 }
 
 

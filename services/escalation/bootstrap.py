@@ -8,6 +8,7 @@ from pidesk.services.escalation.adapters.orm import OutboxMessage, ProcessedEven
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.context import EscalationContext
+from pidesk.services.escalation.entrypoints.audit import AuditTrail
 from pidesk.services.escalation.entrypoints.http import desk_router
 from pidesk.services.escalation.entrypoints.kafka_handlers import kafka_handlers
 from pidesk.services.escalation.service.routing import RoutingRules
@@ -39,7 +40,8 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
         runtime.sessions, rules, interval=settings.timer_interval_seconds, on_commit=runtime.relay.wake
     )
     runtime.background += [runtime.provisioner.then(consumer.run), scheduler.run]
-    context = EscalationContext(settings=settings, sessions=runtime.sessions, relay=runtime.relay)
+    context = EscalationContext(settings=settings, sessions=runtime.sessions, relay=runtime.relay, rules=rules)
     app = create_service_app(runtime, [desk_router(context)], title="pidesk escalation")
     app.state.token_secret = context.token_secret
+    app.add_middleware(AuditTrail, sessions=runtime.sessions)
     return app

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.escalation.config import EscalationSettings
+from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.messaging.relay import OutboxRelay
 
@@ -16,6 +17,7 @@ class EscalationContext:
     settings: EscalationSettings
     sessions: async_sessionmaker[AsyncSession]
     relay: OutboxRelay
+    rules: RoutingRules
 
     @property
     def token_secret(self) -> str:

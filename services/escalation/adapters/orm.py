@@ -144,6 +144,22 @@ class AssessmentRecord(EscalationBase):
     incident: Mapped[Incident] = relationship()  # lets the unit of work insert the incident first
 
 
+class AuditEntry(EscalationBase):
+    """Every desk API call: who, in which role, what, when, from where, and the answer."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+    actor: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    method: Mapped[str] = mapped_column(String(10), nullable=False)
+    path: Mapped[str] = mapped_column(String(500), nullable=False)
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), nullable=True, index=True)
+    status: Mapped[int] = mapped_column(Integer(), nullable=False)
+    client: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
 class OutboxMessage(OutboxMessageMixin, EscalationBase):
     __tablename__ = "outbox"
 

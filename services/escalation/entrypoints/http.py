@@ -1,26 +1,168 @@
-"""The desk API routes (every call authenticated)."""
+"""The desk API routes (CONTRACT.md, "Desk API"): every call authenticated, role-checked and audited."""
 
+import csv
+import io
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import select
 
+from pidesk.services.escalation.adapters.orm import AuditEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.context import EscalationContext
-from pidesk.services.escalation.entrypoints.deps import Reader
-from pidesk.services.escalation.entrypoints.views import incident_detail
-from pidesk.shared.http.errors import ApiError
+from pidesk.services.escalation.domain.routing import Target
+from pidesk.services.escalation.entrypoints.deps import Approver, AuditReader, Closer, FactKeeper, Reader, Responder
+from pidesk.services.escalation.entrypoints.facts import FactsUpdate
+from pidesk.services.escalation.entrypoints.views import incident_detail, incident_summary
+from pidesk.services.escalation.service import desk
+from pidesk.shared.db.base import utcnow
+from pidesk.shared.events import NoticeRecipient
+from pidesk.shared.http.body import parse_json_body
+from pidesk.shared.http.errors import ApiError, validation_details
+
+MAX_RECIPIENTS = 500_000
+
+
+class EscalateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    target: Target | None = None
+
+
+class RecipientsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    recipients: list[NoticeRecipient] = Field(max_length=MAX_RECIPIENTS)
 
 
 def desk_router(context: EscalationContext) -> APIRouter:
     router = APIRouter(tags=["desk"])
+    rules = context.rules
 
-    @router.get("/v1/incidents/{incident_id}")
-    async def get_incident(incident_id: uuid.UUID, _principal: Reader) -> dict[str, Any]:
+    async def detail(incident_id: uuid.UUID) -> dict[str, Any]:
         async with context.uow() as uow:
             incident = await IncidentRepository(uow.session).get(incident_id)
             if incident is None:
                 raise ApiError(404, "not_found", "no incident with this id")
             return incident_detail(incident)
 
+    async def run(action: Any) -> dict[str, Any]:
+        try:
+            incident_id = await action
+        except desk.DeskError as exc:
+            raise ApiError(exc.status, exc.code, exc.message, exc.details) from None
+        return await detail(incident_id)
+
+    @router.get("/v1/incidents")
+    async def list_incidents(
+        _principal: Reader,
+        status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
+        risk_level: Annotated[str | None, Query(pattern="^(low|medium|high|very_high)$")] = None,
+        cursor: Annotated[str | None, Query(max_length=500)] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> dict[str, Any]:
+        try:
+            page = await desk.list_incidents(
+                context.uow(),
+                status=status,
+                risk_level=risk_level,
+                cursor=cursor,
+                limit=limit,
+                present=incident_summary,
+            )
+        except desk.DeskError as exc:
+            raise ApiError(exc.status, exc.code, exc.message) from None
+        return {"items": page.items, "next_cursor": page.next_cursor}
+
+    @router.get("/v1/incidents/{incident_id}")
+    async def get_incident(incident_id: uuid.UUID, _principal: Reader) -> dict[str, Any]:
+        return await detail(incident_id)
+
+    @router.post("/v1/incidents/{incident_id}/acknowledge")
+    async def acknowledge(incident_id: uuid.UUID, principal: Responder) -> dict[str, Any]:
+        return await run(desk.acknowledge(context.uow(), rules, incident_id, principal, utcnow()))
+
+    @router.post("/v1/incidents/{incident_id}/escalate")
+    async def escalate(incident_id: uuid.UUID, principal: Responder, request: Request) -> dict[str, Any]:
+        body = await parse_json_body(request, EscalateBody) if await request.body() else EscalateBody()
+        return await run(desk.escalate(context.uow(), rules, incident_id, principal, utcnow(), body.target))
+
+    @router.post("/v1/incidents/{incident_id}/facts")
+    async def add_facts(incident_id: uuid.UUID, principal: FactKeeper, request: Request) -> dict[str, Any]:
+        update = await parse_json_body(request, FactsUpdate)
+        changes = update.model_dump(mode="json", exclude_unset=True)
+        if not changes:
+            raise ApiError(422, "validation_error", "send at least one report field that changed")
+        return await run(desk.add_facts(context.uow(), rules, incident_id, changes, principal, utcnow()))
+
+    @router.post("/v1/incidents/{incident_id}/obligations/{code}/done")
+    async def obligation_done(incident_id: uuid.UUID, code: str, principal: FactKeeper) -> dict[str, Any]:
+        return await run(desk.complete_obligation(context.uow(), rules, incident_id, code, principal, utcnow()))
+
+    @router.post("/v1/incidents/{incident_id}/close")
+    async def close(incident_id: uuid.UUID, principal: Closer) -> dict[str, Any]:
+        return await run(desk.close(context.uow(), rules, incident_id, principal, utcnow()))
+
+    @router.post("/v1/incidents/{incident_id}/notices/{notice_id}/approve")
+    async def approve_notice(
+        incident_id: uuid.UUID, notice_id: uuid.UUID, principal: Approver, request: Request
+    ) -> dict[str, Any]:
+        recipients = await _recipients(request)
+        try:
+            batches = await desk.approve_notice(context.uow(), incident_id, notice_id, recipients, principal, utcnow())
+        except desk.DeskError as exc:
+            raise ApiError(exc.status, exc.code, exc.message) from None
+        return {"notice_id": str(notice_id), "status": "approved", "recipients": len(recipients), "batches": batches}
+
+    @router.get("/v1/audit")
+    async def audit_log(
+        _principal: AuditReader,
+        incident_id: uuid.UUID | None = None,
+        before_id: Annotated[int | None, Query(ge=1)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> dict[str, Any]:
+        async with context.uow() as uow:
+            statement = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+            if incident_id:
+                statement = statement.where(AuditEntry.incident_id == incident_id)
+            if before_id:
+                statement = statement.where(AuditEntry.id < before_id)
+            rows = (await uow.session.scalars(statement)).all()
+            items = [
+                {
+                    "id": r.id,
+                    "at": r.at.isoformat(),
+                    "actor": r.actor,
+                    "role": r.role,
+                    "method": r.method,
+                    "path": r.path,
+                    "incident_id": str(r.incident_id) if r.incident_id else None,
+                    "status": r.status,
+                    "client": r.client,
+                }
+                for r in rows
+            ]
+        return {"items": items, "next_before_id": items[-1]["id"] if len(items) == limit else None}
+
     return router
+
+
+async def _recipients(request: Request) -> list[NoticeRecipient]:
+    """JSON {"recipients": [...]} or the same columns as text/csv (email, name, language)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "text/csv":
+        text = (await request.body()).decode("utf-8-sig", errors="replace")
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or "email" not in [f.strip().lower() for f in reader.fieldnames]:
+            raise ApiError(422, "validation_error", "the CSV needs a header row with an 'email' column")
+        rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k} for row in reader]
+        try:
+            return [
+                NoticeRecipient(**{k: v for k, v in row.items() if k in {"email", "name", "language"} and v})
+                for row in rows
+            ]
+        except ValidationError as exc:
+            raise ApiError(
+                422, "validation_error", "a CSV row is not a recipient", validation_details(list(exc.errors()))
+            ) from None
+    return (await parse_json_body(request, RecipientsBody)).recipients

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.escalation.adapters.repository import IncidentRepository
+from pidesk.services.escalation.service.assessing import PRODUCER
 from pidesk.services.escalation.service.incidents import record_incident_update, record_reported_incident
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.shared import topics
@@ -23,6 +24,8 @@ def kafka_handlers(rules: RoutingRules) -> dict[str, Handler]:
 
     async def on_incident_updated(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, IncidentUpdated)
+        if envelope.producer == PRODUCER:
+            return  # the desk's own update: applied when it was made
         known = await record_incident_update(
             IncidentRepository(session), rules, incident_id=envelope.incident_id, event=payload
         )

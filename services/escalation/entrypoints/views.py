@@ -56,3 +56,21 @@ def incident_detail(incident: Incident) -> dict[str, Any]:
             for entry in incident.timeline
         ],
     }
+
+
+def incident_summary(incident: Incident) -> dict[str, Any]:
+    """One row of the incident list: enough for the board, no free text."""
+    pending = sorted((o for o in incident.obligations if o.status == "pending"), key=lambda o: o.due_at)
+    return {
+        "incident_id": str(incident.id),
+        "reference": incident.reference,
+        "status": incident.status,
+        "risk_level": incident.risk_level,
+        "incident_kind": incident.facts.get("incident_kind"),
+        "entity": incident.entity,
+        "source": incident.source,
+        "received_at": incident.received_at.isoformat(),
+        "aware_at": incident.aware_at.isoformat(),
+        "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
+        "next_obligation": {"code": pending[0].code, "due_at": pending[0].due_at.isoformat()} if pending else None,
+    }

@@ -1,0 +1,38 @@
+"""The body of POST /v1/incidents/{id}/facts: any report fields that changed, validated as on intake."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from pidesk.services.intake.domain.report import MAX_SUBJECTS, REGION
+from pidesk.shared.vocabulary import DataCategory, Encryption, EntityRole, IncidentKind
+
+
+class FactsUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    incident_kind: IncidentKind | None = None
+    aware_at: AwareDatetime | None = None
+    occurred_at: AwareDatetime | None = None
+    data_categories: Annotated[list[DataCategory], Field(max_length=len(DataCategory))] | None = None
+    affected_count: Annotated[int, Field(ge=0, le=MAX_SUBJECTS)] | None = None
+    subject_regions: dict[str, Annotated[int, Field(ge=0, le=MAX_SUBJECTS)]] | None = None
+    encryption: Encryption | None = None
+    recovered_before_access: bool | None = None
+    malicious: bool | None = None
+    publicly_viewable: bool | None = None
+    entity_role: EntityRole | None = None
+    contact_info_available: bool | None = None
+    assets: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=200)] | None = None
+
+    @field_validator("subject_regions")
+    @classmethod
+    def _regions(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        if value is None:
+            return None
+        normalised = {k.strip().upper(): v for k, v in value.items()}
+        if not all(REGION.match(k) for k in normalised):
+            raise ValueError("regions are ISO 3166 alpha-2 codes, 'EU', or subdivisions like 'US-CA'")
+        return normalised

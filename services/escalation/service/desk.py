@@ -1,0 +1,263 @@
+"""Desk use cases: acknowledge, escalate, add facts, complete an obligation, close, approve a notice,
+and the incident list. One transaction each; every change lands on the incident's timeline."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from pidesk.services.escalation.adapters.orm import Incident, OutboxMessage, TimelineEntry
+from pidesk.services.escalation.domain.routing import Target
+from pidesk.services.escalation.service.assessing import DONE, PENDING, PRODUCER, reassess
+from pidesk.services.escalation.service.routing import RoutingRules, route_incident, schedule, tell
+from pidesk.shared.db.uow import UnitOfWork
+from pidesk.shared.events import IncidentUpdated, NoticeRecipient, NoticeRequested
+from pidesk.shared.http.auth import Principal
+from pidesk.shared.messaging.records import add_to_outbox
+from pidesk.shared.vocabulary import ReportSource, RiskLevel, Role
+
+ROLE_TARGET: dict[Role, str] = {
+    Role.DESK_OPERATOR: "security_contact_desk",
+    Role.PROMOTION_BUREAU: "promotion_bureau",
+    Role.PI_ADMINISTRATOR: "pi_administrator",
+    Role.OFFICER: "officer_in_charge",
+}
+NOTICE_BATCH = 1000  # recipients per notice.requested event: well inside Kafka's message size
+
+
+class DeskError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details or []
+
+
+def actor(principal: Principal) -> str:
+    return f"{principal.role.value}:{principal.name}"
+
+
+async def _incident(uow: UnitOfWork, incident_id: uuid.UUID, *, for_update: bool = True) -> Incident:
+    statement = select(Incident).where(Incident.id == incident_id)
+    if for_update and uow.session.bind.dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    incident = await uow.session.scalar(statement)
+    if incident is None:
+        raise DeskError(404, "not_found", "no incident with this id")
+    return incident
+
+
+def _open(incident: Incident) -> None:
+    if incident.closed_at is not None:
+        raise DeskError(409, "incident_closed", "the incident is closed")
+
+
+async def acknowledge(
+    uow: UnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, principal: Principal, now: datetime
+) -> uuid.UUID:
+    async with uow:
+        incident = await _incident(uow, incident_id)
+        _open(incident)
+        if incident.acknowledged_at is None:
+            incident.acknowledged_at, incident.acknowledged_by = now, actor(principal)
+        target = ROLE_TARGET.get(principal.role)
+        for route in incident.routes:
+            if route.acknowledged_at is None and route.target == target:
+                route.acknowledged_at, route.acknowledged_by = now, actor(principal)
+        incident.timeline.append(TimelineEntry(at=now, kind="acknowledged", by=actor(principal), detail={}))
+        await schedule(uow.session, incident, rules, now=now)
+        await uow.commit()
+        return incident.id
+
+
+async def escalate(
+    uow: UnitOfWork,
+    rules: RoutingRules,
+    incident_id: uuid.UUID,
+    principal: Principal,
+    now: datetime,
+    target: Target | None = None,
+) -> uuid.UUID:
+    async with uow:
+        incident = await _incident(uow, incident_id)
+        _open(incident)
+        chosen = target or rules.policy.next_tier({r.target for r in incident.routes})
+        step = max((r.step for r in incident.routes), default=0) + 1
+        deadline = (
+            now + rules.policy.ack_deadline(RiskLevel(incident.risk_level or "low"))
+            if incident.acknowledged_at is None
+            else None
+        )
+        tell(uow.session, incident, rules, target=chosen, step=step, reason="manual", now=now, ack_due_at=deadline)
+        incident.timeline[-1].by = actor(principal)
+        await schedule(uow.session, incident, rules, now=now)
+        await uow.commit()
+        return incident.id
+
+
+async def add_facts(
+    uow: UnitOfWork,
+    rules: RoutingRules,
+    incident_id: uuid.UUID,
+    changes: dict[str, Any],
+    principal: Principal,
+    now: datetime,
+) -> uuid.UUID:
+    async with uow:
+        incident = await _incident(uow, incident_id)
+        _open(incident)
+        changed = {k: v for k, v in changes.items() if incident.facts.get(k) != v}
+        if changed:
+            incident.facts = {**incident.facts, **changed}
+            if "aware_at" in changed:
+                incident.aware_at = datetime.fromisoformat(changed["aware_at"])
+            incident.timeline.append(
+                TimelineEntry(
+                    at=now, kind="updated", by=actor(principal), detail={"reason": "facts_added", "changes": changed}
+                )
+            )
+            result = reassess(uow.session, incident, reason="facts_added", by=actor(principal), now=now)
+            await route_incident(uow.session, incident, result, rules, now=now)
+            event = IncidentUpdated(
+                reference=incident.reference,
+                source=ReportSource(incident.source),
+                source_alert_id=incident.source_alert_id,
+                reason="facts_added",
+                changes=changed,
+                updated_at=now,
+                updated_by=actor(principal),
+            )
+            add_to_outbox(
+                uow.session, OutboxMessage, event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now)
+            )
+        await uow.commit()
+        return incident.id
+
+
+async def complete_obligation(
+    uow: UnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, code: str, principal: Principal, now: datetime
+) -> uuid.UUID:
+    async with uow:
+        incident = await _incident(uow, incident_id)
+        obligation = next((o for o in incident.obligations if o.code == code), None)
+        if obligation is None:
+            raise DeskError(404, "not_found", f"the incident has no obligation {code!r}")
+        if obligation.status != DONE:
+            obligation.status, obligation.done_at, obligation.done_by = DONE, now, actor(principal)
+            incident.timeline.append(
+                TimelineEntry(at=now, kind="obligation_done", by=actor(principal), detail={"code": code})
+            )
+            await schedule(uow.session, incident, rules, now=now)
+        await uow.commit()
+        return incident.id
+
+
+async def close(
+    uow: UnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, principal: Principal, now: datetime
+) -> uuid.UUID:
+    async with uow:
+        incident = await _incident(uow, incident_id)
+        if incident.closed_at is None:
+            open_duties = [o.code for o in incident.obligations if o.status == PENDING and o.regime != "internal"]
+            if open_duties:
+                raise DeskError(
+                    409,
+                    "obligations_pending",
+                    "statutory obligations are still pending",
+                    [{"code": c} for c in open_duties],
+                )
+            incident.closed_at, incident.status = now, "closed"
+            incident.timeline.append(TimelineEntry(at=now, kind="closed", by=actor(principal), detail={}))
+            await schedule(uow.session, incident, rules, now=now)
+        await uow.commit()
+        return incident.id
+
+
+async def approve_notice(
+    uow: UnitOfWork,
+    incident_id: uuid.UUID,
+    notice_id: uuid.UUID,
+    recipients: list[NoticeRecipient],
+    principal: Principal,
+    now: datetime,
+) -> int:
+    """Forward the approval to the notifier as pidesk.notice.requested.v1, recipients in batches."""
+    async with uow:
+        incident = await _incident(uow, incident_id)
+        batches = [recipients[i : i + NOTICE_BATCH] for i in range(0, len(recipients), NOTICE_BATCH)] or [[]]
+        for number, batch in enumerate(batches, start=1):
+            event = NoticeRequested(
+                notice_id=notice_id,
+                reference=incident.reference,
+                approved_by=actor(principal),
+                approved_at=now,
+                batch=number,
+                batches=len(batches),
+                total_recipients=len(recipients),
+                recipients=batch,
+            )
+            add_to_outbox(
+                uow.session, OutboxMessage, event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now)
+            )
+        incident.timeline.append(
+            TimelineEntry(
+                at=now,
+                kind="notice_approved",
+                by=actor(principal),
+                detail={"notice_id": str(notice_id), "recipients": len(recipients)},
+            )
+        )
+        await uow.commit()
+        return len(batches)
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _encode_cursor(incident: Incident) -> str:
+    raw = json.dumps([incident.received_at.isoformat(), str(incident.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        received, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(received), uuid.UUID(ident)
+    except (ValueError, TypeError, binascii.Error):
+        raise DeskError(400, "invalid_cursor", "the cursor is not one this API returned") from None
+
+
+async def list_incidents(
+    uow: UnitOfWork,
+    *,
+    status: str | None,
+    risk_level: str | None,
+    cursor: str | None,
+    limit: int,
+    present: Callable[[Incident], dict[str, Any]],
+) -> IncidentPage:
+    """Newest first; the cursor is the last item's (received_at, id), stable under new arrivals."""
+    async with uow:
+        statement = select(Incident).order_by(Incident.received_at.desc(), Incident.id.desc()).limit(limit + 1)
+        if status:
+            statement = statement.where(Incident.status == status)
+        if risk_level:
+            statement = statement.where(Incident.risk_level == risk_level)
+        if cursor:
+            received, ident = _decode_cursor(cursor)
+            statement = statement.where(
+                or_(Incident.received_at < received, and_(Incident.received_at == received, Incident.id < ident))
+            )
+        rows = list((await uow.session.scalars(statement)).all())
+        more = len(rows) > limit
+        items = rows[:limit]  # presented inside the transaction, while the rows are loaded
+        return IncidentPage([present(i) for i in items], _encode_cursor(items[-1]) if more and items else None)
