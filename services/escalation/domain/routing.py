@@ -102,11 +102,45 @@ AnyOf.model_rebuild()
 AllOf.model_rebuild()
 
 
+CONDITION_KEYS = (
+    "always",
+    "risk_at_least",
+    "regulator_obligation",
+    "kind_in",
+    "category_in",
+    "obligation_in",
+    "duty_in",
+    "entity_country_in",
+    "entity_country_not_in",
+    "any",
+    "all",
+)
+
+
+def _check_condition(value: Any) -> None:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ValueError(f"a condition is a mapping with exactly one key, one of {', '.join(CONDITION_KEYS)}")
+    ((key, inner),) = value.items()
+    if key not in CONDITION_KEYS:
+        raise ValueError(f"unknown condition {key!r}; use one of {', '.join(CONDITION_KEYS)}")
+    if key in ("any", "all"):
+        if not isinstance(inner, list) or not inner:
+            raise ValueError(f"{key!r} takes a non-empty list of conditions")
+        for item in inner:
+            _check_condition(item)
+
+
 class RouteRule(_Strict):
     target: Target
     step: int = Field(default=1, ge=1)
     when: Condition
     why: str = ""
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _known(cls, value: Any) -> Any:
+        _check_condition(value)  # one clear message instead of one per kind of condition
+        return value
 
 
 class ObligationReminder(_Strict):
