@@ -96,16 +96,29 @@ class IdempotentConsumer:
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=200)
             done: dict[TopicPartition, OffsetAndMetadata] = {}
-            try:
-                for partition, records in batches.items():
-                    for record in records:
-                        await self.handle_record(record, dlq)
-                        done[partition] = OffsetAndMetadata(record.offset + 1, "")
-            finally:
-                # only offsets whose records are committed in the database (or dead-lettered); a crash
-                # before this line replays them, and processed_events makes the replay harmless
-                if done:
-                    await consumer.commit(done)
+            # partitions in parallel (order is only promised within one); records of one in sequence
+            outcomes = await asyncio.gather(
+                *(self._drain(records, dlq, partition, done) for partition, records in batches.items()),
+                return_exceptions=True,
+            )
+            # only offsets whose records are committed in the database (or dead-lettered); a crash
+            # before this line replays them, and processed_events makes the replay harmless
+            if done:
+                await consumer.commit(done)
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+
+    async def _drain(
+        self,
+        records: list[ConsumerRecord],
+        dlq: AIOKafkaProducer,
+        partition: TopicPartition,
+        done: dict[TopicPartition, OffsetAndMetadata],
+    ) -> None:
+        for record in records:
+            await self.handle_record(record, dlq)
+            done[partition] = OffsetAndMetadata(record.offset + 1, "")
 
     async def handle_record(self, record: ConsumerRecord, dlq: AIOKafkaProducer) -> None:
         try:
