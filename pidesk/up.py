@@ -61,6 +61,9 @@ def up() -> int:
         log_dir.mkdir(exist_ok=True)
         env.setdefault("NOTIFIER_SMTP_HOST", "127.0.0.1")
         env.setdefault("NOTIFIER_SMTP_PORT", str(mail_port))
+        env.setdefault("ESCALATION_NOTIFIER_URL", f"http://127.0.0.1:{ports['notifier']}")
+        env.setdefault("NOTIFIER_DESK_URL", f"http://127.0.0.1:{ports['escalation']}/desk")
+        env.setdefault("NOTIFIER_PUBLIC_URL", f"http://127.0.0.1:{ports['notifier']}")
         commands = {
             "mailsink": ["mailsink", "--port", str(mail_port)],
             **{s: [s, "--port", str(p)] for s, p in ports.items()},
@@ -81,6 +84,7 @@ def up() -> int:
             print(f"  {service:<11} http://127.0.0.1:{port}  (/healthz /readyz /metrics)")
         print(f"  report API  http://127.0.0.1:{ports['intake']}/v1/reports")
         print(f"  desk API    http://127.0.0.1:{ports['escalation']}/v1/incidents (pidesk token issue …)")
+        print(f"  notices     http://127.0.0.1:{ports['notifier']}/v1/notices, public page /notices/public")
         print(f"  mail sink   smtp://127.0.0.1:{mail_port}, messages kept in {var_dir / 'mail'}")
         print(f"  logs        {log_dir}")
         print("Press Ctrl-C to stop everything.", flush=True)

@@ -250,9 +250,63 @@ class NoticeRequested(EventPayload):
     recipients: list[NoticeRecipient]
 
 
+class NoticeDrafted(EventPayload):
+    """pidesk.notice.drafted.v1: the notifier drafted (or re-drafted) a notice; the desk may approve it."""
+
+    event_type: ClassVar[str] = "pidesk.notice.drafted"
+    schema_version: ClassVar[int] = 1
+
+    notice_id: uuid.UUID
+    reference: str
+    kind: str
+    variant: str
+    language: str
+    channel: str
+    status: str
+    current: bool
+    subject: str
+    obligations: list[str]
+    drafted_at: AwareDatetime
+
+
+class RecipientCounts(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    total: int = Field(ge=0)
+    sent: int = Field(ge=0)
+    failed: int = Field(ge=0)
+    unconfirmed: int = Field(default=0, ge=0)
+
+
+class NoticeIssued(EventPayload):
+    """pidesk.notice.issued.v1: a notice was delivered (or failed for good), with its counts."""
+
+    event_type: ClassVar[str] = "pidesk.notice.issued"
+    schema_version: ClassVar[int] = 1
+
+    notice_id: uuid.UUID
+    reference: str
+    kind: str
+    variant: str
+    language: str
+    channel: str
+    status: str  # sent | failed
+    recipients: RecipientCounts
+    obligations: list[str]
+    issued_at: AwareDatetime
+
+
 PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
     (m.event_type, m.schema_version): m
-    for m in (IncidentReported, IncidentUpdated, IncidentAssessed, EscalationRequested, NoticeRequested)
+    for m in (
+        IncidentReported,
+        IncidentUpdated,
+        IncidentAssessed,
+        EscalationRequested,
+        NoticeRequested,
+        NoticeDrafted,
+        NoticeIssued,
+    )
 }
 
 

@@ -8,6 +8,8 @@ INCIDENT_ASSESSED: Final = "pidesk.incident.assessed.v1"
 ESCALATION_REQUESTED: Final = "pidesk.escalation.requested.v1"
 NOTICE_REQUESTED: Final = "pidesk.notice.requested.v1"
 NOTICE_ISSUED: Final = "pidesk.notice.issued.v1"
+# added after v1 of the contract (add, never rename): a notice draft exists or changed
+NOTICE_DRAFTED: Final = "pidesk.notice.drafted.v1"
 
 ALL: Final = (
     INCIDENT_REPORTED,
@@ -16,6 +18,7 @@ ALL: Final = (
     ESCALATION_REQUESTED,
     NOTICE_REQUESTED,
     NOTICE_ISSUED,
+    NOTICE_DRAFTED,
 )
 
 DLQ_SUFFIX: Final = ".dlq"

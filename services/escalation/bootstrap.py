@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pidesk.services.escalation.adapters.orm import OutboxMessage, ProcessedEvent
+from pidesk.services.escalation.adapters.notifier_client import NotifierClient
+from pidesk.services.escalation.adapters.orm import AuditEntry, OutboxMessage, ProcessedEvent
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.context import EscalationContext
-from pidesk.services.escalation.entrypoints.audit import AuditTrail
 from pidesk.services.escalation.entrypoints.http import desk_router
 from pidesk.services.escalation.entrypoints.kafka_handlers import kafka_handlers
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.timers import TimerScheduler
 from pidesk.shared import topics
 from pidesk.shared.http.app import create_service_app
+from pidesk.shared.http.audit import AuditTrail
 from pidesk.shared.messaging.wiring import build_consumer
 from pidesk.shared.runtime import service_runtime
 
@@ -25,6 +26,8 @@ TOPICS = [
     topics.INCIDENT_ASSESSED,
     topics.ESCALATION_REQUESTED,
     topics.NOTICE_REQUESTED,
+    topics.NOTICE_DRAFTED,
+    topics.NOTICE_ISSUED,
 ]
 
 
@@ -41,7 +44,8 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     )
     runtime.background += [runtime.provisioner.then(consumer.run), scheduler.run]
     context = EscalationContext(settings=settings, sessions=runtime.sessions, relay=runtime.relay, rules=rules)
+    context.notifier = NotifierClient(settings.notifier_url, context.token_secret)
     app = create_service_app(runtime, [desk_router(context)], title="pidesk escalation")
     app.state.token_secret = context.token_secret
-    app.add_middleware(AuditTrail, sessions=runtime.sessions)
+    app.add_middleware(AuditTrail, sessions=runtime.sessions, model=AuditEntry)
     return app

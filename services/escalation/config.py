@@ -15,6 +15,7 @@ class EscalationSettings(CommonSettings):
     routing_policy: str | None = Field(default=None, validation_alias=AliasChoices("PIDESK_ROUTING_POLICY"))
     directory: str | None = Field(default=None, validation_alias=AliasChoices("PIDESK_DIRECTORY"))
     timer_interval_seconds: float = Field(default=1.0, gt=0, validation_alias=AliasChoices("ESCALATION_TIMER_INTERVAL"))
+    notifier_url: str = Field(default="http://127.0.0.1:8003", validation_alias=AliasChoices("ESCALATION_NOTIFIER_URL"))
     desk_url: str = Field(default="http://127.0.0.1:8002/desk", validation_alias=AliasChoices("ESCALATION_DESK_URL"))
 
     @model_validator(mode="after")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from pidesk.services.escalation.adapters.notifier_client import NotifierClient
 from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.shared.db.uow import UnitOfWork
@@ -18,6 +19,7 @@ class EscalationContext:
     sessions: async_sessionmaker[AsyncSession]
     relay: OutboxRelay
     rules: RoutingRules
+    notifier: NotifierClient | None = None  # where approvals check notices the desk has not heard of yet
 
     @property
     def token_secret(self) -> str:

@@ -4,18 +4,60 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field, model_validator
 
+from pidesk.services.notifier.domain.context import Contact
 from pidesk.shared.settings import CommonSettings
 
 
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
 class NotifierSettings(CommonSettings):
-    database_url: str = Field(default="", validation_alias=AliasChoices("NOTIFIER_DATABASE_URL"))
-    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("NOTIFIER_HOST"))
-    port: int = Field(default=8003, validation_alias=AliasChoices("NOTIFIER_PORT"))
-    smtp_host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("NOTIFIER_SMTP_HOST"))
-    smtp_port: int = Field(default=1025, validation_alias=AliasChoices("NOTIFIER_SMTP_PORT"))
+    database_url: str = Field(default="", validation_alias=_env("NOTIFIER_DATABASE_URL"))
+    host: str = Field(default="127.0.0.1", validation_alias=_env("NOTIFIER_HOST"))
+    port: int = Field(default=8003, validation_alias=_env("NOTIFIER_PORT"))
+    smtp_host: str = Field(default="127.0.0.1", validation_alias=_env("NOTIFIER_SMTP_HOST"))
+    smtp_port: int = Field(default=1025, validation_alias=_env("NOTIFIER_SMTP_PORT"))
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, validation_alias=_env("NOTIFIER_SMTP_TIMEOUT"))
+    # parallel SMTP sessions (PostgreSQL); an embedded SQLite database always uses one
+    smtp_connections: int = Field(default=4, ge=1, le=32, validation_alias=_env("NOTIFIER_SMTP_CONNECTIONS"))
+    retry_base_seconds: float = Field(default=60.0, gt=0, validation_alias=_env("NOTIFIER_RETRY_BASE_SECONDS"))
+    retry_max_seconds: float = Field(default=3600.0, gt=0, validation_alias=_env("NOTIFIER_RETRY_MAX_SECONDS"))
+    max_attempts: int = Field(default=10, ge=1, validation_alias=_env("NOTIFIER_MAX_ATTEMPTS"))
+    chat_timeout_seconds: float = Field(default=10.0, gt=0, validation_alias=_env("NOTIFIER_CHAT_TIMEOUT"))
+
+    mail_from: str = Field(default="privacy-desk@example.com", validation_alias=_env("NOTIFIER_MAIL_FROM"))
+    mail_from_name: str = Field(default="Privacy Incident Desk", validation_alias=_env("NOTIFIER_MAIL_FROM_NAME"))
+    desk_url: str = Field(default="http://127.0.0.1:8002/desk", validation_alias=_env("NOTIFIER_DESK_URL"))
+    public_url: str = Field(default="http://127.0.0.1:8003", validation_alias=_env("NOTIFIER_PUBLIC_URL"))
+    contact_name_ja: str = Field(default="個人情報お問い合わせ窓口", validation_alias=_env("NOTIFIER_CONTACT_NAME_JA"))
+    contact_name_en: str = Field(default="Privacy Contact Desk", validation_alias=_env("NOTIFIER_CONTACT_NAME_EN"))
+    contact_email: str = Field(default="privacy@example.com", validation_alias=_env("NOTIFIER_CONTACT_EMAIL"))
+    contact_phone: str = Field(default="0120-000-000", validation_alias=_env("NOTIFIER_CONTACT_PHONE"))
+    contact_hours_ja: str = Field(default="平日 9:00〜17:00", validation_alias=_env("NOTIFIER_CONTACT_HOURS_JA"))
+    contact_hours_en: str = Field(default="weekdays 9:00–17:00 JST", validation_alias=_env("NOTIFIER_CONTACT_HOURS_EN"))
+    dpo_name_ja: str = Field(default="データ保護責任者", validation_alias=_env("NOTIFIER_DPO_NAME_JA"))
+    dpo_name_en: str = Field(default="Data Protection Officer", validation_alias=_env("NOTIFIER_DPO_NAME_EN"))
+    dpo_email: str = Field(default="dpo@example.com", validation_alias=_env("NOTIFIER_DPO_EMAIL"))
 
     @model_validator(mode="after")
     def _notifier_defaults(self) -> NotifierSettings:
         if not self.database_url:
             self.database_url = self.sqlite_url("notifier")
         return self
+
+    @property
+    def contact(self) -> Contact:
+        return Contact(
+            name={"ja": self.contact_name_ja, "en": self.contact_name_en},
+            email=self.contact_email,
+            phone=self.contact_phone,
+            hours={"ja": self.contact_hours_ja, "en": self.contact_hours_en},
+            url=f"{self.public_url.rstrip('/')}/notices/public",
+            dpo_name={"ja": self.dpo_name_ja, "en": self.dpo_name_en},
+            dpo_email=self.dpo_email,
+        )
+
+    @property
+    def mail_domain(self) -> str:
+        return self.mail_from.rsplit("@", 1)[-1]

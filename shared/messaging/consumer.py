@@ -146,7 +146,12 @@ class IdempotentConsumer:
                     return
                 log.warning(
                     "handler failed; retrying",
-                    extra={"consumer": self.name, "event_id": str(envelope.event_id), "attempt": attempt},
+                    extra={
+                        "consumer": self.name,
+                        "event_id": str(envelope.event_id),
+                        "attempt": attempt,
+                        "error": _error_summary(exc),
+                    },
                 )
                 await asyncio.sleep(self.retry_base_seconds * 2 ** (attempt - 1))
 
@@ -204,3 +209,9 @@ class IdempotentConsumer:
             extra={"consumer": self.name, "topic": record.topic, "offset": record.offset, "error": error[:500]},
         )
         self.hooks.dead_lettered(record.topic, error)
+
+
+def _error_summary(exc: BaseException) -> str:
+    """The error's type and message without the SQL parameters a database error would quote."""
+    text = str(exc).split("[SQL:", 1)[0].split("[parameters:", 1)[0]
+    return f"{type(exc).__name__}: {' '.join(text.split())}"[:300]

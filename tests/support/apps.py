@@ -53,8 +53,16 @@ async def service_stack(
             stack_info[f"{service}_db"] = url
         for service in services:
             assert f"{service}: at" in pidesk_cli("db", "upgrade", "--service", service, env=env)
-        for service in services:
-            process = ServiceProcess(service, env, tmp_path)
+        processes = {service: ServiceProcess(service, env, tmp_path) for service in services}
+        links: dict[str, str] = {}
+        if "notifier" in processes:
+            links["ESCALATION_NOTIFIER_URL"] = processes["notifier"].url
+            links["NOTIFIER_PUBLIC_URL"] = processes["notifier"].url
+        if "escalation" in processes:
+            links["NOTIFIER_DESK_URL"] = f"{processes['escalation'].url}/desk"
+        env.update({k: v for k, v in links.items() if k not in env})
+        for service, process in processes.items():
+            process.env.update({k: env[k] for k in links})
             stack.callback(process.stop)
             stack_info[service] = process.start()
         yield stack_info

@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pidesk.shared.db.base import ServiceBase, TimestampMixin, UTCDateTime, new_metadata
+from pidesk.shared.http.audit import AuditEntryMixin
 from pidesk.shared.messaging.records import OutboxMessageMixin, ProcessedEventMixin
 
 
@@ -144,20 +145,26 @@ class AssessmentRecord(EscalationBase):
     incident: Mapped[Incident] = relationship()  # lets the unit of work insert the incident first
 
 
-class AuditEntry(EscalationBase):
-    """Every desk API call: who, in which role, what, when, from where, and the answer."""
+class NoticeRecord(EscalationBase):
+    """What the desk knows of a notice the notifier drafted (pidesk.notice.drafted/issued.v1)."""
 
+    __tablename__ = "notices"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(Uuid(), index=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    variant: Mapped[str] = mapped_column(String(80), nullable=False)
+    language: Mapped[str] = mapped_column(String(2), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    current: Mapped[bool] = mapped_column(Boolean(), nullable=False, default=True)
+    subject: Mapped[str] = mapped_column(String(500), nullable=False)
+    obligations: Mapped[list[str]] = mapped_column(JSON(), nullable=False, default=list)
+    recipients: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class AuditEntry(AuditEntryMixin, EscalationBase):
     __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
-    actor: Mapped[str] = mapped_column(String(200), nullable=False)
-    role: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    method: Mapped[str] = mapped_column(String(10), nullable=False)
-    path: Mapped[str] = mapped_column(String(500), nullable=False)
-    incident_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), nullable=True, index=True)
-    status: Mapped[int] = mapped_column(Integer(), nullable=False)
-    client: Mapped[str] = mapped_column(String(100), nullable=False)
 
 
 class OutboxMessage(OutboxMessageMixin, EscalationBase):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
+from pidesk.services.escalation.adapters.notifier_client import NotifierUnavailable
 from pidesk.services.escalation.adapters.orm import AuditEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.context import EscalationContext
@@ -32,7 +33,7 @@ class EscalateBody(BaseModel):
 
 class RecipientsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    recipients: list[NoticeRecipient] = Field(max_length=MAX_RECIPIENTS)
+    recipients: list[NoticeRecipient] = Field(default_factory=list, max_length=MAX_RECIPIENTS)
 
 
 def desk_router(context: EscalationContext) -> APIRouter:
@@ -109,10 +110,15 @@ def desk_router(context: EscalationContext) -> APIRouter:
     ) -> dict[str, Any]:
         recipients = await _recipients(request)
         try:
-            batches = await desk.approve_notice(context.uow(), incident_id, notice_id, recipients, principal, utcnow())
+            lookup = context.notifier.notice if context.notifier else None
+            batches, count = await desk.approve_notice(
+                context.uow(), incident_id, notice_id, recipients, principal, utcnow(), lookup
+            )
         except desk.DeskError as exc:
             raise ApiError(exc.status, exc.code, exc.message) from None
-        return {"notice_id": str(notice_id), "status": "approved", "recipients": len(recipients), "batches": batches}
+        except NotifierUnavailable as exc:
+            raise ApiError(503, "notifier_unavailable", f"{exc}; try again shortly") from None
+        return {"notice_id": str(notice_id), "status": "approved", "recipients": count, "batches": batches}
 
     @router.get("/v1/audit")
     async def audit_log(
@@ -165,4 +171,6 @@ async def _recipients(request: Request) -> list[NoticeRecipient]:
             raise ApiError(
                 422, "validation_error", "a CSV row is not a recipient", validation_details(list(exc.errors()))
             ) from None
+    if not media_type and not await request.body():
+        return []  # a public notice or a regulator draft is approved without a body
     return (await parse_json_body(request, RecipientsBody)).recipients

@@ -7,9 +7,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.service.assessing import PRODUCER
 from pidesk.services.escalation.service.incidents import record_incident_update, record_reported_incident
+from pidesk.services.escalation.service.notices import record_notice_drafted, record_notice_issued
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.shared import topics
-from pidesk.shared.events import Envelope, EventPayload, IncidentReported, IncidentUpdated
+from pidesk.shared.events import (
+    Envelope,
+    EventPayload,
+    IncidentReported,
+    IncidentUpdated,
+    NoticeDrafted,
+    NoticeIssued,
+)
 from pidesk.shared.messaging.consumer import Handler
 
 
@@ -32,4 +40,17 @@ def kafka_handlers(rules: RoutingRules) -> dict[str, Handler]:
         if not known:  # its reported event has not arrived: retry, and dead-letter if it never does
             raise LookupError(f"incident {envelope.incident_id} is not known yet")
 
-    return {topics.INCIDENT_REPORTED: on_incident_reported, topics.INCIDENT_UPDATED: on_incident_updated}
+    async def on_notice_drafted(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, NoticeDrafted)
+        await record_notice_drafted(session, envelope.incident_id, payload)
+
+    async def on_notice_issued(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, NoticeIssued)
+        await record_notice_issued(session, envelope.incident_id, payload)
+
+    return {
+        topics.INCIDENT_REPORTED: on_incident_reported,
+        topics.INCIDENT_UPDATED: on_incident_updated,
+        topics.NOTICE_DRAFTED: on_notice_drafted,
+        topics.NOTICE_ISSUED: on_notice_issued,
+    }

@@ -7,14 +7,14 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from pidesk.services.escalation.adapters.orm import Incident, OutboxMessage, TimelineEntry
+from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, OutboxMessage, TimelineEntry
 from pidesk.services.escalation.domain.routing import Target
 from pidesk.services.escalation.service.assessing import DONE, PENDING, PRODUCER, reassess
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident, schedule, tell
@@ -186,10 +186,28 @@ async def approve_notice(
     recipients: list[NoticeRecipient],
     principal: Principal,
     now: datetime,
-) -> int:
-    """Forward the approval to the notifier as pidesk.notice.requested.v1, recipients in batches."""
+    lookup: NoticeLookup | None = None,
+) -> tuple[int, int]:
+    """Forward the approval to the notifier as pidesk.notice.requested.v1, recipients in batches.
+
+    Returns (batches, recipients). 404 for a notice the notifier did not draft for this incident.
+    """
     async with uow:
         incident = await _incident(uow, incident_id)
+        notice = await _known_notice(uow, notice_id, lookup)
+        if notice is None or notice.incident_id != incident_id:
+            raise DeskError(404, "notice_not_found", "the notifier drafted no such notice for this incident")
+        if notice.kind == "internal":
+            raise DeskError(409, "not_approvable", "internal alerts are sent at once and need no approval")
+        if notice.kind != "data_subject":
+            recipients = []  # a public notice is published, a regulator draft released: no recipients
+            if notice.status == "sent":
+                raise DeskError(409, "already_issued", "this notice was approved and issued already")
+        elif not recipients:
+            raise DeskError(422, "recipients_required", "a data-subject notice is approved with its recipients")
+        if notice.status == "drafted" and not notice.current:
+            raise DeskError(409, "notice_superseded", "the incident's obligations no longer call for this notice")
+        notice.status = "approved" if notice.status == "drafted" else notice.status
         batches = [recipients[i : i + NOTICE_BATCH] for i in range(0, len(recipients), NOTICE_BATCH)] or [[]]
         for number, batch in enumerate(batches, start=1):
             event = NoticeRequested(
@@ -214,7 +232,35 @@ async def approve_notice(
             )
         )
         await uow.commit()
-        return len(batches)
+        return len(batches), len(recipients)
+
+
+NoticeLookup = Callable[[uuid.UUID], Awaitable[dict[str, Any] | None]]
+
+
+async def _known_notice(uow: UnitOfWork, notice_id: uuid.UUID, lookup: NoticeLookup | None) -> NoticeRecord | None:
+    """The desk's record of the notice; when its drafted event is still in flight, the notifier's answer."""
+    notice = await uow.session.get(NoticeRecord, notice_id)
+    if notice is not None or lookup is None:
+        return notice
+    found = await lookup(notice_id)
+    if found is None:
+        return None
+    notice = NoticeRecord(
+        id=notice_id,
+        incident_id=uuid.UUID(found["incident_id"]),
+        kind=found["kind"],
+        variant=found.get("variant", ""),
+        language=found["language"],
+        status=found["status"],
+        current=found.get("current", True),
+        subject=found.get("subject", ""),
+        obligations=found.get("obligations", []),
+        recipients={},
+        updated_at=datetime.fromisoformat(found.get("updated_at") or found["created_at"]),
+    )
+    uow.session.add(notice)
+    return notice
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,98 @@
-"""Notifier's tables: outbox and processed events (notices arrive with the notifier issue)."""
+"""Notifier's tables: what it knows of incidents, notices and their deliveries, outbox, processed events."""
 
 from __future__ import annotations
 
-from pidesk.shared.db.base import ServiceBase, new_metadata
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pidesk.shared.db.base import ServiceBase, TimestampMixin, UTCDateTime, new_metadata
+from pidesk.shared.http.audit import AuditEntryMixin
 from pidesk.shared.messaging.records import OutboxMessageMixin, ProcessedEventMixin
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class NotifierBase(ServiceBase):
     __abstract__ = True
     metadata = new_metadata()
+
+
+class IncidentRecord(TimestampMixin, NotifierBase):
+    """An incident's facts (classifications only) and its latest assessment, as the events told them."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
+    entity: Mapped[str] = mapped_column(String(200), nullable=False)
+    entity_country: Mapped[str] = mapped_column(String(2), nullable=False)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False)
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON(), nullable=True)
+    assessment_version: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
+
+
+class Notice(TimestampMixin, NotifierBase):
+    """One notice in one language: a draft until approved, then issued to its recipients or published."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "kind", "variant", "language", name="uq_notices_incident_kind_variant_lang"),
+        Index("ix_notices_kind_status", "kind", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(Uuid(), nullable=False, index=True)
+    reference: Mapped[str] = mapped_column(String(20), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    variant: Mapped[str] = mapped_column(String(80), nullable=False)
+    language: Mapped[str] = mapped_column(String(2), nullable=False)
+    channel: Mapped[str] = mapped_column(String(20), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    current: Mapped[bool] = mapped_column(Boolean(), nullable=False, default=True)
+    subject: Mapped[str] = mapped_column(String(500), nullable=False)
+    body: Mapped[str] = mapped_column(Text(), nullable=False)
+    obligations: Mapped[list[str]] = mapped_column(JSON(), nullable=False, default=list)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False, default=dict)
+    approved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # per approval (its approved_at): how many recipient batches it announced and which have arrived
+    approvals: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False, default=dict)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    total: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
+    sent: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
+    failed: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
+    unconfirmed: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
+
+
+class Delivery(NotifierBase):
+    """One (notice, recipient) pair: sent at most once; `sending` is committed just before the message goes."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "channel", "address", name="uq_deliveries_notice_channel_address"),
+        Index("ix_deliveries_status_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id"), nullable=False, index=True)
+    channel: Mapped[str] = mapped_column(String(10), nullable=False)  # email | chat
+    address: Mapped[str] = mapped_column(String(1000), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    language: Mapped[str] = mapped_column(String(2), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    message_id: Mapped[str] = mapped_column(String(300), nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class AuditEntry(AuditEntryMixin, NotifierBase):
+    __tablename__ = "audit_log"
 
 
 class OutboxMessage(OutboxMessageMixin, NotifierBase):

@@ -1,0 +1,39 @@
+"""Asks the notifier about a notice the desk has not heard of yet (its drafted event may still be in flight)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from pidesk.shared.http.auth import issue_token
+from pidesk.shared.vocabulary import Role
+
+
+class NotifierUnavailable(ConnectionError):
+    pass
+
+
+class NotifierClient:
+    def __init__(self, base_url: str, token_secret: str, timeout: float = 5.0) -> None:
+        self.base_url, self.token_secret, self.timeout = base_url.rstrip("/"), token_secret, timeout
+
+    def _headers(self) -> dict[str, str]:
+        token = issue_token(self.token_secret, name="escalation-service", role=Role.AUDITOR, ttl=timedelta(minutes=5))
+        return {"Authorization": f"Bearer {token}"}
+
+    async def notice(self, notice_id: uuid.UUID) -> dict[str, Any] | None:
+        """The notifier's summary of the notice, None when it has no such notice."""
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as http:
+                response = await http.get(f"{self.base_url}/v1/notices/{notice_id}", headers=self._headers())
+        except httpx.HTTPError as exc:
+            raise NotifierUnavailable(f"the notifier did not answer: {type(exc).__name__}") from None
+        if response.status_code == 404:
+            return None
+        if not response.is_success:
+            raise NotifierUnavailable(f"the notifier answered {response.status_code}")
+        data: dict[str, Any] = response.json()
+        return data

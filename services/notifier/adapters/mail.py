@@ -1,0 +1,143 @@
+"""Outgoing mail: composing a notice as a MIME message, and one SMTP connection that sends it in two phases.
+
+`prepare` runs MAIL FROM and RCPT TO: a refusal there means nothing was sent, so it is safe to retry
+or to record as failed. `transmit` sends DATA: from its first byte on, the message may have been
+accepted, so the caller records the attempt as `sending` before calling it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+import aiosmtplib
+
+from pidesk.services.notifier.adapters.rendering import markdown_html
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one attempt: sent, retry (temporary: nothing was delivered), failed, or unconfirmed."""
+
+    status: str
+    detail: str = ""
+
+
+SENT = "sent"
+RETRY = "retry"
+FAILED = "failed"
+UNCONFIRMED = "unconfirmed"
+
+
+def compose(
+    *,
+    sender: str,
+    sender_name: str,
+    to: str,
+    to_name: str,
+    subject: str,
+    body: str,
+    language: str,
+    message_id: str,
+    reference: str,
+    now: datetime,
+) -> EmailMessage:
+    """A multipart/alternative message: the Markdown as text/plain and its HTML, both UTF-8."""
+    message = EmailMessage()
+    message["From"] = _address(sender_name, sender)
+    message["To"] = _address(to_name, to)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id
+    message["Content-Language"] = language
+    message["X-Pidesk-Reference"] = reference
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body, subtype="plain", charset="utf-8")
+    html = f'<!doctype html><html lang="{language}"><meta charset="utf-8"><body>{markdown_html(body)}</body></html>'
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    return message
+
+
+def _address(name: str, address: str) -> Address | str:
+    try:
+        local, domain = address.rsplit("@", 1)
+        return Address(display_name=name, username=local, domain=domain)
+    except (ValueError, IndexError):
+        return address
+
+
+def message_id_for(key: str, domain: str) -> str:
+    """A stable Message-ID per (notice, recipient): a resend, if one ever happens, is recognisably the same mail."""
+    return f"<{key}@{domain}>" if key else make_msgid(domain=domain)
+
+
+class MailConnection:
+    """One SMTP session, reopened when it drops; used by one delivery worker at a time."""
+
+    def __init__(self, host: str, port: int, timeout: float, sender: str) -> None:
+        self.host, self.port, self.timeout, self.sender = host, port, timeout, sender
+        self._smtp: aiosmtplib.SMTP | None = None
+
+    async def _session(self) -> aiosmtplib.SMTP:
+        if self._smtp is None or not self._smtp.is_connected:
+            smtp = aiosmtplib.SMTP(hostname=self.host, port=self.port, timeout=self.timeout, start_tls=False)
+            await smtp.connect()
+            self._smtp = smtp
+        return self._smtp
+
+    async def prepare(self, recipient: str) -> Outcome | None:
+        """MAIL FROM and RCPT TO; None when the server will take the message, else why not (nothing sent)."""
+        try:
+            smtp = await self._session()
+            await smtp.mail(self.sender)
+            await smtp.rcpt(recipient)
+            return None
+        except aiosmtplib.SMTPResponseException as exc:
+            await self._reset()
+            return _refusal(exc.code, exc.message)
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            await self.close()
+            return Outcome(RETRY, f"{type(exc).__name__}: {exc}"[:500])
+
+    async def transmit(self, message: EmailMessage) -> Outcome:
+        """DATA. A refusal is final either way; a lost connection or timeout leaves the message unconfirmed."""
+        try:
+            smtp = await self._session()
+            response = await smtp.data(message.as_bytes())
+            return Outcome(SENT, f"{response.code} {response.message}"[:500])
+        except aiosmtplib.SMTPResponseException as exc:
+            await self._reset()
+            return _refusal(exc.code, exc.message)
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            await self.close()
+            return Outcome(UNCONFIRMED, f"{type(exc).__name__}: {exc}"[:500])
+
+    async def abandon(self) -> None:
+        """Give up a prepared transaction (RSET), e.g. when recording `sending` failed."""
+        await self._reset()
+
+    async def _reset(self) -> None:
+        if self._smtp is not None and self._smtp.is_connected:
+            try:
+                await self._smtp.rset()
+            except (TimeoutError, aiosmtplib.SMTPException, OSError):
+                await self.close()
+
+    async def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                if smtp.is_connected:
+                    await smtp.quit()
+            except (TimeoutError, aiosmtplib.SMTPException, OSError):
+                smtp.close()
+
+
+def _refusal(code: int, message: str) -> Outcome:
+    detail = f"{code} {message}"[:500]
+    if 400 <= code < 500:
+        return Outcome(RETRY, detail)
+    return Outcome(FAILED, detail)

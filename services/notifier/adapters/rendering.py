@@ -1,0 +1,59 @@
+"""Renders notice templates (Jinja2, Markdown out) and turns Markdown into safe HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markdown_it import MarkdownIt
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    subject: str
+    body: str  # Markdown
+
+
+@lru_cache(maxsize=1)
+def _notices() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES / "notices"),
+        undefined=StrictUndefined,
+        # Markdown out, never HTML: markdown_html() makes the HTML and escapes any raw HTML in it
+        autoescape=False,  # noqa: S701
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@lru_cache(maxsize=1)
+def pages() -> Environment:
+    """The HTML and XML pages (public notices, their Atom feed), autoescaped."""
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES / "pages"),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html", "xml", "atom"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_notice(template: str, language: str, context: dict[str, Any]) -> RenderedNotice:
+    """`templates/notices/<template>.<language>.md.j2` with `context`: its `subject` and Markdown body."""
+    module = _notices().get_template(f"{template}.{language}.md.j2").make_module(context)
+    subject = " ".join(str(getattr(module, "subject", "")).split())
+    return RenderedNotice(subject=subject[:500], body=str(module).strip() + "\n")
+
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+def markdown_html(text: str) -> str:
+    """HTML for Markdown `text`; raw HTML in the text is escaped, never passed through."""
+    return _markdown.render(text)

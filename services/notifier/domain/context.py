@@ -1,0 +1,194 @@
+"""The values a notice template is rendered with: an incident's classifications, in one language.
+
+Pure: no I/O. Events never carry free text, so what only the desk knows (the cause, the measures
+decided) is left as a marked gap for the desk to complete before approving.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from pidesk.services.notifier.domain import labels
+from pidesk.services.notifier.domain.plan import NoticePlan, regimes
+
+JST = timezone(timedelta(hours=9), "JST")
+SENSITIVE = frozenset(
+    {
+        "health", "medical_history", "health_checkup", "disability", "criminal_record", "crime_victim",
+        "race_ethnicity", "religion_creed", "political_opinion", "trade_union", "sexual_orientation",
+        "genetic", "biometric", "social_status",
+    }
+)  # fmt: skip
+TO_COMPLETE = {"ja": "〔要記入〕", "en": "[to be completed by the desk]"}
+EN_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The contact point printed on notices (the incident desk, or the group company's privacy office)."""
+
+    name: dict[str, str]
+    email: str
+    phone: str
+    hours: dict[str, str]
+    url: str
+    dpo_name: dict[str, str]
+    dpo_email: str
+
+
+def format_time(value: datetime | str | None, language: str) -> str | None:
+    """`2026年11月20日 14:05（日本時間）` or `20 November 2026, 05:05 UTC (14:05 JST)`."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = moment.astimezone(JST)
+    if language == "ja":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（日本時間）"
+    utc = moment.astimezone(UTC)
+    return f"{utc.day} {EN_MONTHS[utc.month - 1]} {utc.year}, {utc:%H:%M} UTC ({local:%H:%M} JST)"
+
+
+def format_date(value: datetime, language: str) -> str:
+    local = value.astimezone(JST)
+    if language == "ja":
+        return f"{local.year}年{local.month}月{local.day}日"
+    return f"{local.day} {EN_MONTHS[local.month - 1]} {local.year}"
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def notice_context(
+    *,
+    plan: NoticePlan,
+    language: str,
+    reference: str,
+    company: str,
+    facts: dict[str, Any],
+    assessment: dict[str, Any],
+    contact: Contact,
+    now: datetime,
+) -> dict[str, Any]:
+    """Everything the templates in `templates/notices/` may use (see their header comment)."""
+    categories: list[str] = list(facts.get("data_categories") or [])
+    obligations = [o for o in assessment.get("obligations", []) if o.get("status") != "withdrawn"]
+    codes = [o["code"] for o in obligations]
+    kind = str(facts.get("incident_kind", "other"))
+    regions = facts.get("subject_regions") or {}
+    return {
+        "language": language,
+        "reference": reference,
+        "company": company,
+        "kind": labels.label(labels.KIND_LABELS, kind, language),
+        "kind_code": kind,
+        "categories": [labels.label(labels.CATEGORY_LABELS, c, language) for c in categories],
+        "category_codes": categories,
+        "sensitive": bool(SENSITIVE & set(categories)),
+        "affected_count": facts.get("affected_count"),
+        "regions": [
+            {"code": code, "name": labels.label(labels.COUNTRY_NAMES, code, language), "count": count}
+            for code, count in sorted(regions.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "occurred_at": format_time(facts.get("occurred_at"), language),
+        "aware_at": format_time(facts.get("aware_at"), language) or TO_COMPLETE[language],
+        "notice_date": format_date(now, language),
+        "encryption": str(facts.get("encryption", "none")),
+        "recovered_before_access": bool(facts.get("recovered_before_access", False)),
+        "publicly_viewable": bool(facts.get("publicly_viewable", False)),
+        "malicious": facts.get("malicious"),
+        "entity_role": str(facts.get("entity_role", "controller")),
+        "risk_level": labels.label(labels.RISK_LABELS, str(assessment.get("risk_level", "")), language),
+        "regimes": regimes(codes),
+        "obligations": [
+            {
+                "code": o["code"],
+                "label": labels.label(labels.OBLIGATION_LABELS, o["code"], language),
+                "basis": o.get("basis", ""),
+                "due_at": format_time(o.get("due_at"), language) or "",
+            }
+            for o in obligations
+            if o["code"] in plan.obligations or plan.kind != "regulator_draft"
+        ],
+        "consequences": _unique([_pick(labels.CONSEQUENCES, c, language) for c in categories]),
+        "measures": _unique([_pick(labels.MEASURES, kind, language)]),
+        "advice": _unique([_pick(labels.ADVICE, c, language) for c in categories]),
+        "contact": {
+            "name": contact.name[language],
+            "email": contact.email,
+            "phone": contact.phone,
+            "hours": contact.hours[language],
+            "url": contact.url,
+        },
+        "dpo": {"name": contact.dpo_name[language], "email": contact.dpo_email} if "gdpr" in regimes(codes) else None,
+        "authority": (
+            {"name": plan.authority.name[language], "basis": _basis(obligations, plan.obligations)}
+            if plan.authority
+            else None
+        ),
+        "report_stage": plan.report_stage,
+        "recipient_name": "",
+        "to_complete": TO_COMPLETE[language],
+    }
+
+
+def _pick(table: dict[str, dict[str, str]], code: str, language: str) -> str:
+    entry = table.get(code) or table.get("other")
+    return (entry or {}).get(language, "")
+
+
+def _basis(obligations: list[dict[str, Any]], codes: tuple[str, ...]) -> str:
+    return "; ".join(_unique([o.get("basis", "") for o in obligations if o["code"] in codes]))
+
+
+TARGET_LABELS: dict[str, dict[str, str]] = {
+    "security_contact_desk": {"ja": "情報セキュリティインシデント窓口", "en": "security incident contact desk"},
+    "promotion_bureau": {"ja": "個人情報保護推進部", "en": "Personal Information Protection Promotion Bureau"},
+    "division_manager": {"ja": "部門長", "en": "division manager"},
+    "pi_administrator": {"ja": "個人情報保護管理者", "en": "personal information protection administrator"},
+    "officer_in_charge": {"ja": "個人情報保護担当役員", "en": "officer in charge of personal information"},
+    "privacy_compliance_supervisor": {
+        "ja": "プライバシーコンプライアンス責任者",
+        "en": "privacy compliance supervisor",
+    },
+}
+REASON_LABELS: dict[str, dict[str, str]] = {
+    "routed": {"ja": "初回の連絡", "en": "first routing"},
+    "escalated": {"ja": "受領確認がないためエスカレーション", "en": "escalated: not acknowledged in time"},
+    "manual": {"ja": "デスクによるエスカレーション", "en": "escalated by the desk"},
+    "obligation_reminder": {"ja": "義務の期限が近づいています", "en": "an obligation's deadline is near"},
+}
+
+
+def alert_context(event: dict[str, Any], language: str, desk_url: str) -> dict[str, Any]:
+    """The internal alert's values, from a pidesk.escalation.requested.v1 payload."""
+    obligation = event.get("nearest_obligation")
+    ack_due = format_time(event.get("ack_due_at"), language)
+    due = format_time(obligation["due_at"], language) if obligation else None
+    moments = [datetime.fromisoformat(m) for m in (event.get("ack_due_at"), (obligation or {}).get("due_at")) if m]
+    return {
+        "reference": event["reference"],
+        "target": labels.label(TARGET_LABELS, event["target"], language),
+        "step": event["step"],
+        "reason_code": event["reason"],
+        "reason": labels.label(REASON_LABELS, event["reason"], language),
+        "risk_level": labels.label(labels.RISK_LABELS, event["risk_level"], language),
+        "ack_due_at": ack_due,
+        "deadline": format_time(min(moments), language) if moments else None,
+        "obligation": (
+            {
+                "label": labels.label(labels.OBLIGATION_LABELS, obligation["code"], language),
+                "due_at": due,
+                "basis": obligation.get("basis", ""),
+            }
+            if obligation
+            else None
+        ),
+        "desk_url": desk_url,
+        "recipient_name": "",
+    }

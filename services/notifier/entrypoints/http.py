@@ -1,0 +1,192 @@
+"""The notices API (CONTRACT.md, "Notices API") and the public notices page with its Atom feed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pidesk.services.notifier.adapters.orm import Delivery, Notice
+from pidesk.services.notifier.adapters.rendering import markdown_html, pages
+from pidesk.services.notifier.domain.plan import LANGUAGES, PUBLIC
+from pidesk.shared.db.base import utcnow
+from pidesk.shared.http.auth import Principal, verify_token
+from pidesk.shared.http.errors import ApiError
+
+KINDS = ("data_subject", "public", "regulator_draft", "internal")
+STATUSES = ("drafted", "approved", "sending", "sent", "failed")
+DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "unconfirmed")
+
+
+async def reader(request: Request) -> Principal:
+    """Any desk role may read notices (the same bearer tokens as the desk API); 401 without one."""
+    principal = verify_token(request.app.state.token_secret, request.headers.get("authorization"))
+    request.state.principal = principal
+    return principal
+
+
+Reader = Annotated[Principal, Depends(reader)]
+
+
+def notice_summary(notice: Notice) -> dict[str, Any]:
+    delivered = notice.sent + notice.unconfirmed
+    return {
+        "notice_id": str(notice.id),
+        "incident_id": str(notice.incident_id),
+        "reference": notice.reference,
+        "kind": notice.kind,
+        "variant": notice.variant,
+        "language": notice.language,
+        "channel": notice.channel,
+        "status": notice.status,
+        "current": notice.current,
+        "subject": notice.subject,
+        "obligations": list(notice.obligations),
+        "recipients": {
+            "total": notice.total,
+            "sent": delivered,
+            "failed": notice.failed,
+            "unconfirmed": notice.unconfirmed,
+            "pending": max(notice.total - delivered - notice.failed, 0),
+        },
+        "approved_by": notice.approved_by,
+        "approved_at": _iso(notice.approved_at),
+        "issued_at": _iso(notice.issued_at),
+        "created_at": _iso(notice.created_at),
+        "updated_at": _iso(notice.updated_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
+    router = APIRouter(tags=["notices"])
+
+    async def _notice(session: AsyncSession, notice_id: uuid.UUID) -> Notice:
+        notice = await session.get(Notice, notice_id)
+        if notice is None:
+            raise ApiError(404, "notice_not_found", "no notice with this id")
+        return notice
+
+    @router.get("/v1/notices")
+    async def list_notices(
+        _principal: Reader,
+        incident_id: uuid.UUID | None = None,
+        kind: Annotated[str | None, Query(pattern="^(" + "|".join(KINDS) + ")$")] = None,
+        status: Annotated[str | None, Query(pattern="^(" + "|".join(STATUSES) + ")$")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    ) -> list[dict[str, Any]]:
+        statement = select(Notice).order_by(Notice.created_at.desc(), Notice.id).limit(limit)
+        if incident_id:
+            statement = statement.where(Notice.incident_id == incident_id)
+        if kind:
+            statement = statement.where(Notice.kind == kind)
+        if status:
+            statement = statement.where(Notice.status == status)
+        async with sessions() as session:
+            return [notice_summary(n) for n in (await session.scalars(statement)).all()]
+
+    @router.get("/v1/notices/{notice_id}")
+    async def get_notice(notice_id: uuid.UUID, _principal: Reader) -> dict[str, Any]:
+        async with sessions() as session:
+            notice = await _notice(session, notice_id)
+            return {
+                **notice_summary(notice),
+                "body": notice.body,
+                "body_html": markdown_html(notice.body),
+                "approvals": notice.approvals,
+            }
+
+    @router.get("/v1/notices/{notice_id}/recipients")
+    async def recipients(
+        notice_id: uuid.UUID,
+        _principal: Reader,
+        status: Annotated[str | None, Query(pattern="^(" + "|".join(DELIVERY_STATUSES) + ")$")] = None,
+        after: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> dict[str, Any]:
+        async with sessions() as session:
+            await _notice(session, notice_id)
+            statement = (
+                select(Delivery)
+                .where(Delivery.notice_id == notice_id, Delivery.id > after)
+                .order_by(Delivery.id)
+                .limit(limit)
+            )
+            if status:
+                statement = statement.where(Delivery.status == status)
+            rows = (await session.scalars(statement)).all()
+            items = [
+                {
+                    "id": r.id,
+                    "channel": r.channel,
+                    "address": r.address,
+                    "name": r.name,
+                    "language": r.language,
+                    "status": r.status,
+                    "attempts": r.attempts,
+                    "last_error": r.last_error,
+                    "sent_at": _iso(r.sent_at),
+                    "next_attempt_at": _iso(r.next_attempt_at) if r.status == "pending" else None,
+                }
+                for r in rows
+            ]
+            return {"items": items, "next_after": rows[-1].id if len(rows) == limit else None}
+
+    @router.get("/v1/notices/{notice_id}/download.md")
+    async def download(notice_id: uuid.UUID, _principal: Reader) -> Response:
+        async with sessions() as session:
+            notice = await _notice(session, notice_id)
+            text = f"# {notice.subject}\n\n{notice.body}"
+            name = f"{notice.reference}-{notice.kind}-{notice.variant}-{notice.language}.md"
+        return Response(
+            text,
+            media_type="text/markdown; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    async def _published(session: AsyncSession) -> list[dict[str, Any]]:
+        rows = (
+            await session.scalars(
+                select(Notice)
+                .where(Notice.kind == PUBLIC, Notice.status == "sent")
+                .order_by(Notice.issued_at.desc())
+                .limit(200)
+            )
+        ).all()
+        return [
+            {
+                "id": str(n.id),
+                "reference": n.reference,
+                "language": n.language,
+                "subject": n.subject,
+                "html": markdown_html(n.body),
+                "issued_at": n.issued_at,
+            }
+            for n in rows
+        ]
+
+    @router.get("/notices/public", response_class=HTMLResponse)
+    async def public_page(request: Request) -> HTMLResponse:
+        async with sessions() as session:
+            notices = await _published(session)
+        html = pages().get_template("public_notices.html").render(notices=notices, languages=LANGUAGES)
+        return HTMLResponse(html, headers={"Cache-Control": "public, max-age=60"})
+
+    @router.get("/notices/public.atom")
+    async def public_feed(request: Request) -> Response:
+        async with sessions() as session:
+            notices = await _published(session)
+        base = str(request.base_url).rstrip("/")
+        updated = max((n["issued_at"] for n in notices), default=utcnow())
+        xml = pages().get_template("public_notices.atom.xml").render(notices=notices, base=base, updated=updated)
+        return Response(xml, media_type="application/atom+xml; charset=utf-8")
+
+    return router

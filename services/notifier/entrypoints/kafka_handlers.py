@@ -1,0 +1,53 @@
+"""Kafka handlers: each event applied inside the consumer's transaction (idempotent per event id)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pidesk.services.notifier.config import NotifierSettings
+from pidesk.services.notifier.service import alerts, drafting, issuing
+from pidesk.shared import topics
+from pidesk.shared.events import (
+    Envelope,
+    EscalationRequested,
+    EventPayload,
+    IncidentAssessed,
+    IncidentReported,
+    IncidentUpdated,
+    NoticeRequested,
+)
+from pidesk.shared.messaging.consumer import Handler
+
+
+def kafka_handlers(settings: NotifierSettings) -> dict[str, Handler]:
+    contact = settings.contact
+
+    async def on_reported(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, IncidentReported)
+        await drafting.record_reported(session, envelope.incident_id, payload)
+
+    async def on_updated(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, IncidentUpdated)
+        if not await drafting.record_updated(session, envelope.incident_id, payload, contact):
+            raise LookupError(f"incident {envelope.incident_id} is not known yet")  # retried, then dead-lettered
+
+    async def on_assessed(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, IncidentAssessed)
+        if not await drafting.record_assessed(session, envelope.incident_id, payload, contact):
+            raise LookupError(f"incident {envelope.incident_id} is not known yet")
+
+    async def on_escalation(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, EscalationRequested)
+        await alerts.record_alert(session, envelope.incident_id, payload, settings.desk_url, settings.mail_domain)
+
+    async def on_notice_requested(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
+        assert isinstance(payload, NoticeRequested)
+        await issuing.approve(session, envelope.incident_id, payload, settings.mail_domain)
+
+    return {
+        topics.INCIDENT_REPORTED: on_reported,
+        topics.INCIDENT_UPDATED: on_updated,
+        topics.INCIDENT_ASSESSED: on_assessed,
+        topics.ESCALATION_REQUESTED: on_escalation,
+        topics.NOTICE_REQUESTED: on_notice_requested,
+    }

@@ -1,0 +1,152 @@
+"""Facts and assessments arrive by event; the notices they call for are drafted (and re-drafted) here."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pidesk.services.notifier.adapters.orm import IncidentRecord, Notice, OutboxMessage
+from pidesk.services.notifier.adapters.rendering import render_notice
+from pidesk.services.notifier.domain.context import Contact, notice_context
+from pidesk.services.notifier.domain.plan import LANGUAGES, NoticePlan, plan_notices
+from pidesk.shared.events import IncidentAssessed, IncidentReported, IncidentUpdated, NoticeDrafted
+from pidesk.shared.messaging.records import add_to_outbox
+
+PRODUCER = "notifier"
+DRAFTED = "drafted"
+NAMESPACE = uuid.UUID("8f5c2a4e-3a0b-4c61-9d55-6b8f2f0e7a11")
+
+
+def notice_id(incident_id: uuid.UUID, kind: str, variant: str, language: str) -> uuid.UUID:
+    """Stable per (incident, kind, variant, language): a redelivered event drafts the same notice."""
+    return uuid.uuid5(NAMESPACE, f"{incident_id}/{kind}/{variant}/{language}")
+
+
+async def record_reported(session: AsyncSession, incident_id: uuid.UUID, event: IncidentReported) -> None:
+    if await session.get(IncidentRecord, incident_id) is not None:
+        return
+    facts = event.model_dump(mode="json", exclude={"reference", "reporter", "source", "source_alert_id"})
+    session.add(
+        IncidentRecord(
+            id=incident_id,
+            reference=event.reference,
+            entity=event.reporter.entity,
+            entity_country=event.reporter.entity_country,
+            facts=facts,
+        )
+    )
+
+
+async def record_updated(
+    session: AsyncSession, incident_id: uuid.UUID, event: IncidentUpdated, contact: Contact
+) -> bool:
+    """Apply new facts; drafts not yet approved are re-drafted. False when the incident is unknown here."""
+    incident = await session.get(IncidentRecord, incident_id)
+    if incident is None:
+        return False
+    incident.facts = {**incident.facts, **_json(event.changes)}
+    if incident.assessment is not None:
+        await draft_notices(session, incident, contact, event.updated_at)
+    return True
+
+
+async def record_assessed(
+    session: AsyncSession, incident_id: uuid.UUID, event: IncidentAssessed, contact: Contact
+) -> bool:
+    """Keep the newest assessment and draft what its obligations call for. False when the incident is unknown."""
+    incident = await session.get(IncidentRecord, incident_id)
+    if incident is None:
+        return False
+    if event.version < incident.assessment_version:
+        return True  # an older assessment arriving late changes nothing
+    incident.assessment = event.model_dump(mode="json")
+    incident.assessment_version = event.version
+    await draft_notices(session, incident, contact, event.assessed_at)
+    return True
+
+
+async def draft_notices(session: AsyncSession, incident: IncidentRecord, contact: Contact, now: datetime) -> None:
+    """Create or refresh the drafts the obligations call for; drafts no longer called for stop being current."""
+    assert incident.assessment is not None
+    existing = {
+        (n.kind, n.variant, n.language): n
+        for n in (await session.scalars(select(Notice).where(Notice.incident_id == incident.id))).all()
+        if n.kind != "internal"
+    }
+    wanted: set[tuple[str, str, str]] = set()
+    for plan in plan_notices(incident.assessment.get("obligations", [])):
+        for language in LANGUAGES:
+            wanted.add((plan.kind, plan.variant, language))
+            _draft(session, incident, plan, language, existing.get((plan.kind, plan.variant, language)), contact, now)
+    for key, notice in existing.items():
+        if key not in wanted and notice.status == DRAFTED and notice.current:
+            notice.current = False
+            _announce(session, incident.id, notice, now)
+
+
+def _draft(
+    session: AsyncSession,
+    incident: IncidentRecord,
+    plan: NoticePlan,
+    language: str,
+    notice: Notice | None,
+    contact: Contact,
+    now: datetime,
+) -> None:
+    assert incident.assessment is not None
+    if notice is not None and notice.status != DRAFTED:
+        return  # approved or issued: what was approved is what goes out
+    context = notice_context(
+        plan=plan,
+        language=language,
+        reference=incident.reference,
+        company=incident.entity,
+        facts=incident.facts,
+        assessment=incident.assessment,
+        contact=contact,
+        now=now,
+    )
+    rendered = render_notice(plan.template, language, context)
+    if notice is None:
+        notice = Notice(
+            id=notice_id(incident.id, plan.kind, plan.variant, language),
+            incident_id=incident.id,
+            reference=incident.reference,
+            kind=plan.kind,
+            variant=plan.variant,
+            language=language,
+            channel=plan.channel,
+            status=DRAFTED,
+            approvals={},
+        )
+        session.add(notice)
+    elif (notice.subject, notice.body, notice.current) == (rendered.subject, rendered.body, True):
+        return  # nothing changed: no event
+    notice.subject, notice.body = rendered.subject, rendered.body
+    notice.context, notice.obligations, notice.current = context, list(plan.obligations), True
+    _announce(session, incident.id, notice, now)
+
+
+def _announce(session: AsyncSession, incident_id: uuid.UUID, notice: Notice, now: datetime) -> None:
+    event = NoticeDrafted(
+        notice_id=notice.id,
+        reference=notice.reference,
+        kind=notice.kind,
+        variant=notice.variant,
+        language=notice.language,
+        channel=notice.channel,
+        status=notice.status,
+        current=notice.current,
+        subject=notice.subject,
+        obligations=list(notice.obligations),
+        drafted_at=now,
+    )
+    add_to_outbox(session, OutboxMessage, event.envelope(incident_id=incident_id, producer=PRODUCER, occurred_at=now))
+
+
+def _json(changes: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in changes.items()}

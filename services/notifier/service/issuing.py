@@ -1,0 +1,153 @@
+"""Approval, delivery bookkeeping and issue: recipients recorded once, counts kept, notice.issued.v1 once done."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pidesk.services.notifier.adapters.mail import message_id_for
+from pidesk.services.notifier.adapters.orm import Delivery, Notice, OutboxMessage
+from pidesk.services.notifier.domain.plan import DATA_SUBJECT, INTERNAL
+from pidesk.shared.events import NoticeIssued, NoticeRequested, RecipientCounts
+from pidesk.shared.messaging.records import add_to_outbox
+
+PRODUCER = "notifier"
+PENDING, SENDING, SENT, FAILED, UNCONFIRMED = "pending", "sending", "sent", "failed", "unconfirmed"
+OPEN = (PENDING, SENDING)
+
+
+class NoticeRefused(LookupError):
+    """The approval names a notice this notifier did not draft, or one that cannot be approved."""
+
+
+async def locked_notice(session: AsyncSession, notice_id: uuid.UUID) -> Notice | None:
+    """The notice, row-locked on PostgreSQL so approvals and completions of one notice take turns."""
+    statement = select(Notice).where(Notice.id == notice_id).with_for_update()
+    return (await session.scalars(statement)).first()
+
+
+async def approve(session: AsyncSession, incident_id: uuid.UUID, event: NoticeRequested, mail_domain: str) -> None:
+    """Record one batch of an approval: the notice approved, its recipients each recorded once."""
+    notice = await locked_notice(session, event.notice_id)
+    if notice is None or notice.incident_id != incident_id:
+        raise NoticeRefused(f"notice {event.notice_id} of incident {incident_id} was not drafted here")
+    if notice.kind == INTERNAL:
+        raise NoticeRefused(f"notice {notice.id} is an internal alert: it needs no approval")
+    key = event.approved_at.isoformat()
+    approvals = dict(notice.approvals)
+    seen = set(approvals.get(key, {}).get("seen", []))
+    seen.add(event.batch)
+    approvals[key] = {"by": event.approved_by, "batches": event.batches, "seen": sorted(seen)}
+    notice.approvals = approvals
+    if notice.approved_at is None:
+        notice.approved_at, notice.approved_by = event.approved_at, event.approved_by
+    notice.current = True
+    if notice.kind == DATA_SUBJECT:
+        added = await add_recipients(
+            session,
+            notice,
+            [(r.email, r.name, r.language) for r in event.recipients],
+            channel="email",
+            now=event.approved_at,
+            mail_domain=mail_domain,
+        )
+        notice.total += added
+        if notice.total > notice.sent + notice.failed + notice.unconfirmed:
+            notice.status = "sending"
+        elif notice.status == "drafted":
+            notice.status = "approved"
+        await complete_if_done(session, notice, incident_id, event.approved_at)
+    elif notice.status != "sent":  # the public notice is published, a regulator draft released, on approval
+        notice.status = "approved"
+        await complete_if_done(session, notice, incident_id, event.approved_at)
+
+
+async def add_recipients(
+    session: AsyncSession,
+    notice: Notice,
+    recipients: list[tuple[str, str, str]],
+    *,
+    channel: str,
+    now: datetime,
+    mail_domain: str,
+) -> int:
+    """Insert the (notice, channel, address) rows not already there; returns how many were new."""
+    rows = []
+    for address, name, language in recipients:
+        normalised = address.strip().lower()
+        rows.append(
+            {
+                "notice_id": notice.id,
+                "channel": channel,
+                "address": normalised,
+                "name": name,
+                "language": language,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "message_id": message_id_for(
+                    f"{notice.id}.{uuid.uuid5(notice.id, f'{channel}:{normalised}')}", mail_domain
+                ),
+            }
+        )
+    if not rows:
+        return 0
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = 0
+    for start in range(0, len(rows), 500):
+        statement = (
+            dialect.insert(Delivery)
+            .values(rows[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["notice_id", "channel", "address"])
+            .returning(Delivery.id)
+        )
+        inserted += len((await session.execute(statement)).all())
+    return inserted
+
+
+async def complete_if_done(session: AsyncSession, notice: Notice, incident_id: uuid.UUID, now: datetime) -> bool:
+    """Mark the notice issued and announce it when every announced batch arrived and no recipient is open."""
+    if notice.status in ("drafted",) or not notice.approvals:
+        return False
+    if any(len(a["seen"]) < a["batches"] for a in notice.approvals.values()):
+        return False
+    still_open = await session.scalar(
+        select(func.count()).select_from(Delivery).where(Delivery.notice_id == notice.id, Delivery.status.in_(OPEN))
+    )
+    if still_open:
+        return False
+    if notice.status in ("sent", "failed") and notice.issued_at is not None and notice.issued_at >= _last(notice):
+        return False  # already announced for the latest approval
+    delivered = notice.sent + notice.unconfirmed
+    notice.status = "failed" if notice.total and not delivered else "sent"
+    notice.issued_at = now
+    event = NoticeIssued(
+        notice_id=notice.id,
+        reference=notice.reference,
+        kind=notice.kind,
+        variant=notice.variant,
+        language=notice.language,
+        channel=notice.channel,
+        status=notice.status,
+        recipients=RecipientCounts(
+            total=notice.total, sent=delivered, failed=notice.failed, unconfirmed=notice.unconfirmed
+        ),
+        obligations=list(notice.obligations),
+        issued_at=now,
+    )
+    add_to_outbox(session, OutboxMessage, event.envelope(incident_id=incident_id, producer=PRODUCER, occurred_at=now))
+    return True
+
+
+def _last(notice: Notice) -> datetime:
+    return max(datetime.fromisoformat(key) for key in notice.approvals)
+
+
+async def count_outcome(session: AsyncSession, notice_id: uuid.UUID, status: str) -> None:
+    """Add one finished delivery to its notice's counts (an UPDATE: concurrent workers serialise on the row)."""
+    column = {SENT: Notice.sent, FAILED: Notice.failed, UNCONFIRMED: Notice.unconfirmed}[status]
+    await session.execute(update(Notice).where(Notice.id == notice_id).values({column: column + 1}))
