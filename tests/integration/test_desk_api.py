@@ -20,12 +20,13 @@ from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.bootstrap import build_app
 from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.service.incidents import record_reported_incident
+from pidesk.services.escalation.service.notices import record_notice_drafted
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.shared.db.engine import create_engine, session_factory
-from pidesk.shared.events import IncidentReported, ReporterRef
+from pidesk.shared.events import IncidentReported, NoticeDrafted, ReporterRef
 from pidesk.shared.http.auth import issue_token
 from pidesk.shared.vocabulary import Role
-from tests.support.infra import fresh_postgres_database, kafka_bootstrap
+from tests.support.infra import free_port, fresh_postgres_database, kafka_bootstrap
 
 SECRET = "desk-api-test-secret-0123456789abcdef"
 RULES = RoutingRules(load_policy(), load_directory())
@@ -63,6 +64,28 @@ class Desk:
         await engine.dispose()
         return str(incident_id)
 
+    async def notice(self, incident_id: str, kind: str = "data_subject", *, current: bool = True) -> uuid.UUID:
+        """A notice as the notifier's pidesk.notice.drafted.v1 event makes it known to the desk."""
+        notice_id = uuid.uuid4()
+        event = NoticeDrafted(
+            notice_id=notice_id,
+            reference="PI-2026-000001",
+            kind=kind,
+            variant=kind,
+            language="ja",
+            channel="email",
+            status="drafted",
+            current=current,
+            subject="件名",
+            obligations=["appi.notify_individuals"],
+            drafted_at=datetime.now(UTC),
+        )
+        engine = create_engine(self.url)
+        async with session_factory(engine)() as session, session.begin():
+            await record_notice_drafted(session, uuid.UUID(incident_id), event)
+        await engine.dispose()
+        return notice_id
+
     async def outbox(self, event_type: str) -> list[dict[str, Any]]:
         engine = create_engine(self.url)
         async with session_factory(engine)() as session:
@@ -81,6 +104,7 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
             KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
             ESCALATION_DATABASE_URL=url,
             token_secret=SECRET,
+            ESCALATION_NOTIFIER_URL=f"http://127.0.0.1:{free_port()}",  # no notifier listens there
         )
         transport = httpx.ASGITransport(app=build_app(settings))
         async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
@@ -118,8 +142,8 @@ async def test_every_call_needs_a_token_and_the_auditor_acts_on_nothing(desk: De
 
 async def test_roles_per_action(desk: Desk) -> None:
     incident_id = await desk.incident()
-    notice = f"/v1/incidents/{incident_id}/notices/{uuid.uuid4()}/approve"
-    body = {"json": {"recipients": []}}
+    notice = f"/v1/incidents/{incident_id}/notices/{await desk.notice(incident_id, 'public')}/approve"
+    body: dict[str, Any] = {}
     assert (await desk.client.post(notice, headers=token(Role.DESK_OPERATOR), **body)).status_code == 403
     assert (await desk.client.post(notice, headers=token(Role.PI_ADMINISTRATOR), **body)).status_code == 200
     assert (await desk.client.get("/v1/audit", headers=token(Role.DESK_OPERATOR))).status_code == 403
@@ -185,7 +209,7 @@ async def test_close_waits_for_statutory_obligations(desk: Desk) -> None:
 
 async def test_notice_approval_takes_json_or_csv_and_goes_out_in_batches(desk: Desk) -> None:
     incident_id = await desk.incident()
-    notice_id = uuid.uuid4()
+    notice_id = await desk.notice(incident_id)
     rows = "\n".join(f"person{i}@example.com,Person {i},{'ja' if i % 2 else 'en'}" for i in range(2500))
     response = await desk.client.post(
         f"/v1/incidents/{incident_id}/notices/{notice_id}/approve",
@@ -243,3 +267,30 @@ async def test_every_read_and_write_is_audited(desk: Desk) -> None:
         ("officer-tester", "POST", 200),
     ]
     assert all(e["client"] and e["at"] for e in log)
+
+
+async def test_approval_needs_a_drafted_notice_of_this_incident(desk: Desk) -> None:
+    incident_id, other = await desk.incident(1), await desk.incident(2)
+    headers = token(Role.PROMOTION_BUREAU)
+    people = {"recipients": [{"email": "x@example.com", "name": "X", "language": "ja"}]}
+
+    async def approve(notice_id: uuid.UUID, body: dict[str, Any]) -> httpx.Response:
+        url = f"/v1/incidents/{incident_id}/notices/{notice_id}/approve"
+        return await desk.client.post(url, headers=headers, json=body)
+
+    another_incidents = await desk.notice(other)
+    assert (await approve(another_incidents, people)).json()["error"]["code"] == "notice_not_found"
+    internal = await desk.notice(incident_id, "internal")
+    assert (await approve(internal, {})).status_code == 409
+    superseded = await desk.notice(incident_id, current=False)
+    assert (await approve(superseded, people)).json()["error"]["code"] == "notice_superseded"
+    subject = await desk.notice(incident_id)
+    missing = await approve(subject, {"recipients": []})
+    assert missing.status_code == 422 and missing.json()["error"]["code"] == "recipients_required"
+    assert (await approve(subject, people)).status_code == 200
+    public = await desk.notice(incident_id, "public")
+    assert (await approve(public, {})).json()["recipients"] == 0
+    # a notice the desk has not heard of: the notifier is asked, and here it is not running
+    unknown = await approve(uuid.uuid4(), people)
+    assert unknown.status_code == 503 and unknown.json()["error"]["code"] == "notifier_unavailable"
+    assert len(await desk.outbox("pidesk.notice.requested")) == 2

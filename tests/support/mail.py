@@ -90,10 +90,10 @@ class MailSink:
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
 
-    def wait_for(self, predicate: Any, timeout: float = 60.0) -> bool:
+    def wait_for(self, predicate: Any, timeout: float = 60.0, every: float = 0.1) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate():
                 return True
-            time.sleep(0.1)
+            time.sleep(every)
         return bool(predicate())

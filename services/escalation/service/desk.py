@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, OutboxMessage, TimelineEntry
 from pidesk.services.escalation.domain.routing import Target
@@ -246,21 +247,23 @@ async def _known_notice(uow: UnitOfWork, notice_id: uuid.UUID, lookup: NoticeLoo
     found = await lookup(notice_id)
     if found is None:
         return None
-    notice = NoticeRecord(
-        id=notice_id,
-        incident_id=uuid.UUID(found["incident_id"]),
-        kind=found["kind"],
-        variant=found.get("variant", ""),
-        language=found["language"],
-        status=found["status"],
-        current=found.get("current", True),
-        subject=found.get("subject", ""),
-        obligations=found.get("obligations", []),
-        recipients={},
-        updated_at=datetime.fromisoformat(found.get("updated_at") or found["created_at"]),
-    )
-    uow.session.add(notice)
-    return notice
+    values = {
+        "id": notice_id,
+        "incident_id": uuid.UUID(found["incident_id"]),
+        "kind": found["kind"],
+        "variant": found.get("variant", ""),
+        "language": found["language"],
+        "status": found["status"],
+        "current": found.get("current", True),
+        "subject": found.get("subject", ""),
+        "obligations": found.get("obligations", []),
+        "recipients": {},
+        "updated_at": datetime.fromisoformat(found.get("updated_at") or found["created_at"]),
+    }
+    # its drafted event may land at the same moment: whichever insert comes second changes nothing
+    dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
+    await uow.session.execute(dialect.insert(NoticeRecord).values(values).on_conflict_do_nothing())
+    return await uow.session.get(NoticeRecord, notice_id, populate_existing=True)
 
 
 @dataclass(frozen=True)

@@ -239,7 +239,8 @@ class DeliveryService:
         else:
             notice.unconfirmed += 1
         await session.flush()
-        await issuing.complete_if_done(session, notice, notice.incident_id, now)
+        if notice.sent + notice.failed + notice.unconfirmed >= notice.total:  # the last one: check and issue
+            await issuing.complete_if_done(session, notice, notice.incident_id, now)
 
     def _backoff(self, attempts: int) -> timedelta:
         seconds = min(self.settings.retry_base_seconds * 2 ** max(attempts - 1, 0), self.settings.retry_max_seconds)
