@@ -267,6 +267,7 @@ class NoticeDrafted(EventPayload):
     subject: str
     obligations: list[str]
     drafted_at: AwareDatetime
+    gaps: int = Field(default=0, ge=0)  # places the desk still has to complete before approving
 
 
 class RecipientCounts(BaseModel):

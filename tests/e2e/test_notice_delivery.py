@@ -63,7 +63,9 @@ async def test_two_thousand_recipients_survive_a_kill_mid_batch(
 
         async def draft() -> str | None:
             response = await client.get(
-                f"{notifier.url}/v1/notices", params={"incident_id": incident_id, "kind": "data_subject"}, headers=reader
+                f"{notifier.url}/v1/notices",
+                params={"incident_id": incident_id, "kind": "data_subject"},
+                headers=reader,
             )
             return next((n["notice_id"] for n in response.json() if n["language"] == "ja"), None)
 

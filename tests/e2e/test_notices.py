@@ -70,7 +70,9 @@ async def test_drafts_approval_and_delivery_of_every_kind(system: dict[str, Any]
         incident_id, reference = posted.json()["incident_id"], posted.json()["reference"]
 
         async def drafts() -> list[dict[str, Any]]:
-            response = await client.get(f"{notifier.url}/v1/notices", params={"incident_id": incident_id}, headers=reader)
+            response = await client.get(
+                f"{notifier.url}/v1/notices", params={"incident_id": incident_id}, headers=reader
+            )
             assert response.status_code == 200, response.text
             found = [n for n in response.json() if n["kind"] != "internal"]
             return found if len(found) >= 8 else []
@@ -179,8 +181,9 @@ async def test_drafts_approval_and_delivery_of_every_kind(system: dict[str, Any]
             f"{escalation.url}/v1/incidents/{incident_id}/notices/{incident_id}/approve", json={}, headers=approver
         )
         assert unknown.status_code == 404
+        subject_en = by_key[("data_subject", "subjects", "en")]["notice_id"]
         empty = await client.post(
-            f"{escalation.url}/v1/incidents/{incident_id}/notices/{by_key[('data_subject', 'subjects', 'en')]['notice_id']}/approve",
+            f"{escalation.url}/v1/incidents/{incident_id}/notices/{subject_en}/approve",
             json={"recipients": []},
             headers=approver,
         )

@@ -34,7 +34,7 @@ class Received:
     def text(self) -> str:
         part = self.message.get_body(("plain",))
         assert part is not None
-        return str(part.get_content())
+        return str(part.get_content()).replace("\r\n", "\n")
 
 
 @dataclass
@@ -45,7 +45,9 @@ class RecordingHandler:
     refusals: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd calls handle_<VERB>
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
         with self.lock:
             if address in self.permanent:
                 self.refusals[address] += 1
@@ -57,9 +59,13 @@ class RecordingHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+    async def handle_DATA(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
         with self.lock:
-            self.messages.append(Received(list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content)))
+            self.messages.append(
+                Received(list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content))
+            )
         return "250 Message accepted"
 
     def count(self) -> int:

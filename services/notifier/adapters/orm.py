@@ -57,6 +57,10 @@ class Notice(TimestampMixin, NotifierBase):
     body: Mapped[str] = mapped_column(Text(), nullable=False)
     obligations: Mapped[list[str]] = mapped_column(JSON(), nullable=False, default=list)
     context: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False, default=dict)
+    # the desk's own wording, when it completed or rewrote the draft (then kept over re-drafts)
+    edited_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    facts_changed_since_edit: Mapped[bool] = mapped_column(Boolean(), nullable=False, default=False)
     approved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # per approval (its approved_at): how many recipient batches it announced and which have arrived

@@ -57,3 +57,11 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("
 def markdown_html(text: str) -> str:
     """HTML for Markdown `text`; raw HTML in the text is escaped, never passed through."""
     return _markdown.render(text)
+
+
+def salutation(name: str, language: str) -> str:
+    """The line that opens a mailed notice whose wording the desk wrote: `山田 太郎 様` / `Dear Jane Doe,`."""
+    name = " ".join(name.split())
+    if not name:
+        return ""
+    return f"{name} 様\n\n" if language == "ja" else f"Dear {name},\n\n"

@@ -8,15 +8,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.notifier.adapters.orm import Delivery, Notice
 from pidesk.services.notifier.adapters.rendering import markdown_html, pages
 from pidesk.services.notifier.domain.plan import LANGUAGES, PUBLIC
+from pidesk.services.notifier.service.drafting import DraftLocked, edit_draft, gaps
 from pidesk.shared.db.base import utcnow
-from pidesk.shared.http.auth import Principal, verify_token
+from pidesk.shared.http.auth import Principal, require_role, verify_token
+from pidesk.shared.http.body import parse_json_body
 from pidesk.shared.http.errors import ApiError
+from pidesk.shared.vocabulary import Role
 
 KINDS = ("data_subject", "public", "regulator_draft", "internal")
 STATUSES = ("drafted", "approved", "sending", "sent", "failed")
@@ -31,6 +35,21 @@ async def reader(request: Request) -> Principal:
 
 
 Reader = Annotated[Principal, Depends(reader)]
+
+
+async def editor(principal: Reader) -> Principal:
+    """Drafts are worded by those who approve them."""
+    require_role(principal, frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR}))
+    return principal
+
+
+Editor = Annotated[Principal, Depends(editor)]
+
+
+class DraftEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject: str | None = Field(default=None, min_length=1, max_length=500)
+    body: str = Field(min_length=1, max_length=100_000)
 
 
 def notice_summary(notice: Notice) -> dict[str, Any]:
@@ -54,6 +73,10 @@ def notice_summary(notice: Notice) -> dict[str, Any]:
             "unconfirmed": notice.unconfirmed,
             "pending": max(notice.total - delivered - notice.failed, 0),
         },
+        "gaps": gaps(notice.body),
+        "edited_by": notice.edited_by,
+        "edited_at": _iso(notice.edited_at),
+        "facts_changed_since_edit": notice.facts_changed_since_edit,
         "approved_by": notice.approved_by,
         "approved_at": _iso(notice.approved_at),
         "issued_at": _iso(notice.issued_at),
@@ -103,6 +126,21 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
                 "body_html": markdown_html(notice.body),
                 "approvals": notice.approvals,
             }
+
+    @router.put("/v1/notices/{notice_id}")
+    async def edit_notice(notice_id: uuid.UUID, principal: Editor, request: Request) -> dict[str, Any]:
+        """Complete or reword a draft before approval (Markdown); re-drafts then leave the wording alone."""
+        edit = await parse_json_body(request, DraftEdit)
+        try:
+            async with sessions() as session, session.begin():
+                notice = await edit_draft(session, notice_id, edit.subject, edit.body, principal.name, utcnow())
+                if notice is None:
+                    raise ApiError(404, "notice_not_found", "no notice with this id")
+                answer = {**notice_summary(notice), "body": notice.body}
+        except DraftLocked as exc:
+            raise ApiError(409, "not_a_draft", f"only a draft can be edited (this notice is {exc})") from None
+        request.app.state.runtime.relay.wake()
+        return answer
 
     @router.get("/v1/notices/{notice_id}/recipients")
     async def recipients(

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from pidesk.services.notifier.adapters.chat import post_chat
 from pidesk.services.notifier.adapters.mail import FAILED, RETRY, SENT, UNCONFIRMED, MailConnection, Outcome, compose
 from pidesk.services.notifier.adapters.orm import Delivery, Notice
-from pidesk.services.notifier.adapters.rendering import render_notice
+from pidesk.services.notifier.adapters.rendering import RenderedNotice, render_notice, salutation
 from pidesk.services.notifier.config import NotifierSettings
 from pidesk.services.notifier.domain.plan import template_for
 from pidesk.services.notifier.service import issuing
@@ -186,8 +186,11 @@ class DeliveryService:
                     )
                 )
             ).first() or notice
-        context = {**source.context, "recipient_name": row.name}
-        rendered = render_notice(template_for(source.kind, source.variant), source.language, context)
+        if source.edited_at is not None:  # the desk's wording, with the person's name above it
+            rendered = RenderedNotice(source.subject, salutation(row.name, source.language) + source.body)
+        else:
+            context = {**source.context, "recipient_name": row.name}
+            rendered = render_notice(template_for(source.kind, source.variant), source.language, context)
         return Claim(
             delivery_id=row.id,
             notice_id=notice.id,

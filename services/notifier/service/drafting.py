@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.adapters.orm import IncidentRecord, Notice, OutboxMessage
 from pidesk.services.notifier.adapters.rendering import render_notice
-from pidesk.services.notifier.domain.context import Contact, notice_context
+from pidesk.services.notifier.domain.context import TO_COMPLETE, Contact, notice_context
 from pidesk.services.notifier.domain.plan import LANGUAGES, NoticePlan, plan_notices
 from pidesk.shared.events import IncidentAssessed, IncidentReported, IncidentUpdated, NoticeDrafted
 from pidesk.shared.messaging.records import add_to_outbox
@@ -124,6 +124,12 @@ def _draft(
             approvals={},
         )
         session.add(notice)
+    elif notice.edited_at is not None:  # the desk's wording stands; flag that the facts moved under it
+        if _without_date(notice.context) != _without_date(context):
+            notice.facts_changed_since_edit, notice.context = True, context
+            notice.obligations, notice.current = list(plan.obligations), True
+            _announce(session, incident.id, notice, now)
+        return
     elif (notice.subject, notice.body, notice.current) == (rendered.subject, rendered.body, True):
         return  # nothing changed: no event
     notice.subject, notice.body = rendered.subject, rendered.body
@@ -144,8 +150,38 @@ def _announce(session: AsyncSession, incident_id: uuid.UUID, notice: Notice, now
         subject=notice.subject,
         obligations=list(notice.obligations),
         drafted_at=now,
+        gaps=gaps(notice.body),
     )
     add_to_outbox(session, OutboxMessage, event.envelope(incident_id=incident_id, producer=PRODUCER, occurred_at=now))
+
+
+def _without_date(context: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in context.items() if k != "notice_date"}
+
+
+async def edit_draft(
+    session: AsyncSession, notice_id: uuid.UUID, subject: str | None, body: str, editor: str, now: datetime
+) -> Notice | None:
+    """The desk's wording for a draft (gaps completed, text adjusted); None for an unknown notice."""
+    notice = await session.get(Notice, notice_id, with_for_update=True)
+    if notice is None:
+        return None
+    if notice.kind == "internal" or notice.status != DRAFTED:
+        raise DraftLocked(notice.status)
+    notice.body = body.strip() + "\n"
+    notice.subject = " ".join((subject or notice.subject).split())[:500]
+    notice.edited_by, notice.edited_at, notice.facts_changed_since_edit = editor, now, False
+    _announce(session, notice.incident_id, notice, now)
+    return notice
+
+
+class DraftLocked(Exception):
+    """Only a draft can be edited: what was approved is what goes out."""
+
+
+def gaps(body: str) -> int:
+    """How many places the desk still has to complete."""
+    return sum(body.count(marker) for marker in TO_COMPLETE.values())
 
 
 def _json(changes: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """notices, deliveries, incidents and audit log
 
-Revision ID: 20a1e9981ab9
+Revision ID: 10a0da92c90e
 Revises: c3f6a187b0bf
-Create Date: 2026-11-23 13:21:50.575043
+Create Date: 2026-11-23 13:32:21.335805
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "20a1e9981ab9"
+revision: str = "10a0da92c90e"
 down_revision: str | None = "c3f6a187b0bf"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -65,6 +65,9 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("obligations", sa.JSON(), nullable=False),
         sa.Column("context", sa.JSON(), nullable=False),
+        sa.Column("edited_by", sa.String(length=200), nullable=True),
+        sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("facts_changed_since_edit", sa.Boolean(), nullable=False),
         sa.Column("approved_by", sa.String(length=200), nullable=True),
         sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("approvals", sa.JSON(), nullable=False),
