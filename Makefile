@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml setup.py deploy/python-env.sh
 	@touch $@
 
 bench: install
-	bash deploy/with-infra.sh $(BIN)/python -m bench.thin_path $(BENCH_ARGS)
+	bash deploy/with-infra.sh bash -c "$(BIN)/python -m bench.thin_path $(BENCH_ARGS) && $(BIN)/python -m bench.notice_delivery"
 
 lint: install
 	$(BIN)/ruff check .

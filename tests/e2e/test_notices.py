@@ -175,6 +175,10 @@ async def test_drafts_approval_and_delivery_of_every_kind(system: dict[str, Any]
 
         entries_issued = await eventually(lambda: _at_least(on_timeline, 4))
         assert entries_issued
+        shown = (await client.get(f"{escalation.url}/v1/incidents/{incident_id}", headers=reader)).json()["notices"]
+        on_desk = {n["notice_id"]: n for n in shown}
+        assert len(on_desk) == 8 and on_desk[subject_ja]["status"] == "sent"
+        assert on_desk[subject_ja]["recipients"]["sent"] == 3
 
         # refusals: unknown notice 404, internal alert 409, data-subject notice without recipients 422
         unknown = await client.post(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import uuid
@@ -102,9 +103,18 @@ class Notifier:
         return [e["payload"] for e in events if e["event_type"] == "pidesk.notice.issued"]
 
 
-@pytest.fixture
-async def notifier(tmp_path: Path, sink: MailSink) -> AsyncIterator[Notifier]:
+@contextlib.asynccontextmanager
+async def database(kind: str, tmp_path: Path) -> AsyncIterator[str]:
+    if kind == "sqlite":  # the embedded default of `pidesk up`
+        yield f"sqlite+aiosqlite:///{tmp_path / 'notifier.db'}"
+        return
     async with fresh_postgres_database("notify") as url:
+        yield url
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def notifier(request: pytest.FixtureRequest, tmp_path: Path, sink: MailSink) -> AsyncIterator[Notifier]:
+    async with database(request.param, tmp_path) as url:
         await runner.upgrade(url, "notifier")
         settings = NotifierSettings(
             env="test",

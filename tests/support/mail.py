@@ -24,6 +24,7 @@ from tests.support.infra import free_port
 class Received:
     recipients: list[str]
     raw: bytes
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def message(self) -> EmailMessage:

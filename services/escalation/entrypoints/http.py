@@ -10,13 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
 from pidesk.services.escalation.adapters.notifier_client import NotifierUnavailable
-from pidesk.services.escalation.adapters.orm import AuditEntry
+from pidesk.services.escalation.adapters.orm import AuditEntry, NoticeRecord
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.domain.routing import Target
 from pidesk.services.escalation.entrypoints.deps import Approver, AuditReader, Closer, FactKeeper, Reader, Responder
 from pidesk.services.escalation.entrypoints.facts import FactsUpdate
-from pidesk.services.escalation.entrypoints.views import incident_detail, incident_summary
+from pidesk.services.escalation.entrypoints.views import incident_detail, incident_summary, notice_view
 from pidesk.services.escalation.service import desk
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.events import NoticeRecipient
@@ -45,7 +45,10 @@ def desk_router(context: EscalationContext) -> APIRouter:
             incident = await IncidentRepository(uow.session).get(incident_id)
             if incident is None:
                 raise ApiError(404, "not_found", "no incident with this id")
-            return incident_detail(incident)
+            notices = await uow.session.scalars(
+                select(NoticeRecord).where(NoticeRecord.incident_id == incident_id).order_by(NoticeRecord.kind)
+            )
+            return {**incident_detail(incident), "notices": [notice_view(n) for n in notices if n.kind != "internal"]}
 
     async def run(action: Any) -> dict[str, Any]:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pidesk.services.escalation.adapters.orm import Incident
+from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord
 
 
 def incident_detail(incident: Incident) -> dict[str, Any]:
@@ -73,4 +73,20 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
         "aware_at": incident.aware_at.isoformat(),
         "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
         "next_obligation": {"code": pending[0].code, "due_at": pending[0].due_at.isoformat()} if pending else None,
+    }
+
+
+def notice_view(notice: NoticeRecord) -> dict[str, Any]:
+    """A notice as the desk last heard of it (drafted, issued); live progress is on the notices API."""
+    return {
+        "notice_id": str(notice.id),
+        "kind": notice.kind,
+        "variant": notice.variant,
+        "language": notice.language,
+        "status": notice.status,
+        "current": notice.current,
+        "subject": notice.subject,
+        "obligations": notice.obligations,
+        "recipients": notice.recipients or None,
+        "updated_at": notice.updated_at.isoformat(),
     }

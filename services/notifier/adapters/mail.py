@@ -42,10 +42,11 @@ def compose(
     body: str,
     language: str,
     message_id: str,
+    html: str | None = None,
     reference: str,
     now: datetime,
 ) -> EmailMessage:
-    """A multipart/alternative message: the Markdown as text/plain and its HTML, both UTF-8."""
+    """A multipart/alternative message: the Markdown as text/plain and its HTML (`html`, else made here), UTF-8."""
     message = EmailMessage()
     message["From"] = _address(sender_name, sender)
     message["To"] = _address(to_name, to)
@@ -56,8 +57,9 @@ def compose(
     message["X-Pidesk-Reference"] = reference
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body, subtype="plain", charset="utf-8")
-    html = f'<!doctype html><html lang="{language}"><meta charset="utf-8"><body>{markdown_html(body)}</body></html>'
-    message.add_alternative(html, subtype="html", charset="utf-8")
+    fragment = markdown_html(body) if html is None else html
+    page = f'<!doctype html><html lang="{language}"><meta charset="utf-8"><body>{fragment}</body></html>'
+    message.add_alternative(page, subtype="html", charset="utf-8")
     return message
 
 

@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import random
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from pidesk.services.notifier.adapters.chat import post_chat
 from pidesk.services.notifier.adapters.mail import FAILED, RETRY, SENT, UNCONFIRMED, MailConnection, Outcome, compose
 from pidesk.services.notifier.adapters.orm import Delivery, Notice
-from pidesk.services.notifier.adapters.rendering import RenderedNotice, render_notice, salutation
+from pidesk.services.notifier.adapters.rendering import RenderedNotice, markdown_html, render_notice, salutation
 from pidesk.services.notifier.config import NotifierSettings
 from pidesk.services.notifier.domain.plan import template_for
 from pidesk.services.notifier.service import issuing
@@ -38,11 +41,13 @@ from pidesk.shared.db.base import utcnow
 log = logging.getLogger(__name__)
 LEADER_LOCK = 0x7069_6465_736B_6E31  # "pidesk" n1: one delivering instance per database
 IDLE_POLL_SECONDS = 0.5
+NOTICE_CACHE_SECONDS = 5.0
 
 
 @dataclass
 class Claim:
     delivery_id: int
+    attempts: int
     notice_id: uuid.UUID
     incident_id: uuid.UUID
     channel: str
@@ -50,7 +55,24 @@ class Claim:
     reference: str
     subject: str
     body: str
+    html: str
     language: str
+
+
+NAME_SLOT = "PIDESKRECIPIENTNAME0SLOT"  # survives Jinja and Markdown untouched; replaced per person
+
+
+@dataclass(frozen=True)
+class PersonalisedParts:
+    subject: str
+    body: str
+    body_html: str
+
+    def text(self, name: str) -> str:
+        return self.body.replace(NAME_SLOT, " ".join(name.split()))
+
+    def html(self, name: str) -> str:
+        return self.body_html.replace(NAME_SLOT, html.escape(" ".join(name.split())))
 
 
 class DeliveryService:
@@ -63,6 +85,8 @@ class DeliveryService:
     ) -> None:
         self.engine, self.sessions, self.settings, self.on_commit = engine, sessions, settings, on_commit
         self._wake = asyncio.Event()
+        self._rendered: dict[tuple[uuid.UUID, int, bool], PersonalisedParts] = {}
+        self._notices: dict[uuid.UUID, tuple[float, Notice | None]] = {}
         self.delivered = 0
 
     def wake(self) -> None:
@@ -110,9 +134,8 @@ class DeliveryService:
         async with self.sessions() as session, session.begin():
             rows = (await session.scalars(select(Delivery).where(Delivery.status == issuing.SENDING))).all()
             for row in rows:
-                row.status = issuing.UNCONFIRMED
-                row.last_error = "the notifier stopped while sending; not sent again (at most once)"
-                await self._count(session, row.notice_id, UNCONFIRMED, utcnow())
+                doubt = Outcome(UNCONFIRMED, "the notifier stopped while sending; not sent again (at most once)")
+                await self._record(session, row.id, row.notice_id, row.attempts, doubt)
         if rows:
             log.warning(
                 "deliveries left in flight by a stopped notifier recorded unconfirmed", extra={"count": len(rows)}
@@ -146,10 +169,10 @@ class DeliveryService:
             if row.channel == "email":
                 refusal = await mail.prepare(row.address)
                 if refusal is not None:  # nothing was sent: record and go on
-                    row.attempts += 1
-                    await self._record(session, row, refusal)
+                    await self._record(session, row.id, row.notice_id, row.attempts + 1, refusal)
                     return True
-            row.status, row.attempts = issuing.SENDING, row.attempts + 1
+            sending = {"status": issuing.SENDING, "attempts": row.attempts + 1}
+            await session.execute(update(Delivery).where(Delivery.id == row.id).values(sending))
             # `sending` is committed: the message may arrive from here on
         finish = asyncio.ensure_future(self._send_and_record(claim, mail, http))
         try:
@@ -166,42 +189,73 @@ class DeliveryService:
         else:
             outcome = await post_chat(http, claim.address, claim.subject, claim.body)
         async with self.sessions() as session, session.begin():
-            row = await session.get(Delivery, claim.delivery_id, populate_existing=True, with_for_update=True)
-            assert row is not None
-            await self._record(session, row, outcome)
+            await self._record(session, claim.delivery_id, claim.notice_id, claim.attempts, outcome)
         self.delivered += 1
 
     async def _prepare_claim(self, session: AsyncSession, row: Delivery) -> Claim:
-        notice = await session.get(Notice, row.notice_id)
+        notice = await self._notice(session, row.notice_id, row.notice_id, "")
         assert notice is not None
         source = notice
         if row.language != notice.language:  # each person reads the notice in their own language
-            source = (
-                await session.scalars(
-                    select(Notice).where(
-                        Notice.incident_id == notice.incident_id,
-                        Notice.kind == notice.kind,
-                        Notice.variant == notice.variant,
-                        Notice.language == row.language,
-                    )
-                )
-            ).first() or notice
-        if source.edited_at is not None:  # the desk's wording, with the person's name above it
-            rendered = RenderedNotice(source.subject, salutation(row.name, source.language) + source.body)
-        else:
-            context = {**source.context, "recipient_name": row.name}
-            rendered = render_notice(template_for(source.kind, source.variant), source.language, context)
+            sibling = uuid.uuid5(notice.id, row.language)
+            source = await self._notice(session, sibling, notice.id, row.language) or notice
+        parts = self._parts(source, bool(row.name.strip()))
         return Claim(
             delivery_id=row.id,
+            attempts=row.attempts + 1,
             notice_id=notice.id,
             incident_id=notice.incident_id,
             channel=row.channel,
             address=row.address,
             reference=notice.reference,
-            subject=rendered.subject,
-            body=rendered.body,
+            subject=parts.subject,
+            body=parts.text(row.name),
+            html=parts.html(row.name),
             language=source.language,
         )
+
+    async def _notice(self, session: AsyncSession, key: uuid.UUID, of: uuid.UUID, language: str) -> Notice | None:
+        """A notice (or, given a language, its sibling in that language), cached for a few seconds: an
+        approved notice's wording no longer changes; a sibling draft's new wording applies within seconds."""
+        cached = self._notices.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        if not language:
+            found = await session.get(Notice, key)
+        else:
+            notice = await self._notice(session, of, of, "")
+            assert notice is not None
+            found = (
+                await session.scalars(
+                    select(Notice).where(
+                        Notice.incident_id == notice.incident_id,
+                        Notice.kind == notice.kind,
+                        Notice.variant == notice.variant,
+                        Notice.language == language,
+                    )
+                )
+            ).first()
+        if len(self._notices) >= 1024:
+            self._notices.clear()
+        self._notices[key] = (time.monotonic() + NOTICE_CACHE_SECONDS, found)
+        return found
+
+    def _parts(self, source: Notice, named: bool) -> PersonalisedParts:
+        """The notice rendered once per (notice, wording, named or not); each person's name goes in after."""
+        key = (source.id, hash((source.subject, source.body, source.edited_at)), named)
+        parts = self._rendered.get(key)
+        if parts is None:
+            name = NAME_SLOT if named else ""
+            if source.edited_at is not None:  # the desk's wording, with the person's name above it
+                rendered = RenderedNotice(source.subject, salutation(name, source.language) + source.body)
+            else:
+                context = {**source.context, "recipient_name": name}
+                rendered = render_notice(template_for(source.kind, source.variant), source.language, context)
+            parts = PersonalisedParts(rendered.subject, rendered.body, markdown_html(rendered.body))
+            if len(self._rendered) >= 256:
+                self._rendered.clear()
+            self._rendered[key] = parts
+        return parts
 
     def _message(self, claim: Claim):  # type: ignore[no-untyped-def]
         return compose(
@@ -211,38 +265,49 @@ class DeliveryService:
             to_name="",
             subject=claim.subject,
             body=claim.body,
+            html=claim.html,
             language=claim.language,
             message_id=f"<{claim.notice_id}.{claim.delivery_id}@{self.settings.mail_domain}>",
             reference=claim.reference,
             now=utcnow(),
         )
 
-    async def _record(self, session: AsyncSession, row: Delivery, outcome: Outcome) -> None:
+    async def _record(
+        self, session: AsyncSession, delivery_id: int, notice_id: uuid.UUID, attempts: int, outcome: Outcome
+    ) -> None:
         now = utcnow()
-        row.last_error = None if outcome.status == SENT else outcome.detail
-        if outcome.status == RETRY and row.attempts < self.settings.max_attempts:
-            row.status, row.next_attempt_at = issuing.PENDING, now + self._backoff(row.attempts)
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "last_error": None if outcome.status == SENT else outcome.detail,
+        }
+        if outcome.status == RETRY and attempts < self.settings.max_attempts:
+            values |= {"status": issuing.PENDING, "next_attempt_at": now + self._backoff(attempts)}
+            await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(values))
             return
         if outcome.status == RETRY:
-            row.last_error = f"gave up after {row.attempts} attempts: {outcome.detail}"[:500]
+            values["last_error"] = f"gave up after {attempts} attempts: {outcome.detail}"[:500]
         status = FAILED if outcome.status == RETRY else outcome.status
-        row.status = status
+        values["status"] = status
         if status == SENT:
-            row.sent_at = now
-        await self._count(session, row.notice_id, status, now)
+            values["sent_at"] = now
+        await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(values))
+        await self._count(session, notice_id, status, now)
         self.on_commit()
 
     async def _count(self, session: AsyncSession, notice_id: uuid.UUID, status: str, now: datetime) -> None:
-        notice = await issuing.locked_notice(session, notice_id)
-        assert notice is not None
-        if status == SENT:
-            notice.sent += 1
-        elif status == FAILED:
-            notice.failed += 1
-        else:
-            notice.unconfirmed += 1
-        await session.flush()
-        if notice.sent + notice.failed + notice.unconfirmed >= notice.total:  # the last one: check and issue
+        """One more finished recipient on the notice (one UPDATE); the last one issues the notice."""
+        column = {SENT: Notice.sent, FAILED: Notice.failed, UNCONFIRMED: Notice.unconfirmed}[status]
+        counts = (
+            await session.execute(
+                update(Notice)
+                .where(Notice.id == notice_id)
+                .values({column: column + 1})
+                .returning(Notice.total, Notice.sent, Notice.failed, Notice.unconfirmed)
+            )
+        ).one()
+        if counts.sent + counts.failed + counts.unconfirmed >= counts.total:
+            notice = await issuing.locked_notice(session, notice_id)
+            assert notice is not None
             await issuing.complete_if_done(session, notice, notice.incident_id, now)
 
     def _backoff(self, attempts: int) -> timedelta:

@@ -26,7 +26,7 @@ class NoticeRefused(LookupError):
 
 async def locked_notice(session: AsyncSession, notice_id: uuid.UUID) -> Notice | None:
     """The notice, row-locked on PostgreSQL so approvals and completions of one notice take turns."""
-    statement = select(Notice).where(Notice.id == notice_id).with_for_update()
+    statement = select(Notice).where(Notice.id == notice_id).with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(statement)).first()
 
 
