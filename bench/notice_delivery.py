@@ -107,7 +107,7 @@ async def _run(recipients: int, connections: int, now: datetime, tmp: Path, port
             assessed_at=now,
         )
         async with sessions() as session, session.begin():
-            await drafting.record_reported(session, incident_id, reported)
+            await drafting.record_reported(session, incident_id, reported, settings.contact)
             await drafting.record_assessed(session, incident_id, assessed, settings.contact)
         async with sessions() as session:
             notice = (

@@ -130,7 +130,23 @@ async def notifier(request: pytest.FixtureRequest, tmp_path: Path, sink: MailSin
         await service.engine.dispose()
 
 
-async def reported_and_assessed(notifier: Notifier) -> uuid.UUID:
+def assessment(version: int, codes: tuple[str, ...]) -> IncidentAssessed:
+    return IncidentAssessed(
+        reference="PI-2026-000042",
+        version=version,
+        reason="reported",
+        risk_level="very_high",
+        severity_score=4.25,
+        enisa={"dpc": 4, "ei": 1.0, "cb": 0.25},
+        legal_triggers=["appi.financial_misuse"],
+        obligations=[
+            ObligationRef(code=c, due_at=NOW + timedelta(days=3), status="pending", basis="APPI Art. 26") for c in codes
+        ],
+        assessed_at=NOW,
+    )
+
+
+async def reported_and_assessed(notifier: Notifier, *, assessed_first: bool = False) -> uuid.UUID:
     incident_id = uuid.uuid4()
     reported = IncidentReported(
         reference="PI-2026-000042",
@@ -145,23 +161,14 @@ async def reported_and_assessed(notifier: Notifier) -> uuid.UUID:
         affected_count=3,
         subject_regions={"JP": 3},
     )
-    assessed = IncidentAssessed(
-        reference="PI-2026-000042",
-        version=1,
-        reason="reported",
-        risk_level="very_high",
-        severity_score=4.25,
-        enisa={"dpc": 4, "ei": 1.0, "cb": 0.25},
-        legal_triggers=["appi.financial_misuse"],
-        obligations=[
-            ObligationRef(code=c, due_at=NOW + timedelta(days=3), status="pending", basis="APPI Art. 26")
-            for c in ("appi.ppc_preliminary_report", "appi.notify_individuals")
-        ],
-        assessed_at=NOW,
-    )
+    assessed = assessment(1, ("appi.ppc_preliminary_report", "appi.notify_individuals"))
     contact = notifier.settings.contact
-    await notifier.apply(lambda s: drafting.record_reported(s, incident_id, reported))
-    await notifier.apply(lambda s: drafting.record_assessed(s, incident_id, assessed, contact))
+    steps = [
+        lambda s: drafting.record_reported(s, incident_id, reported, contact),
+        lambda s: drafting.record_assessed(s, incident_id, assessed, contact),
+    ]
+    for step in reversed(steps) if assessed_first else steps:
+        await notifier.apply(step)
     return incident_id
 
 
@@ -303,3 +310,27 @@ async def _sleep(seconds: float) -> None:
     import asyncio
 
     await asyncio.sleep(seconds)
+
+
+async def test_an_assessment_ahead_of_its_report_is_kept_and_drafted_when_the_facts_arrive(notifier: Notifier) -> None:
+    incident_id = await reported_and_assessed(notifier, assessed_first=True)
+    drafts = await notifier.notices(incident_id)
+    assert len(drafts) == 4 and "Example Holdings" in drafts[("data_subject", "subjects", "ja")].subject
+
+
+async def test_a_new_assessment_redrafts_withdraws_and_keeps_the_desks_wording(notifier: Notifier) -> None:
+    incident_id = await reported_and_assessed(notifier)
+    english = (await notifier.notices(incident_id))[("data_subject", "subjects", "en")]
+    await notifier.apply(lambda s: drafting.edit_draft(s, english.id, None, "Our own words.", "bureau", NOW))
+    contact = notifier.settings.contact
+    await notifier.apply(
+        lambda s: drafting.record_assessed(s, incident_id, assessment(2, ("appi.notify_individuals",)), contact)
+    )
+    drafts = await notifier.notices(incident_id)
+    assert not drafts[("regulator_draft", "ppc", "ja")].current  # no longer called for
+    edited = drafts[("data_subject", "subjects", "en")]
+    assert edited.body == "Our own words.\n" and edited.facts_changed_since_edit  # kept, and flagged
+    await notifier.apply(
+        lambda s: drafting.record_assessed(s, incident_id, assessment(1, ("appi.ppc_preliminary_report",)), contact)
+    )
+    assert not (await notifier.notices(incident_id))[("regulator_draft", "ppc", "ja")].current  # older: ignored

@@ -24,7 +24,7 @@ def kafka_handlers(settings: NotifierSettings) -> dict[str, Handler]:
 
     async def on_reported(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, IncidentReported)
-        await drafting.record_reported(session, envelope.incident_id, payload)
+        await drafting.record_reported(session, envelope.incident_id, payload, contact)
 
     async def on_updated(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, IncidentUpdated)
@@ -33,8 +33,7 @@ def kafka_handlers(settings: NotifierSettings) -> dict[str, Handler]:
 
     async def on_assessed(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, IncidentAssessed)
-        if not await drafting.record_assessed(session, envelope.incident_id, payload, contact):
-            raise LookupError(f"incident {envelope.incident_id} is not known yet")
+        await drafting.record_assessed(session, envelope.incident_id, payload, contact)
 
     async def on_escalation(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, EscalationRequested)

@@ -26,19 +26,21 @@ def notice_id(incident_id: uuid.UUID, kind: str, variant: str, language: str) ->
     return uuid.uuid5(NAMESPACE, f"{incident_id}/{kind}/{variant}/{language}")
 
 
-async def record_reported(session: AsyncSession, incident_id: uuid.UUID, event: IncidentReported) -> None:
-    if await session.get(IncidentRecord, incident_id) is not None:
-        return
+async def record_reported(
+    session: AsyncSession, incident_id: uuid.UUID, event: IncidentReported, contact: Contact
+) -> None:
+    """Keep the incident's facts; when its assessment came first (a backlog replayed), draft now."""
     facts = event.model_dump(mode="json", exclude={"reference", "reporter", "source", "source_alert_id"})
-    session.add(
-        IncidentRecord(
-            id=incident_id,
-            reference=event.reference,
-            entity=event.reporter.entity,
-            entity_country=event.reporter.entity_country,
-            facts=facts,
-        )
-    )
+    incident = await session.get(IncidentRecord, incident_id)
+    if incident is not None and incident.facts:
+        return
+    if incident is None:
+        incident = IncidentRecord(id=incident_id, reference=event.reference, assessment_version=0)
+        session.add(incident)
+    incident.entity, incident.entity_country = event.reporter.entity, event.reporter.entity_country
+    incident.facts = facts
+    if incident.assessment is not None:
+        await draft_notices(session, incident, contact, event.received_at)
 
 
 async def record_updated(
@@ -46,7 +48,7 @@ async def record_updated(
 ) -> bool:
     """Apply new facts; drafts not yet approved are re-drafted. False when the incident is unknown here."""
     incident = await session.get(IncidentRecord, incident_id)
-    if incident is None:
+    if incident is None or not incident.facts:
         return False
     incident.facts = {**incident.facts, **_json(event.changes)}
     if incident.assessment is not None:
@@ -56,17 +58,20 @@ async def record_updated(
 
 async def record_assessed(
     session: AsyncSession, incident_id: uuid.UUID, event: IncidentAssessed, contact: Contact
-) -> bool:
-    """Keep the newest assessment and draft what its obligations call for. False when the incident is unknown."""
+) -> None:
+    """Keep the newest assessment and draft what its obligations call for (once the facts are here)."""
     incident = await session.get(IncidentRecord, incident_id)
-    if incident is None:
-        return False
+    if incident is None:  # the reported event is still behind in its partition: draft when it arrives
+        incident = IncidentRecord(
+            id=incident_id, reference=event.reference, entity="", entity_country="", facts={}, assessment_version=0
+        )
+        session.add(incident)
     if event.version < incident.assessment_version:
-        return True  # an older assessment arriving late changes nothing
+        return  # an older assessment arriving late changes nothing
     incident.assessment = event.model_dump(mode="json")
     incident.assessment_version = event.version
-    await draft_notices(session, incident, contact, event.assessed_at)
-    return True
+    if incident.facts:
+        await draft_notices(session, incident, contact, event.assessed_at)
 
 
 async def draft_notices(session: AsyncSession, incident: IncidentRecord, contact: Contact, now: datetime) -> None:
