@@ -73,6 +73,34 @@ def token_issue(role: str, name: str, ttl_days: int) -> int:
     return 0
 
 
+def user_add(name: str, role: str, password_stdin: bool) -> int:
+    """Create a dashboard account in escalation's database; the password comes from standard input."""
+    from pidesk.services.escalation.config import EscalationSettings
+    from pidesk.services.escalation.service.accounts import AccountError, add_user
+    from pidesk.shared.db.engine import create_engine, session_factory
+
+    if not password_stdin:
+        print("give the password on standard input with --password-stdin (never as an argument)", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n")
+
+    async def add() -> None:
+        engine = create_engine(EscalationSettings().database_url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                await add_user(session, name, role, password)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(add())
+    except AccountError as exc:
+        print(f"pidesk user add: {exc}", file=sys.stderr)
+        return 1
+    print(f"user {name!r} added with role {role}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pidesk", description="Personal-information incident desk.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -98,6 +126,12 @@ def parser() -> argparse.ArgumentParser:
     issue.add_argument("--role", required=True, choices=[r.value for r in Role])
     issue.add_argument("--name", required=True)
     issue.add_argument("--ttl-days", type=int, default=90)
+
+    user = sub.add_parser("user", help="dashboard accounts").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add", help="create a person's dashboard account (password on standard input)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     return p
 
 
@@ -118,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         return db_command(args.action, services, getattr(args, "revision", None))
     if args.command == "token":
         return token_issue(args.role, args.name, args.ttl_days)
+    if args.command == "user":
+        return user_add(args.name, args.role, args.password_stdin)
     return 2
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from pidesk.services.escalation.adapters.notifier_client import NotifierClient
 from pidesk.services.escalation.adapters.orm import AuditEntry, OutboxMessage, ProcessedEvent
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.context import EscalationContext
+from pidesk.services.escalation.dashboard.routes import STATIC, SignInRequired, dashboard_router
 from pidesk.services.escalation.entrypoints.http import desk_router
 from pidesk.services.escalation.entrypoints.kafka_handlers import kafka_handlers
 from pidesk.services.escalation.service.routing import RoutingRules
@@ -16,6 +21,7 @@ from pidesk.services.escalation.service.timers import TimerScheduler
 from pidesk.shared import topics
 from pidesk.shared.http.app import create_service_app
 from pidesk.shared.http.audit import AuditTrail
+from pidesk.shared.http.csrf import CsrfProtector
 from pidesk.shared.messaging.wiring import build_consumer
 from pidesk.shared.runtime import service_runtime
 
@@ -45,7 +51,18 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     runtime.background += [runtime.provisioner.then(consumer.run), scheduler.run]
     context = EscalationContext(settings=settings, sessions=runtime.sessions, relay=runtime.relay, rules=rules)
     context.notifier = NotifierClient(settings.notifier_url, context.token_secret)
-    app = create_service_app(runtime, [desk_router(context)], title="pidesk escalation")
+    csrf = CsrfProtector(context.token_secret, salt="pidesk-desk-login")
+    routers = [desk_router(context), dashboard_router(context, csrf)]
+    app = create_service_app(runtime, routers, title="pidesk escalation")
     app.state.token_secret = context.token_secret
-    app.add_middleware(AuditTrail, sessions=runtime.sessions, model=AuditEntry)
+    app.state.sessions = runtime.sessions
+    app.mount("/desk/static", StaticFiles(directory=STATIC), name="desk-static")
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(_request: Request, exc: SignInRequired) -> RedirectResponse:
+        return RedirectResponse(f"/desk/login?{urlencode({'next': exc.next_path})}", status_code=303)
+
+    app.add_middleware(
+        AuditTrail, sessions=runtime.sessions, model=AuditEntry, prefixes=("/v1/", "/desk"), skip=("/desk/static",)
+    )
     return app

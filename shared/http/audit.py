@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pidesk.shared.db.base import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
-INCIDENT_IN_PATH = re.compile(r"/v1/incidents/([0-9a-fA-F-]{36})")
+INCIDENT_IN_PATH = re.compile(r"/(?:v1|desk)/incidents/([0-9a-fA-F-]{36})")
 INCIDENT_IN_QUERY = re.compile(r"(?:^|&)incident_id=([0-9a-fA-F-]{36})(?:&|$)")
 
 
@@ -34,15 +34,24 @@ class AuditEntryMixin:
 
 
 class AuditTrail:
-    """ASGI middleware recording who called what under /v1/, with the status, from which address."""
+    """ASGI middleware recording who called what (under `prefixes`), with the status, from which address."""
 
-    def __init__(self, app: ASGIApp, sessions: async_sessionmaker[AsyncSession], model: type[AuditEntryMixin]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        sessions: async_sessionmaker[AsyncSession],
+        model: type[AuditEntryMixin],
+        prefixes: tuple[str, ...] = ("/v1/",),
+        skip: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.sessions = sessions
         self.model = model
+        self.prefixes, self.skip = prefixes, skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(self.prefixes) or path.startswith(self.skip):
             await self.app(scope, receive, send)
             return
         status = 500

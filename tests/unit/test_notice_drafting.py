@@ -11,9 +11,9 @@ import pytest
 
 from pidesk.services.notifier.adapters.mail import FAILED, RETRY, _refusal, compose
 from pidesk.services.notifier.adapters.rendering import markdown_html, render_notice, salutation
-from pidesk.services.notifier.domain import labels
 from pidesk.services.notifier.domain.context import Contact, alert_context, format_time, notice_context
 from pidesk.services.notifier.domain.plan import NoticePlan, plan_notices, template_for
+from pidesk.shared import labels
 from pidesk.shared.vocabulary import DataCategory, IncidentKind
 
 CONTACT = Contact(

@@ -37,3 +37,17 @@ class NotifierClient:
             raise NotifierUnavailable(f"the notifier answered {response.status_code}")
         data: dict[str, Any] = response.json()
         return data
+
+    async def notices(self, incident_id: uuid.UUID) -> list[dict[str, Any]]:
+        """The notifier's notices of an incident, with live recipient counts."""
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as http:
+                response = await http.get(
+                    f"{self.base_url}/v1/notices", params={"incident_id": str(incident_id)}, headers=self._headers()
+                )
+        except httpx.HTTPError as exc:
+            raise NotifierUnavailable(f"the notifier did not answer: {type(exc).__name__}") from None
+        if not response.is_success:
+            raise NotifierUnavailable(f"the notifier answered {response.status_code}")
+        data: list[dict[str, Any]] = response.json()
+        return data

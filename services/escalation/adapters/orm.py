@@ -163,6 +163,36 @@ class NoticeRecord(EscalationBase):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
+class DeskUser(TimestampMixin, EscalationBase):
+    """A person who signs in to the dashboard (`pidesk user add`); the password only as an argon2 hash."""
+
+    __tablename__ = "desk_users"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    role: Mapped[str] = mapped_column(String(40), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean(), nullable=False, default=False)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class DeskSession(EscalationBase):
+    """A signed-in browser: the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "desk_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("desk_users.id"), index=True, nullable=False)
+    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+
+    user: Mapped[DeskUser] = relationship(lazy="joined")
+
+
 class AuditEntry(AuditEntryMixin, EscalationBase):
     __tablename__ = "audit_log"
 

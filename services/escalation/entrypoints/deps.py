@@ -1,16 +1,50 @@
-"""Request dependencies of the desk API: the authenticated principal and role checks."""
+"""Request dependencies of the desk API: the authenticated principal and role checks.
 
+Scripts send `Authorization: Bearer …`; the dashboard sends its session cookie, and for anything but
+a read also the session's CSRF token in `X-CSRF-Token`.
+"""
+
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from pidesk.services.escalation.service.accounts import find_session
+from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.auth import Principal, require_role, verify_token
+from pidesk.shared.http.errors import ApiError
 from pidesk.shared.vocabulary import Role
+
+SESSION_COOKIE = "pidesk_desk_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def session_principal(request: Request) -> tuple[Principal, str] | None:
+    """(principal, CSRF token) of the request's dashboard session, or None."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    async with request.app.state.sessions() as session, session.begin():
+        found = await find_session(session, token, utcnow())
+        if found is None:
+            return None
+        principal = Principal(name=found.user.name, role=Role(found.user.role), token_id=f"session:{found.user.id}")
+        return principal, found.csrf_token
 
 
 async def current_principal(request: Request) -> Principal:
-    """The caller, from `Authorization: Bearer …` (401 without a valid token)."""
-    principal = verify_token(request.app.state.token_secret, request.headers.get("authorization"))
+    """The caller: a bearer token, else a dashboard session (401 without either)."""
+    authorization = request.headers.get("authorization")
+    signed_in = None if authorization else await session_principal(request)
+    if signed_in is None:
+        principal = verify_token(request.app.state.token_secret, authorization)
+    else:
+        principal, csrf = signed_in
+        if request.method not in SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not hmac.compare_digest(sent.encode(), csrf.encode()):
+                raise ApiError(403, "csrf_failed", "the request lacks this session's CSRF token")
     request.state.principal = principal
     return principal
 

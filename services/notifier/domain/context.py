@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from pidesk.services.notifier.domain import labels
 from pidesk.services.notifier.domain.plan import NoticePlan, regimes
+from pidesk.shared import labels
 
 JST = timezone(timedelta(hours=9), "JST")
 SENSITIVE = frozenset(
@@ -146,25 +146,6 @@ def _basis(obligations: list[dict[str, Any]], codes: tuple[str, ...]) -> str:
     return "; ".join(_unique([o.get("basis", "") for o in obligations if o["code"] in codes]))
 
 
-TARGET_LABELS: dict[str, dict[str, str]] = {
-    "security_contact_desk": {"ja": "情報セキュリティインシデント窓口", "en": "security incident contact desk"},
-    "promotion_bureau": {"ja": "個人情報保護推進部", "en": "Personal Information Protection Promotion Bureau"},
-    "division_manager": {"ja": "部門長", "en": "division manager"},
-    "pi_administrator": {"ja": "個人情報保護管理者", "en": "personal information protection administrator"},
-    "officer_in_charge": {"ja": "個人情報保護担当役員", "en": "officer in charge of personal information"},
-    "privacy_compliance_supervisor": {
-        "ja": "プライバシーコンプライアンス責任者",
-        "en": "privacy compliance supervisor",
-    },
-}
-REASON_LABELS: dict[str, dict[str, str]] = {
-    "routed": {"ja": "初回の連絡", "en": "first routing"},
-    "escalated": {"ja": "受領確認がないためエスカレーション", "en": "escalated: not acknowledged in time"},
-    "manual": {"ja": "デスクによるエスカレーション", "en": "escalated by the desk"},
-    "obligation_reminder": {"ja": "義務の期限が近づいています", "en": "an obligation's deadline is near"},
-}
-
-
 def alert_context(event: dict[str, Any], language: str, desk_url: str) -> dict[str, Any]:
     """The internal alert's values, from a pidesk.escalation.requested.v1 payload."""
     obligation = event.get("nearest_obligation")
@@ -173,10 +154,10 @@ def alert_context(event: dict[str, Any], language: str, desk_url: str) -> dict[s
     moments = [datetime.fromisoformat(m) for m in (event.get("ack_due_at"), (obligation or {}).get("due_at")) if m]
     return {
         "reference": event["reference"],
-        "target": labels.label(TARGET_LABELS, event["target"], language),
+        "target": labels.label(labels.TARGET_LABELS, event["target"], language),
         "step": event["step"],
         "reason_code": event["reason"],
-        "reason": labels.label(REASON_LABELS, event["reason"], language),
+        "reason": labels.label(labels.REASON_LABELS, event["reason"], language),
         "risk_level": labels.label(labels.RISK_LABELS, event["risk_level"], language),
         "ack_due_at": ack_due,
         "deadline": format_time(min(moments), language) if moments else None,

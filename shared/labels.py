@@ -535,3 +535,23 @@ def label(table: dict[str, dict[str, str]], code: str, language: str) -> str:
     """The `language` label of `code` in `table`, else its English label, else the code itself."""
     entry = table.get(code) or {}
     return entry.get(language) or entry.get("en") or code
+
+
+# Route targets (CONTRACT.md "Route targets") and why a role is told now.
+TARGET_LABELS: Labels = {
+    "security_contact_desk": {"ja": "情報セキュリティインシデント窓口", "en": "security incident contact desk"},
+    "promotion_bureau": {"ja": "個人情報保護推進部", "en": "Personal Information Protection Promotion Bureau"},
+    "division_manager": {"ja": "部門長", "en": "division manager"},
+    "pi_administrator": {"ja": "個人情報保護管理者", "en": "personal information protection administrator"},
+    "officer_in_charge": {"ja": "個人情報保護担当役員", "en": "officer in charge of personal information"},
+    "privacy_compliance_supervisor": {
+        "ja": "プライバシーコンプライアンス責任者",
+        "en": "privacy compliance supervisor",
+    },
+}
+REASON_LABELS: Labels = {
+    "routed": {"ja": "初回の連絡", "en": "first routing"},
+    "escalated": {"ja": "受領確認がないためエスカレーション", "en": "escalated: not acknowledged in time"},
+    "manual": {"ja": "デスクによるエスカレーション", "en": "escalated by the desk"},
+    "obligation_reminder": {"ja": "義務の期限が近づいています", "en": "an obligation's deadline is near"},
+}

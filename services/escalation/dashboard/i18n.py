@@ -1,0 +1,156 @@
+"""The dashboard's words in Japanese and English, and how a page picks its language."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+LANGUAGES = ("ja", "en")
+LANG_COOKIE = "pidesk_lang"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "app": {"ja": "個人情報インシデントデスク", "en": "Personal-information incident desk"},
+    "sign_in": {"ja": "サインイン", "en": "Sign in"},
+    "sign_out": {"ja": "サインアウト", "en": "Sign out"},
+    "name": {"ja": "ユーザー名", "en": "User name"},
+    "password": {"ja": "パスワード", "en": "Password"},
+    "invalid": {"ja": "ユーザー名またはパスワードが正しくありません。", "en": "The user name or password is wrong."},
+    "locked": {
+        "ja": "失敗が続いたため、このアカウントは15分間ロックされています。",
+        "en": "Too many failed attempts: this account is locked for 15 minutes.",
+    },
+    "expired_form": {
+        "ja": "フォームの有効期限が切れました。もう一度お試しください。",
+        "en": "The form expired. Please try again.",
+    },
+    "board": {"ja": "インシデント一覧", "en": "Incident board"},
+    "stats": {"ja": "統計", "en": "Statistics"},
+    "open_incidents": {"ja": "対応中のインシデント", "en": "Open incidents"},
+    "live": {"ja": "自動更新中", "en": "Live"},
+    "reconnecting": {"ja": "再接続中…", "en": "Reconnecting…"},
+    "filters": {"ja": "絞り込み", "en": "Filters"},
+    "all": {"ja": "すべて", "en": "All"},
+    "apply": {"ja": "適用", "en": "Apply"},
+    "reference": {"ja": "管理番号", "en": "Reference"},
+    "kind": {"ja": "事案の種類", "en": "Kind"},
+    "company": {"ja": "グループ会社", "en": "Group company"},
+    "risk": {"ja": "リスク", "en": "Risk"},
+    "next_deadline": {"ja": "次の期限", "en": "Next deadline"},
+    "remaining": {"ja": "残り時間", "en": "Time left"},
+    "overdue": {"ja": "期限超過", "en": "overdue"},
+    "acknowledged_by": {"ja": "受領確認", "en": "Acknowledged by"},
+    "not_acknowledged": {"ja": "未確認", "en": "Not acknowledged"},
+    "ack_deadline": {"ja": "受領確認の期限", "en": "Acknowledgement due"},
+    "no_incidents": {"ja": "対応中のインシデントはありません。", "en": "No open incidents."},
+    "ack_state": {"ja": "受領確認の状況", "en": "Acknowledgement"},
+    "acknowledged": {"ja": "確認済み", "en": "Acknowledged"},
+    "unacknowledged": {"ja": "未確認", "en": "Unacknowledged"},
+    "facts": {"ja": "事実関係", "en": "Facts"},
+    "assessment": {"ja": "評価", "en": "Assessment"},
+    "severity": {"ja": "深刻度（ENISA）", "en": "Severity (ENISA)"},
+    "legal_triggers": {"ja": "該当する法的要件", "en": "Legal triggers"},
+    "explanation": {"ja": "評価の根拠", "en": "Why"},
+    "obligations": {"ja": "義務と期限", "en": "Obligations and deadlines"},
+    "obligation": {"ja": "義務", "en": "Obligation"},
+    "due_jst": {"ja": "期限（日本時間）", "en": "Due (JST)"},
+    "due_utc": {"ja": "期限（UTC）", "en": "Due (UTC)"},
+    "basis": {"ja": "根拠", "en": "Legal basis"},
+    "status": {"ja": "状態", "en": "Status"},
+    "routes": {"ja": "連絡先とエスカレーション", "en": "Routes and escalation"},
+    "target": {"ja": "連絡先", "en": "Told"},
+    "step": {"ja": "段階", "en": "Step"},
+    "notified_at": {"ja": "連絡日時", "en": "Told at"},
+    "timeline": {"ja": "経過", "en": "Timeline"},
+    "actions": {"ja": "操作", "en": "Actions"},
+    "acknowledge": {"ja": "受領を確認する", "en": "Acknowledge"},
+    "escalate": {"ja": "エスカレーションする", "en": "Escalate"},
+    "escalate_to": {"ja": "エスカレーション先", "en": "Escalate to"},
+    "next_tier": {"ja": "次の段階", "en": "the next tier"},
+    "add_facts": {"ja": "事実を追加・訂正する", "en": "Add or correct facts"},
+    "affected_count": {"ja": "本人の数", "en": "People affected"},
+    "encryption": {"ja": "暗号化", "en": "Encryption"},
+    "malicious": {"ja": "不正の目的", "en": "Malicious"},
+    "unknown": {"ja": "不明", "en": "unknown"},
+    "yes": {"ja": "はい", "en": "yes"},
+    "no": {"ja": "いいえ", "en": "no"},
+    "publicly_viewable": {"ja": "不特定多数が閲覧可能", "en": "Publicly viewable"},
+    "recovered": {"ja": "閲覧前に回収", "en": "Recovered before access"},
+    "save_facts": {"ja": "保存して再評価する", "en": "Save and re-assess"},
+    "mark_done": {"ja": "完了にする", "en": "Mark done"},
+    "close": {"ja": "クローズする", "en": "Close the incident"},
+    "notices": {"ja": "お知らせ・報告", "en": "Notices"},
+    "preview": {"ja": "プレビューと承認", "en": "Preview and approve"},
+    "preview_only": {"ja": "プレビュー", "en": "Preview"},
+    "recipients": {"ja": "送信先", "en": "Recipients"},
+    "recipients_help": {
+        "ja": "1行に1人、CSV形式（email,name,language）で入力するか、CSVファイルを選んでください。"
+        "language は ja か en。",
+        "en": "One person a line as CSV (email,name,language), or choose a CSV file. language is ja or en.",
+    },
+    "recipients_file": {"ja": "CSVファイル", "en": "CSV file"},
+    "approve": {"ja": "承認して発行する", "en": "Approve and issue"},
+    "approved": {"ja": "承認しました", "en": "Approved"},
+    "gaps_warning": {
+        "ja": "未記入の箇所が {n} か所あります。承認前に通知文を完成させてください。",
+        "en": "{n} places are still to be completed. Complete the wording before approving.",
+    },
+    "progress": {"ja": "送信状況", "en": "Progress"},
+    "sent": {"ja": "送信済み", "en": "sent"},
+    "failed": {"ja": "失敗", "en": "failed"},
+    "pending": {"ja": "送信待ち", "en": "pending"},
+    "done_ok": {"ja": "完了しました。", "en": "Done."},
+    "failed_action": {"ja": "できませんでした", "en": "Could not do that"},
+    "read_only": {
+        "ja": "監査役として閲覧しています。操作はできません。",
+        "en": "You are signed in as an auditor: you can see everything and change nothing.",
+    },
+    "back_to_board": {"ja": "一覧へ戻る", "en": "Back to the board"},
+    "back_to_incident": {"ja": "インシデントへ戻る", "en": "Back to the incident"},
+    "fiscal_year": {"ja": "年度", "en": "Fiscal year"},
+    "fy_label": {"ja": "{y}年度（{y}年4月〜{y1}年3月）", "en": "FY{y} (April {y} – March {y1})"},
+    "by_kind": {"ja": "事案の種類別", "en": "By kind"},
+    "by_risk": {"ja": "リスク別", "en": "By risk"},
+    "by_company": {"ja": "グループ会社別", "en": "By group company"},
+    "regulator_reports": {"ja": "当局への報告", "en": "Regulator reports made"},
+    "deadlines": {"ja": "期限の遵守", "en": "Deadlines"},
+    "met": {"ja": "期限内", "en": "met"},
+    "missed": {"ja": "期限超過", "en": "missed"},
+    "open_due": {"ja": "未完了（期限前）", "en": "open, not yet due"},
+    "incidents": {"ja": "件数", "en": "Incidents"},
+    "count": {"ja": "件数", "en": "Count"},
+    "csv_export": {"ja": "CSVで書き出す", "en": "Export as CSV"},
+    "total": {"ja": "合計", "en": "Total"},
+    "switch_language": {"ja": "English", "en": "日本語"},
+    "reported_at": {"ja": "報告日時", "en": "Reported"},
+    "categories": {"ja": "個人情報の項目", "en": "Data involved"},
+    "regions": {"ja": "本人の所在", "en": "Where the people are"},
+    "aware_at": {"ja": "把握した日時", "en": "Became aware"},
+    "source": {"ja": "報告元", "en": "Source"},
+    "incident": {"ja": "インシデント", "en": "Incident"},
+    "by": {"ja": "実施者", "en": "By"},
+    "at": {"ja": "日時", "en": "At"},
+    "event": {"ja": "出来事", "en": "Event"},
+    "language": {"ja": "言語", "en": "Language"},
+    "subject": {"ja": "件名", "en": "Subject"},
+}
+
+
+def language_of(request: Request) -> str:
+    """`?lang=`, else the language cookie, else the browser's first choice of ja/en (default ja)."""
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if asked in LANGUAGES:
+        return asked
+    for part in request.headers.get("accept-language", "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "ja"
+
+
+def translator(language: str):  # type: ignore[no-untyped-def]
+    """`t("key", n=3)` in `language`; an unknown key shows itself (a missing word is visible, not fatal)."""
+
+    def t(key: str, **values: object) -> str:
+        text = MESSAGES.get(key, {}).get(language) or key
+        return text.format(**values) if values else text
+
+    return t

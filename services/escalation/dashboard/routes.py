@@ -1,0 +1,399 @@
+"""The dashboard's pages: sign-in, the live board, an incident, a notice's preview, statistics.
+
+Pages are rendered on the server; every change goes through the desk API (/v1/…) from the page's
+script, with the session cookie and the session's CSRF token. Roles decide which buttons a page shows,
+and the API checks them again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import func, select
+
+from pidesk.services.escalation.adapters.notifier_client import NotifierUnavailable
+from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, TimelineEntry
+from pidesk.services.escalation.adapters.repository import IncidentRepository
+from pidesk.services.escalation.context import EscalationContext
+from pidesk.services.escalation.dashboard import board, stats
+from pidesk.services.escalation.dashboard.i18n import LANG_COOKIE, LANGUAGES, language_of, translator
+from pidesk.services.escalation.entrypoints.deps import SESSION_COOKIE, session_principal
+from pidesk.services.escalation.service import accounts
+from pidesk.shared import labels
+from pidesk.shared.db.base import utcnow
+from pidesk.shared.http.auth import Principal
+from pidesk.shared.http.csrf import CsrfProtector
+from pidesk.shared.http.ratelimit import ClientRateLimiter
+from pidesk.shared.vocabulary import IncidentKind, RiskLevel, Role
+
+log = logging.getLogger(__name__)
+JST = timezone(timedelta(hours=9), "JST")
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+EVENTS_POLL_SECONDS = 1.0
+HEARTBEAT_SECONDS = 15.0
+
+RESPONDERS = frozenset({Role.DESK_OPERATOR, Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR, Role.OFFICER})
+FACT_KEEPERS = frozenset({Role.DESK_OPERATOR, Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR})
+CLOSERS = frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR, Role.OFFICER})
+APPROVERS = frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR})
+TARGETS = (
+    "security_contact_desk",
+    "promotion_bureau",
+    "division_manager",
+    "pi_administrator",
+    "officer_in_charge",
+    "privacy_compliance_supervisor",
+)
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["jst"] = lambda v: _fmt(v, JST, "JST")
+    env.filters["utc"] = lambda v: _fmt(v, UTC, "UTC")
+    env.filters["iso"] = lambda v: _as_datetime(v).isoformat() if v else ""
+    return env
+
+
+def _as_datetime(value: Any) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _fmt(value: Any, zone: timezone, label: str) -> str:
+    if not value:
+        return ""
+    return f"{_as_datetime(value).astimezone(zone):%Y-%m-%d %H:%M} {label}"
+
+
+def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRouter:
+    router = APIRouter(tags=["dashboard"], include_in_schema=False)
+    env = _environment()
+    sign_in_limit = ClientRateLimiter(per_minute=30)
+
+    def secure(request: Request) -> bool:
+        return request.url.scheme == "https" or context.settings.env == "production"
+
+    def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        language = language_of(request)
+        query = {k: v for k, v in request.query_params.items() if k != "lang"}
+        switch = "en" if language == "ja" else "ja"
+        html = env.get_template(template).render(
+            lang=language,
+            t=translator(language),
+            label=lambda table, code: labels.label(getattr(labels, table), str(code), language),
+            switch_url=f"{request.url.path}?{urlencode({**query, 'lang': switch})}",
+            path=request.url.path,
+            **values,
+        )
+        response = HTMLResponse(html, status_code=status)
+        if request.query_params.get("lang") in LANGUAGES:
+            response.set_cookie(
+                LANG_COOKIE, language, max_age=365 * 86400, samesite="lax", secure=secure(request), httponly=True
+            )
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    async def signed_in(request: Request) -> tuple[Principal, str]:
+        found = await session_principal(request)
+        if found is None:
+            raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        request.state.principal = found[0]
+        return found
+
+    def can(principal: Principal) -> dict[str, bool]:
+        return {
+            "respond": principal.role in RESPONDERS,
+            "facts": principal.role in FACT_KEEPERS,
+            "close": principal.role in CLOSERS,
+            "approve": principal.role in APPROVERS,
+        }
+
+    # sign-in and sign-out ------------------------------------------------------------------------
+
+    @router.get("/desk/login", response_class=HTMLResponse)
+    async def login_page(request: Request, next: str = "/desk") -> Response:
+        token, nonce = csrf.token_for(request)
+        response = render(request, "login.html", form_token=token, next=_safe_next(next), error=None, name="")
+        csrf.remember(response, nonce, request)
+        return response
+
+    @router.post("/desk/login", response_class=HTMLResponse)
+    async def login(request: Request) -> Response:
+        client = request.client.host if request.client else "unknown"
+        await sign_in_limit.hit("desk-login", client)
+        form = await request.form()
+        name, password = str(form.get("name", ""))[:200], str(form.get("password", ""))[:1000]
+        next_path = _safe_next(str(form.get("next", "/desk")))
+        token, nonce = csrf.token_for(request)
+
+        def again(error: str, status: int) -> Response:
+            response = render(request, "login.html", status, form_token=token, next=next_path, error=error, name=name)
+            csrf.remember(response, nonce, request)
+            return response
+
+        if not csrf.valid(request, str(form.get("csrf_token", ""))):
+            return again("expired_form", 400)
+        async with context.sessions() as session, session.begin():
+            outcome = await accounts.sign_in(session, name, password, utcnow())
+            if outcome.user is None:
+                log.info("dashboard sign-in refused", extra={"reason": outcome.refusal, "client": client})
+                return again(outcome.refusal or "invalid", 401)
+            cookie, _csrf = await accounts.open_session(session, outcome.user, utcnow())
+        response = RedirectResponse(next_path, status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            cookie,
+            max_age=int(accounts.ABSOLUTE_TIMEOUT.total_seconds()),
+            httponly=True,
+            samesite="strict",
+            secure=secure(request),
+            path="/",
+        )
+        return response
+
+    @router.post("/desk/logout")
+    async def logout(request: Request) -> Response:
+        found = await session_principal(request)
+        form = await request.form()
+        if found is not None and _same(str(form.get("csrf_token", "")), found[1]):
+            async with context.sessions() as session, session.begin():
+                await accounts.end_session(session, request.cookies.get(SESSION_COOKIE))
+        response = RedirectResponse("/desk/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    # the board ------------------------------------------------------------------------------------
+
+    async def board_rows(request: Request) -> list[board.BoardRow]:
+        async with context.sessions() as session:
+            incidents = (await session.scalars(select(Incident).where(Incident.status != "closed").limit(2000))).all()
+            rows = board.sort_board([board.board_row(i) for i in incidents])
+        q = request.query_params
+        return board.filter_board(
+            rows,
+            risk=q.get("risk") or None,
+            kind=q.get("kind") or None,
+            entity=q.get("company") or None,
+            ack=q.get("ack") or None,
+        )
+
+    @router.get("/desk", response_class=HTMLResponse)
+    @router.get("/desk/", response_class=HTMLResponse, include_in_schema=False)
+    async def board_page(request: Request) -> Response:
+        principal, session_csrf = await signed_in(request)
+        rows = await board_rows(request)
+        async with context.sessions() as session:
+            companies = (await session.scalars(select(Incident.entity).distinct().order_by(Incident.entity))).all()
+        return render(
+            request,
+            "board.html",
+            principal=principal,
+            csrf_token=session_csrf,
+            rows=rows,
+            filters=dict(request.query_params),
+            risks=[r.value for r in RiskLevel],
+            kinds=[k.value for k in IncidentKind],
+            companies=companies,
+            now=utcnow(),
+        )
+
+    @router.get("/desk/board", response_class=HTMLResponse)
+    async def board_fragment(request: Request) -> Response:
+        await signed_in(request)
+        return render(request, "board_rows.html", rows=await board_rows(request), now=utcnow())
+
+    @router.get("/desk/events")
+    async def events(request: Request) -> Response:
+        await signed_in(request)
+
+        async def stream() -> AsyncIterator[bytes]:
+            yield b"retry: 2000\n\n"
+            last, quiet = None, 0.0
+            while not await request.is_disconnected():
+                version = await _version(context)
+                if version != last:
+                    if last is not None:
+                        yield f"event: changed\ndata: {version}\n\n".encode()
+                    last, quiet = version, 0.0
+                elif quiet >= HEARTBEAT_SECONDS:
+                    yield b": keep-alive\n\n"
+                    quiet = 0.0
+                await asyncio.sleep(EVENTS_POLL_SECONDS)
+                quiet += EVENTS_POLL_SECONDS
+
+        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+    # an incident ---------------------------------------------------------------------------------
+
+    @router.get("/desk/incidents/{incident_id}", response_class=HTMLResponse)
+    async def incident_page(incident_id: uuid.UUID, request: Request) -> Response:
+        principal, session_csrf = await signed_in(request)
+        async with context.sessions() as session:
+            incident = await IncidentRepository(session).get(incident_id)
+            if incident is None:
+                return render(request, "not_found.html", 404, principal=principal, csrf_token=session_csrf)
+            known = (await session.scalars(select(NoticeRecord).where(NoticeRecord.incident_id == incident_id))).all()
+            notices = await _live_notices(context, incident_id, known)
+            return render(
+                request,
+                "incident.html",
+                principal=principal,
+                csrf_token=session_csrf,
+                incident=incident,
+                row=board.board_row(incident),
+                notices=notices,
+                can=can(principal),
+                targets=TARGETS,
+                now=utcnow(),
+            )
+
+    @router.get("/desk/incidents/{incident_id}/notices/{notice_id}", response_class=HTMLResponse)
+    async def notice_page(incident_id: uuid.UUID, notice_id: uuid.UUID, request: Request) -> Response:
+        principal, session_csrf = await signed_in(request)
+        previews: list[dict[str, Any]] = []
+        unavailable = False
+        if context.notifier is not None:
+            try:
+                notice = await context.notifier.notice(notice_id)
+                if notice is not None and notice["incident_id"] == str(incident_id):
+                    siblings = await context.notifier.notices(incident_id)
+                    previews = [notice] + [
+                        await context.notifier.notice(uuid.UUID(s["notice_id"]))
+                        for s in siblings
+                        if s["kind"] == notice["kind"]
+                        and s["variant"] == notice["variant"]
+                        and s["notice_id"] != notice["notice_id"]
+                    ]
+            except NotifierUnavailable:
+                unavailable = True
+        if not previews and not unavailable:
+            return render(request, "not_found.html", 404, principal=principal, csrf_token=session_csrf)
+        return render(
+            request,
+            "notice.html",
+            principal=principal,
+            csrf_token=session_csrf,
+            incident_id=str(incident_id),
+            notice=previews[0] if previews else None,
+            previews=[p for p in previews if p],
+            unavailable=unavailable,
+            can=can(principal),
+        )
+
+    # statistics ----------------------------------------------------------------------------------
+
+    async def year_stats(year: int) -> stats.YearStats:
+        start, end = stats.fiscal_year_bounds(year)
+        async with context.sessions() as session:
+            incidents = (
+                await session.scalars(select(Incident).where(Incident.received_at >= start, Incident.received_at < end))
+            ).all()
+            return stats.year_stats(year, list(incidents), utcnow())
+
+    @router.get("/desk/stats", response_class=HTMLResponse)
+    async def stats_page(request: Request, fy: int | None = Query(default=None, ge=2000, le=2100)) -> Response:
+        principal, session_csrf = await signed_in(request)
+        year = fy or stats.fiscal_year(utcnow())
+        return render(
+            request,
+            "stats.html",
+            principal=principal,
+            csrf_token=session_csrf,
+            year=year,
+            years=list(range(stats.fiscal_year(utcnow()), stats.fiscal_year(utcnow()) - 5, -1)),
+            s=await year_stats(year),
+        )
+
+    @router.get("/desk/stats.csv")
+    async def stats_csv(request: Request, fy: int | None = Query(default=None, ge=2000, le=2100)) -> Response:
+        await signed_in(request)
+        year = fy or stats.fiscal_year(utcnow())
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["fiscal_year", "dimension", "value", "count"])
+        for dimension, value, count in (await year_stats(year)).rows():
+            writer.writerow([year, dimension, _csv_safe(value), count])
+        return Response(
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="pidesk-stats-FY{year}.csv"'},
+        )
+
+    return router
+
+
+def _safe_next(path: str) -> str:
+    """Only a path on the dashboard: never an open redirect."""
+    return path if path.startswith("/desk") and not path.startswith("//") and "\\" not in path else "/desk"
+
+
+def _same(a: str, b: str) -> bool:
+    import hmac
+
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def _csv_safe(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+async def _version(context: EscalationContext) -> str:
+    """Changes whenever an incident is added or anything lands on a timeline."""
+    async with context.sessions() as session:
+        latest = await session.scalar(select(func.max(TimelineEntry.id)))
+        updated = await session.scalar(select(func.max(Incident.updated_at)))
+    return f"{latest or 0}:{updated.timestamp() if updated else 0}"
+
+
+async def _live_notices(context: EscalationContext, incident_id: uuid.UUID, known: Any) -> list[dict[str, Any]]:
+    """The incident's notices with live progress from the notifier, else as the desk last heard of them."""
+    if context.notifier is not None:
+        try:
+            return [n for n in await context.notifier.notices(incident_id) if n["kind"] != "internal"]
+        except NotifierUnavailable:
+            pass
+    return [
+        {
+            "notice_id": str(n.id),
+            "kind": n.kind,
+            "variant": n.variant,
+            "language": n.language,
+            "status": n.status,
+            "current": n.current,
+            "subject": n.subject,
+            "gaps": 0,
+            "recipients": n.recipients or {"total": 0, "sent": 0, "failed": 0, "pending": 0},
+        }
+        for n in known
+        if n.kind != "internal"
+    ]

@@ -1,0 +1,139 @@
+// The desk dashboard's script: live board (Server-Sent Events), countdowns, and actions on the desk API.
+"use strict";
+(function () {
+  const body = document.body;
+  const csrf = body.dataset.csrf || "";
+  const status = document.getElementById("status");
+
+  function say(text, bad) {
+    if (!status) return;
+    status.textContent = text;
+    status.classList.toggle("bad", Boolean(bad));
+  }
+
+  // countdowns: every element with data-due shows the time left, or how long it is overdue
+  function pad(n) { return String(n).padStart(2, "0"); }
+  function tick() {
+    const now = Date.now();
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      const due = Date.parse(el.dataset.due);
+      if (isNaN(due)) return;
+      let s = Math.round((due - now) / 1000);
+      const over = s < 0;
+      s = Math.abs(s);
+      const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+      const text = (d ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s % 60);
+      el.textContent = over ? "−" + text + " " + body.dataset.overdue : text;
+      el.classList.toggle("overdue", over);
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  // the live board: refresh the rows whenever the server says something changed
+  const rows = document.getElementById("board-rows");
+  const live = document.getElementById("live");
+  if (rows && window.EventSource) {
+    let refreshing = false;
+    async function refresh() {
+      if (refreshing) return;
+      refreshing = true;
+      try {
+        const response = await fetch(rows.dataset.source, { credentials: "same-origin" });
+        if (response.ok) { rows.innerHTML = await response.text(); tick(); }
+      } finally { refreshing = false; }
+    }
+    const events = new EventSource("/desk/events");
+    events.addEventListener("changed", refresh);
+    events.onopen = function () { if (live) { live.textContent = live.dataset.live; live.classList.remove("off"); } };
+    events.onerror = function () { if (live) { live.textContent = live.dataset.reconnecting; live.classList.add("off"); } };
+  }
+
+  // actions: each goes to the desk API with the session's CSRF token
+  async function call(method, url, payload, contentType) {
+    const headers = { "X-CSRF-Token": csrf, "Accept": "application/json" };
+    let bodyText;
+    if (payload !== undefined) {
+      headers["Content-Type"] = contentType || "application/json";
+      bodyText = contentType ? payload : JSON.stringify(payload);
+    }
+    const response = await fetch(url, { method: method, headers: headers, body: bodyText, credentials: "same-origin" });
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    if (!response.ok) {
+      const message = data && data.error ? data.error.message : response.statusText;
+      throw new Error(message);
+    }
+    return data;
+  }
+
+  async function run(button, work) {
+    button.disabled = true;
+    try {
+      await work();
+      say(body.dataset.done);
+      setTimeout(function () { window.location.reload(); }, 400);
+    } catch (error) {
+      say(body.dataset.failed + ": " + error.message, true);
+      button.disabled = false;
+    }
+  }
+
+  const actions = document.querySelector(".actions[data-incident]");
+  const incident = actions ? actions.dataset.incident : null;
+  document.querySelectorAll("[data-action]").forEach(function (button) {
+    const action = button.dataset.action;
+    if (action === "facts" || action === "approve") return;
+    button.addEventListener("click", function () {
+      const id = incident || (document.querySelector("[data-incident]") || {}).dataset?.incident;
+      const base = "/v1/incidents/" + id;
+      if (action === "acknowledge") run(button, function () { return call("POST", base + "/acknowledge"); });
+      if (action === "close") run(button, function () { return call("POST", base + "/close"); });
+      if (action === "escalate") {
+        const target = document.getElementById("escalate-target").value;
+        run(button, function () { return call("POST", base + "/escalate", target ? { target: target } : {}); });
+      }
+      if (action === "obligation-done") {
+        run(button, function () { return call("POST", base + "/obligations/" + encodeURIComponent(button.dataset.code) + "/done"); });
+      }
+    });
+  });
+
+  const facts = document.getElementById("facts-form");
+  if (facts) {
+    facts.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const form = new FormData(facts);
+      const changes = {};
+      const count = form.get("affected_count");
+      if (count !== "") changes.affected_count = Number(count);
+      changes.encryption = form.get("encryption");
+      const malicious = form.get("malicious");
+      changes.malicious = malicious === "" ? null : malicious === "true";
+      changes.publicly_viewable = form.get("publicly_viewable") === "true";
+      changes.recovered_before_access = form.get("recovered_before_access") === "true";
+      run(facts.querySelector("button"), function () { return call("POST", "/v1/incidents/" + incident + "/facts", changes); });
+    });
+  }
+
+  const approve = document.getElementById("approve-form");
+  if (approve) {
+    const file = document.getElementById("recipients-file");
+    const area = document.getElementById("recipients");
+    if (file && area) {
+      file.addEventListener("change", async function () {
+        if (file.files && file.files[0]) area.value = await file.files[0].text();
+      });
+    }
+    approve.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const url = "/v1/incidents/" + approve.dataset.incident + "/notices/" + approve.dataset.notice + "/approve";
+      let text = area ? area.value.trim() : "";
+      if (text && !/^\s*email\b/i.test(text)) text = "email,name,language\n" + text;
+      const button = approve.querySelector("button");
+      run(button, function () {
+        return approve.dataset.kind === "data_subject" ? call("POST", url, text + "\n", "text/csv") : call("POST", url, {});
+      });
+    });
+  }
+})();

@@ -1,0 +1,83 @@
+"""Statistics per fiscal year (April to March, Japan time): pure counting over incidents (pure)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+JST = timezone(timedelta(hours=9))
+REGULATOR_REPORTS = frozenset(
+    {
+        "appi.ppc_preliminary_report",
+        "appi.ppc_final_report",
+        "mynumber.ppc_preliminary_report",
+        "mynumber.ppc_final_report",
+        "gdpr.sa_notification",
+        "pdpa_th.office_notification",
+        "pdpa_sg.commission_notification",
+        "pipa_kr.pipc_report",
+        "ccpa.ag_sample_notice",
+    }
+)
+
+
+def fiscal_year(moment: datetime) -> int:
+    """The Japanese fiscal year a moment falls in: April 2026 to March 2027 is FY2026."""
+    local = moment.astimezone(JST)
+    return local.year if local.month >= 4 else local.year - 1
+
+
+def fiscal_year_bounds(year: int) -> tuple[datetime, datetime]:
+    return datetime(year, 4, 1, tzinfo=JST), datetime(year + 1, 4, 1, tzinfo=JST)
+
+
+@dataclass
+class YearStats:
+    year: int
+    incidents: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
+    by_risk: Counter[str] = field(default_factory=Counter)
+    by_entity: Counter[str] = field(default_factory=Counter)
+    regulator_reports: Counter[str] = field(default_factory=Counter)  # by obligation code, done ones
+    deadlines: Counter[str] = field(default_factory=Counter)  # met, missed, open
+
+    def rows(self) -> list[tuple[str, str, int]]:
+        """(dimension, value, count) for the CSV export."""
+        out = [("incidents", "total", self.incidents)]
+        for name, counter in (
+            ("kind", self.by_kind),
+            ("risk_level", self.by_risk),
+            ("group_company", self.by_entity),
+            ("regulator_report", self.regulator_reports),
+            ("deadline", self.deadlines),
+        ):
+            out += [(name, value, count) for value, count in sorted(counter.items())]
+        return out
+
+
+def year_stats(year: int, incidents: list[Any], now: datetime) -> YearStats:
+    """Counts for the incidents received in fiscal `year` (each with its obligations loaded)."""
+    stats = YearStats(year)
+    for incident in incidents:
+        if fiscal_year(incident.received_at) != year:
+            continue
+        stats.incidents += 1
+        stats.by_kind[str(incident.facts.get("incident_kind", "other"))] += 1
+        stats.by_risk[incident.risk_level or "unassessed"] += 1
+        stats.by_entity[incident.entity] += 1
+        for obligation in incident.obligations:
+            if obligation.status == "withdrawn":
+                continue
+            if obligation.code in REGULATOR_REPORTS and obligation.status == "done":
+                stats.regulator_reports[obligation.code] += 1
+            stats.deadlines[deadline_outcome(obligation, now)] += 1
+    return stats
+
+
+def deadline_outcome(obligation: Any, now: datetime) -> str:
+    """met (done by its due time), missed (done late, or still pending past it), or open."""
+    if obligation.status == "done" and obligation.done_at is not None:
+        return "met" if obligation.done_at <= obligation.due_at else "missed"
+    return "missed" if obligation.due_at < now else "open"

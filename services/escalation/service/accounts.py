@@ -1,0 +1,123 @@
+"""Dashboard accounts: argon2-hashed passwords, lock-out after repeated failures, server-side sessions.
+
+The session cookie carries a random token; the database keeps only its SHA-256, so a copy of the
+table signs no one in. Each session has its own CSRF token, sent back by the dashboard in a header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pidesk.services.escalation.adapters.orm import DeskSession, DeskUser
+from pidesk.shared.vocabulary import Role
+
+MAX_FAILURES = 5  # wrong passwords in a row before the account locks
+LOCK_OUT = timedelta(minutes=15)
+IDLE_TIMEOUT = timedelta(hours=2)
+ABSOLUTE_TIMEOUT = timedelta(hours=12)  # one on-call shift
+MIN_PASSWORD = 12
+
+_hasher = PasswordHasher()
+_DUMMY = _hasher.hash("not-a-password-of-anyone")  # equal work when the name is unknown
+
+
+class AccountError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: DeskUser | None
+    refusal: str | None  # None, "invalid" or "locked"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def add_user(session: AsyncSession, name: str, role: str, password: str) -> DeskUser:
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise AccountError("the name must be 1 to 200 characters")
+    try:
+        role_value = Role(role).value
+    except ValueError:
+        raise AccountError(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}") from None
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
+    if await session.scalar(select(DeskUser).where(DeskUser.name == name)):
+        raise AccountError(f"a user named {name!r} exists already")
+    user = DeskUser(name=name, role=role_value, password_hash=_hasher.hash(password), failed_attempts=0)
+    session.add(user)
+    return user
+
+
+async def sign_in(session: AsyncSession, name: str, password: str, now: datetime) -> SignIn:
+    """Check a name and password; counts failures and locks the account after MAX_FAILURES."""
+    user = await session.scalar(select(DeskUser).where(DeskUser.name == " ".join(name.split())).with_for_update())
+    if user is None or user.disabled:
+        _verify(_DUMMY, password)
+        return SignIn(None, "invalid")
+    if user.locked_until is not None and user.locked_until > now:
+        return SignIn(None, "locked")
+    if not _verify(user.password_hash, password):
+        user.failed_attempts += 1
+        if user.failed_attempts >= MAX_FAILURES:
+            user.failed_attempts, user.locked_until = 0, now + LOCK_OUT
+            return SignIn(None, "locked")
+        return SignIn(None, "invalid")
+    user.failed_attempts, user.locked_until, user.last_sign_in_at = 0, None, now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return SignIn(user, None)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+async def open_session(session: AsyncSession, user: DeskUser, now: datetime) -> tuple[str, str]:
+    """A new session for `user`: (cookie token, CSRF token)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    session.add(
+        DeskSession(
+            token_hash=_digest(token),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + ABSOLUTE_TIMEOUT,
+        )
+    )
+    await session.execute(delete(DeskSession).where(DeskSession.expires_at < now))
+    return token, csrf
+
+
+async def find_session(session: AsyncSession, token: str | None, now: datetime) -> DeskSession | None:
+    """The live session of a cookie token (idle and absolute timeouts applied), else None."""
+    if not token or len(token) > 100:
+        return None
+    found = await session.get(DeskSession, _digest(token))
+    if found is None or found.expires_at <= now or found.last_seen_at + IDLE_TIMEOUT <= now:
+        return None
+    if found.user.disabled:
+        return None
+    if now - found.last_seen_at > timedelta(minutes=1):
+        found.last_seen_at = now
+    return found
+
+
+async def end_session(session: AsyncSession, token: str | None) -> None:
+    if token:
+        await session.execute(delete(DeskSession).where(DeskSession.token_hash == _digest(token)))
