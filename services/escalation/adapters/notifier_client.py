@@ -20,9 +20,19 @@ class NotifierClient:
     def __init__(self, base_url: str, token_secret: str, timeout: float = 5.0) -> None:
         self.base_url, self.token_secret, self.timeout = base_url.rstrip("/"), token_secret, timeout
 
-    def _headers(self) -> dict[str, str]:
-        token = issue_token(self.token_secret, name="escalation-service", role=Role.AUDITOR, ttl=timedelta(minutes=5))
+    def _headers(self, name: str = "escalation-service", role: Role = Role.AUDITOR) -> dict[str, str]:
+        token = issue_token(self.token_secret, name=name, role=role, ttl=timedelta(minutes=5))
         return {"Authorization": f"Bearer {token}"}
+
+    async def edit(self, notice_id: uuid.UUID, wording: dict[str, Any], name: str, role: Role) -> httpx.Response:
+        """The desk's wording of a draft, sent on behalf of the signed-in person (their name and role)."""
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as http:
+                return await http.put(
+                    f"{self.base_url}/v1/notices/{notice_id}", json=wording, headers=self._headers(name, role)
+                )
+        except httpx.HTTPError as exc:
+            raise NotifierUnavailable(f"the notifier did not answer: {type(exc).__name__}") from None
 
     async def notice(self, notice_id: uuid.UUID) -> dict[str, Any] | None:
         """The notifier's summary of the notice, None when it has no such notice."""

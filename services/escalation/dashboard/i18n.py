@@ -131,7 +131,48 @@ MESSAGES: dict[str, dict[str, str]] = {
     "event": {"ja": "出来事", "en": "Event"},
     "language": {"ja": "言語", "en": "Language"},
     "subject": {"ja": "件名", "en": "Subject"},
+    "edit_wording": {"ja": "文面を編集する", "en": "Edit the wording"},
+    "body_markdown": {"ja": "本文（Markdown）", "en": "Body (Markdown)"},
+    "save": {"ja": "保存する", "en": "Save"},
 }
+
+# statuses and timeline events as the API names them, shown in words
+WORDS: dict[str, dict[str, str]] = {
+    "open": {"ja": "対応中", "en": "open"},
+    "closed": {"ja": "クローズ", "en": "closed"},
+    "pending": {"ja": "未完了", "en": "pending"},
+    "done": {"ja": "完了", "en": "done"},
+    "withdrawn": {"ja": "取り下げ", "en": "withdrawn"},
+    "drafted": {"ja": "下書き", "en": "draft"},
+    "approved": {"ja": "承認済み", "en": "approved"},
+    "sending": {"ja": "送信中", "en": "sending"},
+    "sent": {"ja": "発行済み", "en": "issued"},
+    "failed": {"ja": "失敗", "en": "failed"},
+    "reported": {"ja": "報告受付", "en": "reported"},
+    "assessed": {"ja": "評価", "en": "assessed"},
+    "notified": {"ja": "連絡", "en": "told"},
+    "escalated": {"ja": "エスカレーション", "en": "escalated"},
+    "acknowledged": {"ja": "受領確認", "en": "acknowledged"},
+    "updated": {"ja": "事実の更新", "en": "facts updated"},
+    "obligation_done": {"ja": "義務の完了", "en": "obligation done"},
+    "notice_approved": {"ja": "お知らせの承認", "en": "notice approved"},
+    "notice_issued": {"ja": "お知らせの発行", "en": "notice issued"},
+    "routed": {"ja": "初回連絡", "en": "first routing"},
+    "manual": {"ja": "手動", "en": "by the desk"},
+    "obligation_reminder": {"ja": "期限の催促", "en": "deadline reminder"},
+    "data_subject": {"ja": "本人への通知", "en": "data-subject notice"},
+    "public": {"ja": "公表", "en": "public notice"},
+    "regulator_draft": {"ja": "当局への報告案", "en": "regulator draft"},
+    "none": {"ja": "なし", "en": "none"},
+    "standard": {"ja": "標準的な暗号化", "en": "standard"},
+    "high_level": {"ja": "高度な暗号化", "en": "high-level"},
+}
+
+
+def word(value: object, language: str) -> str:
+    """A status or event code in words (the code itself when there are none)."""
+    text = str(value)
+    return WORDS.get(text, {}).get(language, text)
 
 
 def language_of(request: Request) -> str:

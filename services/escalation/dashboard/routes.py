@@ -28,7 +28,7 @@ from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, Time
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.dashboard import board, stats
-from pidesk.services.escalation.dashboard.i18n import LANG_COOKIE, LANGUAGES, language_of, translator
+from pidesk.services.escalation.dashboard.i18n import LANG_COOKIE, LANGUAGES, language_of, translator, word
 from pidesk.services.escalation.entrypoints.deps import SESSION_COOKIE, session_principal
 from pidesk.services.escalation.service import accounts
 from pidesk.shared import labels
@@ -104,6 +104,7 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
             lang=language,
             t=translator(language),
             label=lambda table, code: labels.label(getattr(labels, table), str(code), language),
+            w=lambda value: word(value, language),
             switch_url=f"{request.url.path}?{urlencode({**query, 'lang': switch})}",
             path=request.url.path,
             **values,

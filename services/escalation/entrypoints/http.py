@@ -31,6 +31,12 @@ class EscalateBody(BaseModel):
     target: Target | None = None
 
 
+class NoticeWording(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject: str | None = Field(default=None, min_length=1, max_length=500)
+    body: str = Field(min_length=1, max_length=100_000)
+
+
 class RecipientsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     recipients: list[NoticeRecipient] = Field(default_factory=list, max_length=MAX_RECIPIENTS)
@@ -122,6 +128,29 @@ def desk_router(context: EscalationContext) -> APIRouter:
         except NotifierUnavailable as exc:
             raise ApiError(503, "notifier_unavailable", f"{exc}; try again shortly") from None
         return {"notice_id": str(notice_id), "status": "approved", "recipients": count, "batches": batches}
+
+    @router.put("/v1/incidents/{incident_id}/notices/{notice_id}")
+    async def word_notice(
+        incident_id: uuid.UUID, notice_id: uuid.UUID, principal: Approver, request: Request
+    ) -> dict[str, Any]:
+        """Complete or reword a draft (`{"subject"?, "body"}`, Markdown): forwarded to the notifier."""
+        wording = await parse_json_body(request, NoticeWording)
+        if context.notifier is None:
+            raise ApiError(503, "notifier_unavailable", "no notifier is configured")
+        try:
+            known = await context.notifier.notice(notice_id)
+            if known is None or known["incident_id"] != str(incident_id):
+                raise ApiError(404, "notice_not_found", "the notifier drafted no such notice for this incident")
+            response = await context.notifier.edit(
+                notice_id, wording.model_dump(exclude_none=True), principal.name, principal.role
+            )
+        except NotifierUnavailable as exc:
+            raise ApiError(503, "notifier_unavailable", f"{exc}; try again shortly") from None
+        if not response.is_success:
+            error = response.json().get("error", {}) if "json" in response.headers.get("content-type", "") else {}
+            raise ApiError(response.status_code, error.get("code", "notifier_error"), error.get("message", ""))
+        answer: dict[str, Any] = response.json()
+        return answer
 
     @router.get("/v1/audit")
     async def audit_log(

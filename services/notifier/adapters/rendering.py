@@ -51,7 +51,7 @@ def render_notice(template: str, language: str, context: dict[str, Any]) -> Rend
     return RenderedNotice(subject=subject[:500], body=str(module).strip() + "\n")
 
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable("table")
 
 
 def markdown_html(text: str) -> str:

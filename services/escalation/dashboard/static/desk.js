@@ -83,7 +83,7 @@
   const incident = actions ? actions.dataset.incident : null;
   document.querySelectorAll("[data-action]").forEach(function (button) {
     const action = button.dataset.action;
-    if (action === "facts" || action === "approve") return;
+    if (action === "facts" || action === "approve" || action === "edit") return;
     button.addEventListener("click", function () {
       const id = incident || (document.querySelector("[data-incident]") || {}).dataset?.incident;
       const base = "/v1/incidents/" + id;
@@ -115,6 +115,17 @@
       run(facts.querySelector("button"), function () { return call("POST", "/v1/incidents/" + incident + "/facts", changes); });
     });
   }
+
+  document.querySelectorAll("form.edit-form").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const data = new FormData(form);
+      const url = "/v1/incidents/" + form.dataset.incident + "/notices/" + form.dataset.notice;
+      run(form.querySelector("button"), function () {
+        return call("PUT", url, { subject: data.get("subject"), body: data.get("body") });
+      });
+    });
+  });
 
   const approve = document.getElementById("approve-form");
   if (approve) {
