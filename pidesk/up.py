@@ -84,9 +84,7 @@ def up() -> int:
             print(f"  {service:<11} http://127.0.0.1:{port}  (/healthz /readyz /metrics)")
         print(f"  report API  http://127.0.0.1:{ports['intake']}/v1/reports")
         print(f"  desk API    http://127.0.0.1:{ports['escalation']}/v1/incidents (pidesk token issue …)")
-        print(
-            f"  dashboard   http://127.0.0.1:{ports['escalation']}/desk (pidesk user add NAME --role ROLE --password-stdin)"
-        )
+        print(f"  dashboard   http://127.0.0.1:{ports['escalation']}/desk (accounts: pidesk user add …)")
         print(f"  notices     http://127.0.0.1:{ports['notifier']}/v1/notices, public page /notices/public")
         print(f"  mail sink   smtp://127.0.0.1:{mail_port}, messages kept in {var_dir / 'mail'}")
         print(f"  logs        {log_dir}")
