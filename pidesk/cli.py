@@ -75,17 +75,22 @@ def token_issue(role: str, name: str, ttl_days: int) -> int:
 
 def user_add(name: str, role: str, password_stdin: bool) -> int:
     """Create a dashboard account in escalation's database; the password comes from standard input."""
+    from pidesk.migrations import runner
     from pidesk.services.escalation.config import EscalationSettings
     from pidesk.services.escalation.service.accounts import AccountError, add_user
-    from pidesk.shared.db.engine import create_engine, session_factory
+    from pidesk.shared.db.engine import create_engine, is_sqlite, session_factory
 
     if not password_stdin:
         print("give the password on standard input with --password-stdin (never as an argument)", file=sys.stderr)
         return 2
     password = sys.stdin.readline().rstrip("\r\n")
 
+    url = EscalationSettings().database_url
+
     async def add() -> None:
-        engine = create_engine(EscalationSettings().database_url)
+        if is_sqlite(url):  # the embedded database may not exist yet before the first `pidesk up`
+            await runner.upgrade(url, "escalation")
+        engine = create_engine(url)
         try:
             async with session_factory(engine)() as session, session.begin():
                 await add_user(session, name, role, password)
