@@ -56,7 +56,7 @@ async def sign_in(client: httpx.AsyncClient, name: str, password: str = PASSWORD
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token, page.text[:500]
     return await client.post(
-        "/desk/login", data={"name": name, "password": password, "csrf_token": token.group(1), "next": "/desk"}
+        "/desk/login", data={"username": name, "password": password, "csrf_token": token.group(1), "next": "/desk"}
     )
 
 

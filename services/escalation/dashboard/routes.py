@@ -151,7 +151,8 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
         client = request.client.host if request.client else "unknown"
         await sign_in_limit.hit("desk-login", client)
         form = await request.form()
-        name, password = str(form.get("name", ""))[:200], str(form.get("password", ""))[:1000]
+        name = str(form.get("username") or form.get("name") or "")[:200]
+        password = str(form.get("password", ""))[:1000]
         next_path = _safe_next(str(form.get("next", "/desk")))
         token, nonce = csrf.token_for(request)
 
@@ -232,14 +233,15 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
         return render(request, "board_rows.html", rows=await board_rows(request), now=utcnow())
 
     @router.get("/desk/events")
-    async def events(request: Request) -> Response:
+    async def events(request: Request, incident: uuid.UUID | None = None) -> Response:
+        """`changed` whenever the board (or, given `incident`, that incident) changes."""
         await signed_in(request)
 
         async def stream() -> AsyncIterator[bytes]:
             yield b"retry: 2000\n\n"
             last, quiet = None, 0.0
             while not await request.is_disconnected():
-                version = await _version(context)
+                version = await _version(context, incident)
                 if version != last:
                     if last is not None:
                         yield f"event: changed\ndata: {version}\n\n".encode()
@@ -368,11 +370,15 @@ def _csv_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-async def _version(context: EscalationContext) -> str:
-    """Changes whenever an incident is added or anything lands on a timeline."""
+async def _version(context: EscalationContext, incident_id: uuid.UUID | None = None) -> str:
+    """Changes whenever an incident is added or anything lands on a timeline (of `incident_id` if given)."""
+    latest_entry, last_update = select(func.max(TimelineEntry.id)), select(func.max(Incident.updated_at))
+    if incident_id is not None:
+        latest_entry = latest_entry.where(TimelineEntry.incident_id == incident_id)
+        last_update = last_update.where(Incident.id == incident_id)
     async with context.sessions() as session:
-        latest = await session.scalar(select(func.max(TimelineEntry.id)))
-        updated = await session.scalar(select(func.max(Incident.updated_at)))
+        latest = await session.scalar(latest_entry)
+        updated = await session.scalar(last_update)
     return f"{latest or 0}:{updated.timestamp() if updated else 0}"
 
 

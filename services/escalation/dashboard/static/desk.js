@@ -49,6 +49,21 @@
     events.onerror = function () { if (live) { live.textContent = live.dataset.reconnecting; live.classList.add("off"); } };
   }
 
+  // an incident page follows changes too, unless the person is in the middle of a form
+  const incidentPage = document.querySelector("[data-live-page]");
+  if (incidentPage && window.EventSource) {
+    let editing = false;
+    document.querySelectorAll("form input, form select, form textarea").forEach(function (field) {
+      field.addEventListener("input", function () { editing = true; });
+    });
+    const pageEvents = new EventSource("/desk/events?incident=" + encodeURIComponent(incidentPage.dataset.livePage));
+    pageEvents.addEventListener("changed", function () {
+      const active = document.activeElement;
+      const inForm = active && active.closest && active.closest("form, details[open]");
+      if (!editing && !inForm) window.location.reload();
+    });
+  }
+
   // actions: each goes to the desk API with the session's CSRF token
   async function call(method, url, payload, contentType) {
     const headers = { "X-CSRF-Token": csrf, "Accept": "application/json" };
