@@ -194,8 +194,8 @@ async def approve_notice(
     Returns (batches, recipients). 404 for a notice the notifier did not draft for this incident.
     """
     async with uow:
+        notice = await _known_notice(uow, notice_id, lookup)  # may ask the notifier: before any row lock
         incident = await _incident(uow, incident_id)
-        notice = await _known_notice(uow, notice_id, lookup)
         if notice is None or notice.incident_id != incident_id:
             raise DeskError(404, "notice_not_found", "the notifier drafted no such notice for this incident")
         if notice.kind == "internal":
