@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
+from starlette.requests import Request
 
 from pidesk.shared.http.errors import ApiError
 from pidesk.shared.vocabulary import Role
@@ -60,6 +61,13 @@ def verify_token(secret: str, authorization: str | None) -> Principal:
     except (jwt.PyJWTError, ValueError):
         raise _unauthenticated("the bearer token is invalid or expired") from None
     return Principal(name=str(claims["sub"]), role=role, token_id=str(claims["jti"]))
+
+
+def bearer_principal(request: Request) -> Principal:
+    """The caller of a request with `Authorization: Bearer …`, signed with `app.state.token_secret` (else 401)."""
+    principal = verify_token(request.app.state.token_secret, request.headers.get("authorization"))
+    request.state.principal = principal
+    return principal
 
 
 def require_role(principal: Principal, allowed: frozenset[Role]) -> None:

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from pidesk.services.escalation.adapters.notifier_client import NotifierUnavailable
 from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, TimelineEntry
@@ -31,6 +32,7 @@ from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.dashboard import board, stats
 from pidesk.services.escalation.dashboard.i18n import LANG_COOKIE, LANGUAGES, language_of, translator, word
 from pidesk.services.escalation.entrypoints.deps import SESSION_COOKIE, session_principal
+from pidesk.services.escalation.entrypoints.views import notice_view
 from pidesk.services.escalation.service import accounts
 from pidesk.shared import labels
 from pidesk.shared.db.base import utcnow
@@ -197,7 +199,13 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
 
     async def board_rows(request: Request) -> list[board.BoardRow]:
         async with context.sessions() as session:
-            incidents = (await session.scalars(select(Incident).where(Incident.status != "closed").limit(2000))).all()
+            open_incidents = (
+                select(Incident)
+                .where(Incident.status != "closed")
+                .options(lazyload(Incident.timeline))  # deadlines and routes, never the timelines
+                .limit(2000)
+            )
+            incidents = (await session.scalars(open_incidents)).all()
             rows = board.sort_board([board.board_row(i) for i in incidents])
         q = request.query_params
         return board.filter_board(
@@ -319,7 +327,11 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
         start, end = stats.fiscal_year_bounds(year)
         async with context.sessions() as session:
             incidents = (
-                await session.scalars(select(Incident).where(Incident.received_at >= start, Incident.received_at < end))
+                await session.scalars(
+                    select(Incident)
+                    .where(Incident.received_at >= start, Incident.received_at < end)
+                    .options(lazyload(Incident.timeline), lazyload(Incident.routes))
+                )
             ).all()
             return stats.year_stats(year, list(incidents), utcnow())
 
@@ -375,9 +387,9 @@ async def _version(context: EscalationContext, incident_id: uuid.UUID | None = N
     if incident_id is not None:
         latest_entry = latest_entry.where(TimelineEntry.incident_id == incident_id)
         last_update = last_update.where(Incident.id == incident_id)
-    async with context.sessions() as session:
-        latest = await session.scalar(latest_entry)
-        updated = await session.scalar(last_update)
+    async with context.sessions() as session:  # one round trip a poll
+        row = (await session.execute(select(latest_entry.scalar_subquery(), last_update.scalar_subquery()))).one()
+    latest, updated = row
     return f"{latest or 0}:{updated.timestamp() if updated else 0}"
 
 
@@ -388,18 +400,4 @@ async def _live_notices(context: EscalationContext, incident_id: uuid.UUID, know
             return [n for n in await context.notifier.notices(incident_id) if n["kind"] != "internal"]
         except NotifierUnavailable:
             pass
-    return [
-        {
-            "notice_id": str(n.id),
-            "kind": n.kind,
-            "variant": n.variant,
-            "language": n.language,
-            "status": n.status,
-            "current": n.current,
-            "subject": n.subject,
-            "gaps": 0,
-            "recipients": n.recipients or {"total": 0, "sent": 0, "failed": 0, "pending": 0},
-        }
-        for n in known
-        if n.kind != "internal"
-    ]
+    return [notice_view(n) for n in known if n.kind != "internal"]

@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 
 from pidesk.services.escalation.service.accounts import find_session
 from pidesk.shared.db.base import utcnow
-from pidesk.shared.http.auth import Principal, require_role, verify_token
+from pidesk.shared.http.auth import Principal, bearer_principal, require_role
 from pidesk.shared.http.errors import ApiError
 from pidesk.shared.vocabulary import Role
 
@@ -38,13 +38,12 @@ async def current_principal(request: Request) -> Principal:
     authorization = request.headers.get("authorization")
     signed_in = None if authorization else await session_principal(request)
     if signed_in is None:
-        principal = verify_token(request.app.state.token_secret, authorization)
-    else:
-        principal, csrf = signed_in
-        if request.method not in SAFE_METHODS:
-            sent = request.headers.get(CSRF_HEADER, "")
-            if not hmac.compare_digest(sent.encode(), csrf.encode()):
-                raise ApiError(403, "csrf_failed", "the request lacks this session's CSRF token")
+        return bearer_principal(request)
+    principal, csrf = signed_in
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), csrf.encode()):
+            raise ApiError(403, "csrf_failed", "the request lacks this session's CSRF token")
     request.state.principal = principal
     return principal
 

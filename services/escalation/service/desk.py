@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, OutboxMessage, TimelineEntry
 from pidesk.services.escalation.domain.routing import Target
 from pidesk.services.escalation.service.assessing import DONE, PENDING, PRODUCER, reassess
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident, schedule, tell
+from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.events import IncidentUpdated, NoticeRecipient, NoticeRequested
 from pidesk.shared.http.auth import Principal
@@ -261,8 +261,7 @@ async def _known_notice(uow: UnitOfWork, notice_id: uuid.UUID, lookup: NoticeLoo
         "updated_at": datetime.fromisoformat(found.get("updated_at") or found["created_at"]),
     }
     # its drafted event may land at the same moment: whichever insert comes second changes nothing
-    dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
-    await uow.session.execute(dialect.insert(NoticeRecord).values(values).on_conflict_do_nothing())
+    await uow.session.execute(conflict_insert(uow.session, NoticeRecord).values(values).on_conflict_do_nothing())
     return await uow.session.get(NoticeRecord, notice_id, populate_existing=True)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.intake.adapters.orm import IdempotencyKey, OutboxMessage, ReferenceCounter, Report
+from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.events import Envelope
 from pidesk.shared.messaging.records import add_to_outbox
 
@@ -19,10 +19,9 @@ class ReportRepository:
 
     async def next_sequence(self, year: int) -> int:
         """Atomically take the next number of `year` (an upsert, safe under concurrent reports)."""
-        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
         table = ReferenceCounter.__table__
         statement = (
-            dialect.insert(table)
+            conflict_insert(self.session, table)
             .values(year=year, last_sequence=1)
             .on_conflict_do_update(index_elements=[table.c.year], set_={"last_sequence": table.c.last_sequence + 1})
             .returning(table.c.last_sequence)

@@ -17,7 +17,7 @@ from pidesk.services.notifier.adapters.rendering import markdown_html, pages
 from pidesk.services.notifier.domain.plan import LANGUAGES, PUBLIC
 from pidesk.services.notifier.service.drafting import DraftLocked, edit_draft, gaps
 from pidesk.shared.db.base import utcnow
-from pidesk.shared.http.auth import Principal, require_role, verify_token
+from pidesk.shared.http.auth import Principal, bearer_principal, require_role
 from pidesk.shared.http.body import parse_json_body
 from pidesk.shared.http.errors import ApiError
 from pidesk.shared.vocabulary import Role
@@ -29,9 +29,7 @@ DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "unconfirmed")
 
 async def reader(request: Request) -> Principal:
     """Any desk role may read notices (the same bearer tokens as the desk API); 401 without one."""
-    principal = verify_token(request.app.state.token_secret, request.headers.get("authorization"))
-    request.state.principal = principal
-    return principal
+    return bearer_principal(request)
 
 
 Reader = Annotated[Principal, Depends(reader)]

@@ -13,10 +13,10 @@ from pidesk.services.notifier.adapters.orm import IncidentRecord, Notice, Outbox
 from pidesk.services.notifier.adapters.rendering import render_notice
 from pidesk.services.notifier.domain.context import TO_COMPLETE, Contact, notice_context
 from pidesk.services.notifier.domain.plan import LANGUAGES, NoticePlan, plan_notices
+from pidesk.services.notifier.service.issuing import PRODUCER
 from pidesk.shared.events import IncidentAssessed, IncidentReported, IncidentUpdated, NoticeDrafted
 from pidesk.shared.messaging.records import add_to_outbox
 
-PRODUCER = "notifier"
 DRAFTED = "drafted"
 NAMESPACE = uuid.UUID("8f5c2a4e-3a0b-4c61-9d55-6b8f2f0e7a11")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.adapters.mail import message_id_for
 from pidesk.services.notifier.adapters.orm import Delivery, Notice, OutboxMessage
 from pidesk.services.notifier.domain.plan import DATA_SUBJECT, INTERNAL
+from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.events import NoticeIssued, NoticeRequested, RecipientCounts
 from pidesk.shared.messaging.records import add_to_outbox
 
@@ -96,11 +96,10 @@ async def add_recipients(
         )
     if not rows:
         return 0
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = 0
     for start in range(0, len(rows), 500):
         statement = (
-            dialect.insert(Delivery)
+            conflict_insert(session, Delivery)
             .values(rows[start : start + 500])
             .on_conflict_do_nothing(index_elements=["notice_id", "channel", "address"])
             .returning(Delivery.id)
@@ -145,9 +144,3 @@ async def complete_if_done(session: AsyncSession, notice: Notice, incident_id: u
 
 def _last(notice: Notice) -> datetime:
     return max(datetime.fromisoformat(key) for key in notice.approvals)
-
-
-async def count_outcome(session: AsyncSession, notice_id: uuid.UUID, status: str) -> None:
-    """Add one finished delivery to its notice's counts (an UPDATE: concurrent workers serialise on the row)."""
-    column = {SENT: Notice.sent, FAILED: Notice.failed, UNCONFIRMED: Notice.unconfirmed}[status]
-    await session.execute(update(Notice).where(Notice.id == notice_id).values({column: column + 1}))
