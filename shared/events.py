@@ -6,7 +6,6 @@ the leaked personal data itself (CONTRACT.md, "Envelope").
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -89,7 +88,7 @@ class EventPayload(BaseModel):
             incident_id=incident_id,
             correlation_id=correlation_id or incident_id,
             producer=producer,
-            payload=json.loads(self.model_dump_json()),
+            payload=self.model_dump(mode="json"),
         )
 
 

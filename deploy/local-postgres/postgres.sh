@@ -6,7 +6,8 @@
 #   postgres.sh url DB  print the SQLAlchemy async URL of database DB
 #
 # Environment: PG_PORT (55432), PG_DATA_DIR (./var/postgres), PG_DATABASES
-# ("pidesk_intake pidesk_escalation pidesk_notifier pidesk_test").
+# ("pidesk_intake pidesk_escalation pidesk_notifier pidesk_test"), PG_FSYNC (off for tests; `make bench`
+# sets it on, as in production: every commit waits for the WAL flush).
 set -euo pipefail
 
 PORT="${PG_PORT:-55432}"
@@ -16,6 +17,7 @@ SOCKET_DIR="$DATA_ROOT/run"
 LOG_FILE="$DATA_ROOT/postgres.log"
 DATABASES="${PG_DATABASES:-pidesk_intake pidesk_escalation pidesk_notifier pidesk_test}"
 PG_USER=pidesk
+FSYNC="${PG_FSYNC:-off}"
 
 log() { echo "[local-postgres] $*" >&2; }
 
@@ -65,8 +67,8 @@ start() {
     log "already running on 127.0.0.1:$PORT"
   else
     as_owner "$bin/pg_ctl" -D "$DATA" -l "$LOG_FILE" -w -t 60 \
-      -o "-p $PORT -k $SOCKET_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
-    log "ready on 127.0.0.1:$PORT (data $DATA)"
+      -o "-p $PORT -k $SOCKET_DIR -c listen_addresses=127.0.0.1 -c fsync=$FSYNC -c synchronous_commit=$FSYNC -c max_connections=200" start >/dev/null
+    log "ready on 127.0.0.1:$PORT (data $DATA, fsync $FSYNC)"
   fi
   for db in $DATABASES; do
     if [ -z "$(psql_cmd -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then

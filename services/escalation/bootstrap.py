@@ -15,7 +15,7 @@ from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.dashboard.routes import STATIC, SignInRequired, dashboard_router
 from pidesk.services.escalation.entrypoints.http import desk_router
-from pidesk.services.escalation.entrypoints.kafka_handlers import kafka_handlers
+from pidesk.services.escalation.entrypoints.kafka_handlers import kafka_batch_handlers, kafka_handlers
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.timers import TimerScheduler
 from pidesk.shared import topics
@@ -43,7 +43,14 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     # a bad policy or directory file stops the start-up here, naming the file and line
     rules = RoutingRules(load_policy(settings.routing_policy), load_directory(settings.directory))
     consumer = build_consumer(
-        SERVICE, settings, runtime.sessions, ProcessedEvent, kafka_handlers(rules), runtime.metrics
+        SERVICE,
+        settings,
+        runtime.sessions,
+        ProcessedEvent,
+        kafka_handlers(rules),
+        runtime.metrics,
+        batch_handlers=kafka_batch_handlers(rules),
+        after_commit=runtime.relay.wake,
     )
     scheduler = TimerScheduler(
         runtime.sessions, rules, interval=settings.timer_interval_seconds, on_commit=runtime.relay.wake

@@ -42,13 +42,15 @@ class ProcessedEventMixin:
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
+def outbox_message(model: type[OutboxMessageMixin], envelope: Envelope) -> OutboxMessageMixin:
+    return model(  # type: ignore[call-arg]
+        event_id=envelope.event_id,
+        topic=envelope.topic,
+        message_key=str(envelope.incident_id),
+        value=envelope.model_dump_json(),
+    )
+
+
 def add_to_outbox(session: AsyncSession, model: type[OutboxMessageMixin], envelope: Envelope) -> None:
     """Stage `envelope` for publication in the caller's transaction (no I/O until it commits)."""
-    session.add(
-        model(  # type: ignore[call-arg]
-            event_id=envelope.event_id,
-            topic=envelope.topic,
-            message_key=str(envelope.incident_id),
-            value=envelope.model_dump_json(),
-        )
-    )
+    session.add(outbox_message(model, envelope))

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.shared import topics
 from pidesk.shared.http.metrics import ServiceMetrics
-from pidesk.shared.messaging.consumer import ConsumerHooks, Handler, IdempotentConsumer
+from pidesk.shared.messaging.consumer import BatchHandler, ConsumerHooks, Handler, IdempotentConsumer
 from pidesk.shared.messaging.kafka import ensure_topics, manual_commit_consumer, reliable_producer
 from pidesk.shared.messaging.records import OutboxMessageMixin, ProcessedEventMixin
 from pidesk.shared.messaging.relay import OutboxRelay
@@ -45,6 +45,9 @@ def build_consumer(
     handlers: dict[str, Handler],
     metrics: ServiceMetrics,
     hooks: ConsumerHooks | None = None,
+    *,
+    batch_handlers: dict[str, BatchHandler] | None = None,
+    after_commit: Callable[[], None] | None = None,
 ) -> IdempotentConsumer:
     bootstrap = settings.kafka_bootstrap_servers
     hooks = hooks or ConsumerHooks()
@@ -63,6 +66,8 @@ def build_consumer(
         producer_factory=lambda: reliable_producer(bootstrap, f"pidesk-{service}-dlq"),
         max_attempts=settings.consumer_max_attempts,
         hooks=hooks,
+        batch_handlers=batch_handlers or {},
+        after_commit=after_commit or (lambda: None),
     )
 
 

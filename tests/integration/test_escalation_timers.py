@@ -102,7 +102,7 @@ async def test_an_unacknowledged_incident_climbs_the_chain_again_and_again_until
         incident = await session.get(Incident, incident_id)
         assert incident is not None
         incident.acknowledged_at, incident.acknowledged_by = now + timedelta(hours=13), "desk:alice"
-        await schedule(session, incident, RULES, now=now + timedelta(hours=13))
+        await schedule(IncidentRepository(session), incident, RULES, now=now + timedelta(hours=13))
     assert await fire_next_timer(sessions, RULES, now=now + timedelta(hours=30)) is None
     assert len(await routes_of(sessions, incident_id)) == 7
     await engine.dispose()

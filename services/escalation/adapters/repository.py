@@ -1,12 +1,37 @@
-"""Escalation persistence. Never commits: the unit of work (or the consumer's transaction) does."""
+"""Escalation persistence. Never commits: the unit of work (or the consumer's transaction) does.
+
+Two stores take the records a use case makes: `IncidentRepository`, the ORM session (the desk, the
+timers, updates), and `NewIncidents`, the consumer's batch of newly reported incidents, written as
+multi-row INSERTs. The assessment and routing code is the same for both (`IncidentStore`).
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pidesk.services.escalation.adapters.orm import Incident
+from pidesk.services.escalation.adapters.orm import EscalationTimer, Incident, OutboxMessage
+from pidesk.shared.db.bulk import BulkRows
+from pidesk.shared.events import Envelope
+from pidesk.shared.messaging.records import add_to_outbox, outbox_message
+
+OBLIGATION_REMINDER = "obligation_reminder"
+
+
+class IncidentStore(Protocol):
+    def add(self, record: object) -> None: ...
+
+    def publish(self, envelope: Envelope) -> None: ...
+
+    async def pending_timers(self, incident: Incident) -> list[EscalationTimer]: ...
+
+    async def fired_reminders(self, incident: Incident) -> set[tuple[str | None, datetime]]: ...
 
 
 class IncidentRepository:
@@ -16,5 +41,74 @@ class IncidentRepository:
     async def get(self, incident_id: uuid.UUID) -> Incident | None:
         return await self.session.get(Incident, incident_id)
 
-    def add(self, incident: Incident) -> None:
-        self.session.add(incident)
+    def add(self, record: object) -> None:
+        self.session.add(record)
+
+    def publish(self, envelope: Envelope) -> None:
+        add_to_outbox(self.session, OutboxMessage, envelope)
+
+    async def pending_timers(self, incident: Incident) -> list[EscalationTimer]:
+        statement = select(EscalationTimer).where(
+            EscalationTimer.incident_id == incident.id, EscalationTimer.fired_at.is_(None)
+        )
+        return list((await self.session.scalars(statement)).all())
+
+    async def fired_reminders(self, incident: Incident) -> set[tuple[str | None, datetime]]:
+        rows = await self.session.execute(
+            select(EscalationTimer.obligation_code, EscalationTimer.due_at).where(
+                EscalationTimer.incident_id == incident.id,
+                EscalationTimer.kind == OBLIGATION_REMINDER,
+                EscalationTimer.fired_at.is_not(None),
+            )
+        )
+        return {(code, due) for code, due in rows.all()}
+
+    async def known(self, incident_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these incidents are stored already (one query for a whole batch)."""
+        wanted = list(incident_ids)
+        if not wanted:
+            return set()
+        return set((await self.session.scalars(select(Incident.id).where(Incident.id.in_(wanted)))).all())
+
+
+class NewIncidents:
+    """Incidents first seen in this batch, with everything recorded about them, inserted in one go.
+
+    They have no timers or reminders yet beyond the ones staged here, so those questions need no query.
+    """
+
+    def __init__(self) -> None:
+        self._incidents: list[Incident] = []
+        self._records = BulkRows()
+        self._timers: dict[uuid.UUID, list[EscalationTimer]] = defaultdict(list)
+
+    def __len__(self) -> int:
+        return len(self._incidents)
+
+    def add(self, record: object) -> None:
+        if isinstance(record, Incident):
+            self._incidents.append(record)
+            return
+        if isinstance(record, EscalationTimer):
+            self._timers[record.incident.id].append(record)
+        self._records.add(record)
+
+    def publish(self, envelope: Envelope) -> None:
+        self._records.add(outbox_message(OutboxMessage, envelope))
+
+    async def pending_timers(self, incident: Incident) -> list[EscalationTimer]:
+        return [t for t in self._timers.get(incident.id, []) if t.fired_at is None]
+
+    async def fired_reminders(self, incident: Incident) -> set[tuple[str | None, datetime]]:
+        return set()
+
+    async def insert(self, session: AsyncSession) -> None:
+        """The incidents, their timelines, obligations and routes, then the rest in the order staged."""
+        rows = BulkRows()
+        for incident in self._incidents:
+            rows.add(incident)
+            for child in (*incident.timeline, *incident.obligations, *incident.routes):
+                rows.add(child)
+        await rows.insert(session)
+        await self._records.insert(session)
+        self._incidents, self._timers = [], defaultdict(list)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.service.assessing import PRODUCER
-from pidesk.services.escalation.service.incidents import record_incident_update, record_reported_incident
+from pidesk.services.escalation.service.incidents import (
+    record_incident_update,
+    record_reported_incident,
+    record_reported_incidents,
+)
 from pidesk.services.escalation.service.notices import record_notice_drafted, record_notice_issued
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.shared import topics
@@ -18,7 +24,7 @@ from pidesk.shared.events import (
     NoticeDrafted,
     NoticeIssued,
 )
-from pidesk.shared.messaging.consumer import Handler
+from pidesk.shared.messaging.consumer import BatchHandler, Handler
 
 
 def kafka_handlers(rules: RoutingRules) -> dict[str, Handler]:
@@ -54,3 +60,17 @@ def kafka_handlers(rules: RoutingRules) -> dict[str, Handler]:
         topics.NOTICE_DRAFTED: on_notice_drafted,
         topics.NOTICE_ISSUED: on_notice_issued,
     }
+
+
+def kafka_batch_handlers(rules: RoutingRules) -> dict[str, BatchHandler]:
+    """Reported incidents arrive in bursts: a fetched batch is assessed and written in one go."""
+
+    async def on_incidents_reported(session: AsyncSession, events: list[tuple[Envelope, EventPayload]]) -> None:
+        reported: list[tuple[uuid.UUID, IncidentReported]] = []
+        for envelope, payload in events:
+            if not isinstance(payload, IncidentReported):
+                raise TypeError(f"{envelope.topic} carried {type(payload).__name__}")
+            reported.append((envelope.incident_id, payload))
+        await record_reported_incidents(session, rules, reported)
+
+    return {topics.INCIDENT_REPORTED: on_incidents_reported}

@@ -8,19 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from pidesk.services.escalation.adapters.orm import (
-    AssessmentRecord,
-    Incident,
-    ObligationRecord,
-    OutboxMessage,
-    TimelineEntry,
-)
+from pidesk.services.escalation.adapters.orm import AssessmentRecord, Incident, ObligationRecord, TimelineEntry
+from pidesk.services.escalation.adapters.repository import IncidentStore
 from pidesk.services.escalation.domain.assessment import Assessment, assess
 from pidesk.services.escalation.domain.facts import IncidentFacts
 from pidesk.shared.events import IncidentAssessed, ObligationRef
-from pidesk.shared.messaging.records import add_to_outbox
 
 PRODUCER = "escalation"
 PENDING, DONE, WITHDRAWN = "pending", "done", "withdrawn"
@@ -63,7 +55,7 @@ def _sync_obligations(incident: Incident, result: Assessment) -> dict[str, list[
     return {"obligations_added": added, "obligations_withdrawn": withdrawn, "obligations_rescheduled": rescheduled}
 
 
-def reassess(session: AsyncSession, incident: Incident, *, reason: str, by: str, now: datetime) -> Assessment:
+def reassess(store: IncidentStore, incident: Incident, *, reason: str, by: str, now: datetime) -> Assessment:
     result = assess(facts_of(incident))
     summary = result.summary()
     previous: dict[str, Any] = incident.assessment or {}
@@ -86,7 +78,7 @@ def reassess(session: AsyncSession, incident: Incident, *, reason: str, by: str,
         }
         for o in incident.obligations
     ]
-    session.add(
+    store.add(
         AssessmentRecord(
             incident=incident,
             version=incident.assessment_version,
@@ -123,5 +115,5 @@ def reassess(session: AsyncSession, incident: Incident, *, reason: str, by: str,
         obligations=[ObligationRef(**o) for o in obligations],
         assessed_at=now,
     )
-    add_to_outbox(session, OutboxMessage, event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
+    store.publish(event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
     return result

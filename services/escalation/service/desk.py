@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, OutboxMessage, TimelineEntry
+from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, TimelineEntry
+from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.domain.routing import Target
 from pidesk.services.escalation.service.assessing import DONE, PENDING, PRODUCER, reassess
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident, schedule, tell
@@ -22,7 +23,6 @@ from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.events import IncidentUpdated, NoticeRecipient, NoticeRequested
 from pidesk.shared.http.auth import Principal
-from pidesk.shared.messaging.records import add_to_outbox
 from pidesk.shared.vocabulary import ReportSource, RiskLevel, Role
 
 ROLE_TARGET: dict[Role, str] = {
@@ -72,7 +72,7 @@ async def acknowledge(
             if route.acknowledged_at is None and route.target == target:
                 route.acknowledged_at, route.acknowledged_by = now, actor(principal)
         incident.timeline.append(TimelineEntry(at=now, kind="acknowledged", by=actor(principal), detail={}))
-        await schedule(uow.session, incident, rules, now=now)
+        await schedule(IncidentRepository(uow.session), incident, rules, now=now)
         await uow.commit()
         return incident.id
 
@@ -95,9 +95,10 @@ async def escalate(
             if incident.acknowledged_at is None
             else None
         )
-        tell(uow.session, incident, rules, target=chosen, step=step, reason="manual", now=now, ack_due_at=deadline)
+        incidents = IncidentRepository(uow.session)
+        tell(incidents, incident, rules, target=chosen, step=step, reason="manual", now=now, ack_due_at=deadline)
         incident.timeline[-1].by = actor(principal)
-        await schedule(uow.session, incident, rules, now=now)
+        await schedule(incidents, incident, rules, now=now)
         await uow.commit()
         return incident.id
 
@@ -123,8 +124,9 @@ async def add_facts(
                     at=now, kind="updated", by=actor(principal), detail={"reason": "facts_added", "changes": changed}
                 )
             )
-            result = reassess(uow.session, incident, reason="facts_added", by=actor(principal), now=now)
-            await route_incident(uow.session, incident, result, rules, now=now)
+            incidents = IncidentRepository(uow.session)
+            result = reassess(incidents, incident, reason="facts_added", by=actor(principal), now=now)
+            await route_incident(incidents, incident, result, rules, now=now)
             event = IncidentUpdated(
                 reference=incident.reference,
                 source=ReportSource(incident.source),
@@ -134,9 +136,7 @@ async def add_facts(
                 updated_at=now,
                 updated_by=actor(principal),
             )
-            add_to_outbox(
-                uow.session, OutboxMessage, event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now)
-            )
+            incidents.publish(event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
         await uow.commit()
         return incident.id
 
@@ -154,7 +154,7 @@ async def complete_obligation(
             incident.timeline.append(
                 TimelineEntry(at=now, kind="obligation_done", by=actor(principal), detail={"code": code})
             )
-            await schedule(uow.session, incident, rules, now=now)
+            await schedule(IncidentRepository(uow.session), incident, rules, now=now)
         await uow.commit()
         return incident.id
 
@@ -175,7 +175,7 @@ async def close(
                 )
             incident.closed_at, incident.status = now, "closed"
             incident.timeline.append(TimelineEntry(at=now, kind="closed", by=actor(principal), detail={}))
-            await schedule(uow.session, incident, rules, now=now)
+            await schedule(IncidentRepository(uow.session), incident, rules, now=now)
         await uow.commit()
         return incident.id
 
@@ -210,6 +210,7 @@ async def approve_notice(
             raise DeskError(409, "notice_superseded", "the incident's obligations no longer call for this notice")
         notice.status = "approved" if notice.status == "drafted" else notice.status
         batches = [recipients[i : i + NOTICE_BATCH] for i in range(0, len(recipients), NOTICE_BATCH)] or [[]]
+        outbox = IncidentRepository(uow.session)
         for number, batch in enumerate(batches, start=1):
             event = NoticeRequested(
                 notice_id=notice_id,
@@ -221,9 +222,7 @@ async def approve_notice(
                 total_recipients=len(recipients),
                 recipients=batch,
             )
-            add_to_outbox(
-                uow.session, OutboxMessage, event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now)
-            )
+            outbox.publish(event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
         incident.timeline.append(
             TimelineEntry(
                 at=now,

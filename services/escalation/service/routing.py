@@ -8,26 +8,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from pidesk.services.escalation.adapters.orm import (
     EscalationTimer,
     Incident,
     ObligationRecord,
-    OutboxMessage,
     RouteRecord,
     TimelineEntry,
 )
+from pidesk.services.escalation.adapters.repository import OBLIGATION_REMINDER, IncidentStore
 from pidesk.services.escalation.domain.assessment import Assessment
 from pidesk.services.escalation.domain.directory import Directory
 from pidesk.services.escalation.domain.routing import RoutingPolicy, route
 from pidesk.services.escalation.service.assessing import PENDING, PRODUCER, facts_of
 from pidesk.shared.events import EscalationRequested, ObligationRef, Recipient
-from pidesk.shared.messaging.records import add_to_outbox
 from pidesk.shared.vocabulary import RiskLevel
 
-ACK_DEADLINE, OBLIGATION_REMINDER = "ack_deadline", "obligation_reminder"
+ACK_DEADLINE = "ack_deadline"
 
 
 @dataclass(frozen=True)
@@ -42,7 +38,7 @@ def nearest_obligation(incident: Incident) -> ObligationRecord | None:
 
 
 def tell(
-    session: AsyncSession,
+    store: IncidentStore,
     incident: Incident,
     rules: RoutingRules,
     *,
@@ -96,37 +92,24 @@ def tell(
         obligation_code=obligation_code,
         requested_at=now,
     )
-    add_to_outbox(session, OutboxMessage, event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
+    store.publish(event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
     return record
 
 
 async def route_incident(
-    session: AsyncSession, incident: Incident, result: Assessment, rules: RoutingRules, *, now: datetime
+    store: IncidentStore, incident: Incident, result: Assessment, rules: RoutingRules, *, now: datetime
 ) -> list[RouteRecord]:
     """Tell the targets the policy wants that were not told yet, then bring the timers up to date."""
     told = {r.target for r in incident.routes}
     open_incident = incident.closed_at is None
     deadline = now + rules.policy.ack_deadline(result.risk_level) if incident.acknowledged_at is None else None
     new = [
-        tell(
-            session, incident, rules, target=rule.target, step=rule.step, reason="routed", now=now, ack_due_at=deadline
-        )
+        tell(store, incident, rules, target=rule.target, step=rule.step, reason="routed", now=now, ack_due_at=deadline)
         for rule in route(rules.policy, facts_of(incident), result)
         if rule.target not in told and open_incident
     ]
-    await schedule(session, incident, rules, now=now)
+    await schedule(store, incident, rules, now=now)
     return new
-
-
-async def fired_reminders(session: AsyncSession, incident: Incident) -> set[tuple[str | None, datetime]]:
-    rows = await session.execute(
-        select(EscalationTimer.obligation_code, EscalationTimer.due_at).where(
-            EscalationTimer.incident_id == incident.id,
-            EscalationTimer.kind == OBLIGATION_REMINDER,
-            EscalationTimer.fired_at.is_not(None),
-        )
-    )
-    return {(code, due) for code, due in rows.all()}
 
 
 def reminder_due(due_at: datetime, received_at: datetime, lead: timedelta) -> datetime:
@@ -135,21 +118,9 @@ def reminder_due(due_at: datetime, received_at: datetime, lead: timedelta) -> da
     return max(due_at - lead, received_at + (due_at - received_at) / 2)
 
 
-async def pending_timers(session: AsyncSession, incident: Incident) -> list[EscalationTimer]:
-    return list(
-        (
-            await session.scalars(
-                select(EscalationTimer).where(
-                    EscalationTimer.incident_id == incident.id, EscalationTimer.fired_at.is_(None)
-                )
-            )
-        ).all()
-    )
-
-
-async def schedule(session: AsyncSession, incident: Incident, rules: RoutingRules, *, now: datetime) -> None:
+async def schedule(store: IncidentStore, incident: Incident, rules: RoutingRules, *, now: datetime) -> None:
     """One pending acknowledgement timer while unacknowledged; one reminder per pending obligation."""
-    timers = await pending_timers(session, incident)
+    timers = await store.pending_timers(incident)
     closed = incident.closed_at is not None
     ack = [t for t in timers if t.kind == ACK_DEADLINE]
     waiting = [r for r in incident.routes if r.ack_due_at and r.acknowledged_at is None]
@@ -160,12 +131,12 @@ async def schedule(session: AsyncSession, incident: Incident, rules: RoutingRule
         if ack:
             ack[0].due_at = min(ack[0].due_at, due)
         else:
-            session.add(EscalationTimer(incident=incident, kind=ACK_DEADLINE, due_at=due))
+            store.add(EscalationTimer(incident=incident, kind=ACK_DEADLINE, due_at=due))
     else:
         for timer in ack:
             timer.fired_at, timer.outcome = now, "acknowledged" if incident.acknowledged_at else "closed"
     reminders = {t.obligation_code: t for t in timers if t.kind == OBLIGATION_REMINDER}
-    reminded = await fired_reminders(session, incident)
+    reminded = await store.fired_reminders(incident)
     lead: timedelta = rules.policy.reminder_lead()
     for obligation in incident.obligations:
         timer = reminders.pop(obligation.code, None)
@@ -177,7 +148,7 @@ async def schedule(session: AsyncSession, incident: Incident, rules: RoutingRule
         if (obligation.code, due) in reminded:
             continue  # one reminder per deadline: this one has fired
         if timer is None:
-            session.add(
+            store.add(
                 EscalationTimer(
                     incident=incident, kind=OBLIGATION_REMINDER, due_at=due, obligation_code=obligation.code
                 )

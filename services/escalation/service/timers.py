@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.escalation.adapters.orm import EscalationTimer, Incident
+from pidesk.services.escalation.adapters.repository import IncidentRepository, IncidentStore
 from pidesk.services.escalation.service.assessing import PENDING
 from pidesk.services.escalation.service.routing import (
     ACK_DEADLINE,
@@ -47,14 +48,15 @@ async def fire_next_timer(
             return None
         incident = await session.get(Incident, timer.incident_id)
         assert incident is not None
+        incidents = IncidentRepository(session)
         timer.fired_at = now
-        timer.outcome = _fire(session, incident, timer, rules, now=now)
-        await schedule(session, incident, rules, now=now)
+        timer.outcome = _fire(incidents, incident, timer, rules, now=now)
+        await schedule(incidents, incident, rules, now=now)
         return timer
 
 
 def _fire(
-    session: AsyncSession, incident: Incident, timer: EscalationTimer, rules: RoutingRules, *, now: datetime
+    store: IncidentStore, incident: Incident, timer: EscalationTimer, rules: RoutingRules, *, now: datetime
 ) -> str:
     if incident.closed_at is not None:
         return "closed"
@@ -64,7 +66,7 @@ def _fire(
         tier = rules.policy.next_tier({r.target for r in incident.routes})
         step = max((r.step for r in incident.routes), default=0) + 1
         deadline = now + rules.policy.ack_deadline(RiskLevel(incident.risk_level or "low"))
-        tell(session, incident, rules, target=tier, step=step, reason="escalated", now=now, ack_due_at=deadline)
+        tell(store, incident, rules, target=tier, step=step, reason="escalated", now=now, ack_due_at=deadline)
         return f"escalated:{tier}"
     if timer.kind == OBLIGATION_REMINDER:
         obligation = next((o for o in incident.obligations if o.code == timer.obligation_code), None)
@@ -72,7 +74,7 @@ def _fire(
             return "obligation_closed"
         step = max((r.step for r in incident.routes), default=1)
         tell(
-            session,
+            store,
             incident,
             rules,
             target=rules.policy.obligation_reminder.target,

@@ -1,0 +1,104 @@
+"""Bulk inserts of new ORM objects: one multi-row INSERT per table instead of a unit-of-work flush.
+
+For the consumers' hot path: a batch of events builds ordinary (transient) ORM objects with the same
+use-case code as everywhere else, and `BulkRows` turns them into rows. Foreign keys that the ORM
+would fill in from a many-to-one relationship at flush time are taken from the related object, column
+defaults are applied, and tables are written parents first. Database-generated primary keys are left
+to the database; rows of one table keep the order they were added in (an outbox's id order).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapper, RelationshipDirection
+
+
+class BulkRows:
+    def __init__(self) -> None:
+        self._rows: dict[Table, list[dict[str, Any]]] = defaultdict(list)
+        self._objects = 0
+
+    def __len__(self) -> int:
+        return self._objects
+
+    def add(self, obj: object) -> None:
+        plan = _plan(type(obj))
+        self._rows[plan.table].append(plan.row(obj))
+        self._objects += 1
+
+    async def insert(self, session: AsyncSession) -> None:
+        """Write every staged row (parents before children) and start empty again."""
+        staged, self._rows, self._objects = self._rows, defaultdict(list), 0
+        if not staged:
+            return
+        metadata = next(iter(staged)).metadata
+        for table in metadata.sorted_tables:
+            rows = staged.get(table)
+            if rows:
+                await session.execute(insert(table), rows)
+
+
+@dataclass(frozen=True)
+class _RowPlan:
+    """How one mapped class becomes a row: its columns, their defaults, its many-to-one foreign keys."""
+
+    table: Table
+    columns: tuple[tuple[str, str, Any], ...]  # (attribute, column, default or None)
+    parents: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # (relationship, ((fk column, parent attribute)…))
+
+    def row(self, obj: object) -> dict[str, Any]:
+        values = obj.__dict__
+        row: dict[str, Any] = {}
+        for attribute, column, default in self.columns:
+            value = values.get(attribute)
+            if value is None and default is not None:
+                value = default.arg(None) if default.is_callable else default.arg
+            row[column] = value
+        for relationship, pairs in self.parents:
+            parent = values.get(relationship)
+            if parent is not None:
+                for column, attribute in pairs:
+                    if row.get(column) is None:
+                        row[column] = getattr(parent, attribute)
+        return row
+
+
+@cache
+def _plan(cls: type) -> _RowPlan:
+    mapper: Mapper[Any] = sa_inspect(cls)
+    table = mapper.local_table
+    assert isinstance(table, Table)
+    columns = tuple(
+        (prop.key, prop.columns[0].key, prop.columns[0].default)
+        for prop in mapper.column_attrs
+        if not _numbered_by_database(prop.columns[0])  # the database numbers these
+    )
+    parents = tuple(
+        (
+            rel.key,
+            tuple((local.key, _attribute_of(rel.mapper, remote)) for local, remote in rel.local_remote_pairs or ()),
+        )
+        for rel in mapper.relationships
+        if rel.direction is RelationshipDirection.MANYTOONE
+    )
+    return _RowPlan(table, columns, parents)
+
+
+def _attribute_of(mapper: Mapper[Any], column: Any) -> str:
+    return mapper.get_property_by_column(column).key
+
+
+def _numbered_by_database(column: Any) -> bool:
+    if not column.primary_key or column.foreign_keys or column.autoincrement not in (True, "auto"):
+        return False
+    try:
+        return column.type.python_type is int
+    except NotImplementedError:
+        return False

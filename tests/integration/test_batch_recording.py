@@ -1,0 +1,172 @@
+"""A consumer batch of reported incidents, written with multi-row inserts, on PostgreSQL and SQLite:
+the same incidents, assessments, routes, timers and events as one at a time through the ORM."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from pidesk.migrations import runner
+from pidesk.services.escalation.adapters.orm import AssessmentRecord, EscalationTimer, Incident, OutboxMessage
+from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
+from pidesk.services.escalation.adapters.repository import IncidentRepository
+from pidesk.services.escalation.entrypoints.views import incident_detail
+from pidesk.services.escalation.service.incidents import record_reported_incident, record_reported_incidents
+from pidesk.services.escalation.service.routing import RoutingRules
+from pidesk.services.escalation.service.timers import fire_next_timer
+from pidesk.shared.db.engine import create_engine, session_factory
+from pidesk.shared.events import IncidentReported, ReporterRef
+from tests.support.infra import fresh_postgres_database
+
+AWARE = datetime(2026, 11, 20, 1, 15, tzinfo=UTC)
+RULES = RoutingRules(load_policy(), load_directory())
+
+
+def reported(n: int, **facts: Any) -> IncidentReported:
+    values: dict[str, Any] = {
+        "incident_kind": "misdelivery",
+        "data_categories": ["name", "credit_card"],
+        "affected_count": 12,
+        "subject_regions": {"JP": 12},
+        **facts,
+    }
+    return IncidentReported(
+        reference=f"PI-2026-{n:06d}",
+        source="api",
+        reporter=ReporterRef(
+            name="A",
+            email="a@example.co.jp",
+            division="Retail Sales",
+            entity="Example Holdings (JP)",
+            entity_country="JP",
+        ),
+        aware_at=AWARE,
+        received_at=AWARE,
+        **values,
+    )
+
+
+# very high, medium, EU and US duties, an unknown count: every kind of route, obligation and timer
+EVENTS = [
+    reported(1),
+    reported(2, data_categories=["name"], affected_count=10, subject_regions={"JP": 10}),
+    reported(3, affected_count=1500, subject_regions={"JP": 1200, "EU": 300}, contact_info_available=False),
+    reported(4, data_categories=["ssn"], affected_count=None, subject_regions={"US-CA": 5}),
+]
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'escalation.db'}"
+        await runner.upgrade(url, "escalation")
+        engine = create_engine(url)
+        yield session_factory(engine)
+        await engine.dispose()
+        return
+    async with fresh_postgres_database("batch") as url:
+        await runner.upgrade(url, "escalation")
+        engine = create_engine(url)
+        yield session_factory(engine)
+        await engine.dispose()
+
+
+def comparable(detail: dict[str, Any]) -> str:
+    """The desk's view of an incident without what differs between two recordings (ids, clock)."""
+    text = json.dumps({k: v for k, v in detail.items() if k not in ("incident_id", "reference")}, sort_keys=True)
+    for entry in detail["timeline"]:
+        text = text.replace(entry["at"], "T")
+    for route in detail["routes"]:
+        text = text.replace(route["notified_at"], "T").replace(route["ack_due_at"] or "-", "T")
+    return text
+
+
+async def snapshot(sessions: async_sessionmaker[AsyncSession], incident_id: uuid.UUID) -> dict[str, Any]:
+    async with sessions() as session:
+        incident = await session.get(Incident, incident_id)
+        assert incident is not None
+        timers = (
+            await session.scalars(
+                select(EscalationTimer).where(EscalationTimer.incident_id == incident_id).order_by(EscalationTimer.id)
+            )
+        ).all()
+        events = (
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.message_key == str(incident_id)).order_by(OutboxMessage.id)
+            )
+        ).all()
+        assessments = (
+            await session.scalars(select(AssessmentRecord).where(AssessmentRecord.incident_id == incident_id))
+        ).all()
+        return {
+            "detail": comparable(incident_detail(incident)),
+            "timers": [(t.kind, t.obligation_code, t.fired_at) for t in timers],
+            "events": [(e.topic, json.loads(e.value)["payload"].get("target")) for e in events],
+            "assessments": [(a.version, a.reason, a.risk_level, a.summary, a.obligations) for a in assessments],
+        }
+
+
+async def test_a_batch_records_what_one_at_a_time_records(sessions: async_sessionmaker[AsyncSession]) -> None:
+    single = [uuid.uuid4() for _ in EVENTS]
+    batched = [uuid.uuid4() for _ in EVENTS]
+    for incident_id, event in zip(single, EVENTS, strict=True):
+        async with sessions() as session, session.begin():
+            assert await record_reported_incident(
+                IncidentRepository(session), RULES, incident_id=incident_id, event=event
+            )
+    async with sessions() as session, session.begin():
+        opened = await record_reported_incidents(session, RULES, list(zip(batched, EVENTS, strict=True)))
+    assert opened == len(EVENTS)
+
+    for one, many in zip(single, batched, strict=True):
+        expected, got = await snapshot(sessions, one), await snapshot(sessions, many)
+        assert got == expected
+        assert got["timers"] and got["events"][0][0] == "pidesk.incident.assessed.v1"
+
+    # the batch's incidents behave like any other afterwards: their timers fire
+    async with sessions() as session:
+        due = await session.scalar(
+            select(EscalationTimer.due_at).where(
+                EscalationTimer.incident_id == batched[0], EscalationTimer.kind == "ack_deadline"
+            )
+        )
+    assert due is not None
+    outcomes = []
+    for _ in range(100):
+        fired = await fire_next_timer(sessions, RULES, now=due)
+        if fired is None:
+            break
+        if fired.incident_id == batched[0]:
+            outcomes.append(fired.outcome)
+    assert "escalated:officer_in_charge" in outcomes  # all were told at step 1: the officer again
+
+
+async def test_a_batch_skips_incidents_already_known_and_repeats_within_itself(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    known, new = uuid.uuid4(), uuid.uuid4()
+    async with sessions() as session, session.begin():
+        await record_reported_incident(IncidentRepository(session), RULES, incident_id=known, event=EVENTS[0])
+    async with sessions() as session, session.begin():
+        opened = await record_reported_incidents(
+            session, RULES, [(known, EVENTS[0]), (new, EVENTS[1]), (new, EVENTS[1])]
+        )
+    assert opened == 1
+    async with sessions() as session:
+        counts = {
+            incident_id: len(
+                (
+                    await session.scalars(select(AssessmentRecord).where(AssessmentRecord.incident_id == incident_id))
+                ).all()
+            )
+            for incident_id in (known, new)
+        }
+    assert counts == {known: 1, new: 1}
