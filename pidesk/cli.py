@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from datetime import timedelta
 from typing import Any
@@ -27,25 +28,60 @@ def _settings(service: str) -> Any:
     return NotifierSettings()
 
 
-def run_service(service: str, host: str | None, port: int | None) -> int:
-    import importlib
+WORKER_SERVICE = "PIDESK_WORKER_SERVICE"  # tells each spawned worker process which service it runs
 
+
+def default_workers(service: str, database_url: str) -> int:
+    """Intake on PostgreSQL: one worker per core. Escalation and the notifier scale as whole instances
+    (each one a consumer in the group), and SQLite wants a single writer: one."""
+    from pidesk.shared.db.engine import is_sqlite
+
+    if service != "intake" or is_sqlite(database_url):
+        return 1
+    return os.cpu_count() or 1
+
+
+def run_service(service: str, host: str | None, port: int | None, workers: int | None = None) -> int:
     import uvicorn
 
+    from pidesk.shared.db.engine import is_sqlite
     from pidesk.shared.logging import configure_logging
 
     settings = _settings(service)
     configure_logging(service, settings.log_level)
-    app = importlib.import_module(f"pidesk.services.{service}.bootstrap").build_app(settings)
-    uvicorn.run(
-        app,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_config=None,
-        proxy_headers=True,
-        timeout_graceful_shutdown=10,
-    )
+    count = workers or default_workers(service, settings.database_url)
+    if count > 1 and is_sqlite(settings.database_url):
+        print(f"pidesk {service}: --workers {count} needs PostgreSQL (SQLite has one writer)", file=sys.stderr)
+        return 2
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_config": None,
+        "proxy_headers": True,
+        "timeout_graceful_shutdown": 10,
+    }
+    if count == 1:
+        uvicorn.run(_build_app(service, settings), **options)
+    else:  # the workers share the listening socket; each builds its own app, relay and consumers
+        os.environ[WORKER_SERVICE] = service
+        uvicorn.run("pidesk.cli:worker_app", factory=True, workers=count, **options)
     return 0
+
+
+def worker_app() -> Any:
+    """The app of one worker process of `pidesk <service> --workers N`."""
+    from pidesk.shared.logging import configure_logging
+
+    service = os.environ[WORKER_SERVICE]
+    settings = _settings(service)
+    configure_logging(service, settings.log_level)
+    return _build_app(service, settings)
+
+
+def _build_app(service: str, settings: Any) -> Any:
+    import importlib
+
+    return importlib.import_module(f"pidesk.services.{service}.bootstrap").build_app(settings)
 
 
 def db_command(action: str, services: list[str], revision: str | None) -> int:
@@ -113,6 +149,12 @@ def parser() -> argparse.ArgumentParser:
         s = sub.add_parser(service, help=f"run the {service} service")
         s.add_argument("--host")
         s.add_argument("--port", type=int)
+        s.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("PIDESK_WORKERS", "0")) or None,
+            help="processes sharing the port (PIDESK_WORKERS; default: intake on PostgreSQL one per core, else 1)",
+        )
     sub.add_parser("up", help="run the whole system locally (Kafka, databases, services, mail sink)")
     sink = sub.add_parser("mailsink", help="a local SMTP server that keeps what it receives as .eml files")
     sink.add_argument("--host", default="127.0.0.1")
@@ -143,7 +185,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command in SERVICES:
-        return run_service(args.command, args.host, args.port)
+        return run_service(args.command, args.host, args.port, args.workers)
     if args.command == "up":
         from pidesk.up import up
 

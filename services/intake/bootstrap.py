@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from pidesk.services.intake.adapters.cipher import FieldCipher
 from pidesk.services.intake.adapters.orm import OutboxMessage
+from pidesk.services.intake.adapters.references import ReferenceNumbers
 from pidesk.services.intake.config import IntakeSettings
 from pidesk.services.intake.context import IntakeContext
 from pidesk.services.intake.entrypoints.form import form_router
@@ -33,6 +34,7 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
         relay=runtime.relay,
         report_rate=ClientRateLimiter(settings.reports_per_minute),
         webhook_rate=ClientRateLimiter(settings.webhooks_per_minute),
+        numbers=ReferenceNumbers(runtime.engine),
     )
     assert settings.token_secret is not None
     csrf = CsrfProtector(settings.token_secret.get_secret_value())

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.intake.adapters.cipher import FieldCipher
+from pidesk.services.intake.adapters.references import ReferenceNumbers
+from pidesk.services.intake.adapters.repository import IntakeUnitOfWork
 from pidesk.services.intake.config import IntakeSettings
-from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.http.ratelimit import ClientRateLimiter
 from pidesk.shared.messaging.relay import OutboxRelay
 
@@ -21,6 +22,7 @@ class IntakeContext:
     relay: OutboxRelay
     report_rate: ClientRateLimiter
     webhook_rate: ClientRateLimiter
+    numbers: ReferenceNumbers
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, after_commit=self.relay.wake)
+    def uow(self) -> IntakeUnitOfWork:
+        return IntakeUnitOfWork(self.sessions, self.numbers, after_commit=self.relay.wake)

@@ -4,7 +4,11 @@ Guarantees: a row is marked only after the broker acknowledged it (acks=all), so
 mid-batch republishes the unmarked rest on restart (consumers deduplicate by event_id). Rows go out
 in id order through the idempotent producer, and a failed batch stops at the first failure, so the
 events of one incident never overtake each other. On PostgreSQL one advisory lock per outbox lets
-several instances run with only one relaying at a time.
+several instances (or worker processes) run with only one relaying at a time.
+
+Latency: a commit wakes the relay of its own process at once; the relay drains until a read finds
+nothing, and a relay that finds the lock taken looks again a few milliseconds later, so a row
+committed in another process while one relays is not left for the next poll.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import select, text, update
@@ -25,6 +29,7 @@ from pidesk.shared.messaging.records import OutboxMessageMixin
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 30.0
+LOCK_BUSY_RETRIES, LOCK_BUSY_PAUSE_SECONDS = 5, 0.01
 
 
 class OutboxRelay:
@@ -71,22 +76,34 @@ class OutboxRelay:
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     async def _relay_until_failure(self, producer: AIOKafkaProducer) -> None:
+        busy_retries = 0
         while True:
+            self._wakeup.clear()
             published = await self.publish_batch(producer)
-            if published < self._batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
-                self._wakeup.clear()
+            if published is None and busy_retries < LOCK_BUSY_RETRIES:
+                # another process is relaying; it may have read the outbox just before our commit, so
+                # look again as soon as its transaction is over rather than at the next poll
+                busy_retries += 1
+                await asyncio.sleep(LOCK_BUSY_PAUSE_SECONDS)
+                continue
+            busy_retries = 0
+            if published:
+                continue  # more may have been committed meanwhile: drain before waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
 
-    async def publish_batch(self, producer: AIOKafkaProducer) -> int:
-        """Publish up to one batch; returns how many rows were published and marked."""
+    async def publish_batch(self, producer: AIOKafkaProducer) -> int | None:
+        """Publish up to one batch; how many rows were published and marked, None if another relays."""
         model = self._model
         async with self._sessions() as session, session.begin():
             if not await self._hold_relay_lock(session):
-                return 0
-            rows: Sequence[OutboxMessageMixin] = (
-                await session.scalars(
-                    select(model).where(model.published_at.is_(None)).order_by(model.id).limit(self._batch_size)
+                return None
+            rows = (
+                await session.execute(
+                    select(model.id, model.topic, model.message_key, model.value)
+                    .where(model.published_at.is_(None))
+                    .order_by(model.id)
+                    .limit(self._batch_size)
                 )
             ).all()
             if not rows:

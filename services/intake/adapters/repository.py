@@ -3,30 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pidesk.services.intake.adapters.orm import IdempotencyKey, OutboxMessage, ReferenceCounter, Report
-from pidesk.shared.db.engine import conflict_insert
+from pidesk.services.intake.adapters.orm import IdempotencyKey, OutboxMessage, Report
+from pidesk.services.intake.adapters.references import ReferenceNumbers
+from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.events import Envelope
 from pidesk.shared.messaging.records import add_to_outbox
 
 
 class ReportRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, numbers: ReferenceNumbers) -> None:
         self.session = session
+        self.numbers = numbers
 
     async def next_sequence(self, year: int) -> int:
-        """Atomically take the next number of `year` (an upsert, safe under concurrent reports)."""
-        table = ReferenceCounter.__table__
-        statement = (
-            conflict_insert(self.session, table)
-            .values(year=year, last_sequence=1)
-            .on_conflict_do_update(index_elements=[table.c.year], set_={"last_sequence": table.c.last_sequence + 1})
-            .returning(table.c.last_sequence)
-        )
-        return int((await self.session.execute(statement)).scalar_one())
+        return await self.numbers.next(self.session, year)
 
     def add(self, report: Report) -> None:
         self.session.add(report)
@@ -47,3 +42,20 @@ class ReportRepository:
 
     def publish(self, envelope: Envelope) -> None:
         add_to_outbox(self.session, OutboxMessage, envelope)
+
+
+class IntakeUnitOfWork(UnitOfWork):
+    """The unit of work of intake's use cases: `uow.reports` is the repository on its session."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        numbers: ReferenceNumbers,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(sessions, after_commit)
+        self._numbers = numbers
+
+    @property
+    def reports(self) -> ReportRepository:
+        return ReportRepository(self.session, self._numbers)

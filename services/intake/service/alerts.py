@@ -11,12 +11,11 @@ from sqlalchemy.exc import IntegrityError
 
 from pidesk.services.intake.adapters.cipher import FieldCipher
 from pidesk.services.intake.adapters.orm import Report
-from pidesk.services.intake.adapters.repository import ReportRepository
+from pidesk.services.intake.adapters.repository import IntakeUnitOfWork
 from pidesk.services.intake.domain.report import ReportSubmission
 from pidesk.services.intake.service.reports import PRODUCER, ReportAccepted, SubmitReport, create_report
 from pidesk.services.intake.webhooks.model import VendorAlert
 from pidesk.shared.db.base import utcnow
-from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.events import REPORT_FACTS, IncidentUpdated
 from pidesk.shared.vocabulary import ReportSource
 
@@ -62,7 +61,7 @@ async def receive_alert(
     alert: VendorAlert,
     submission: ReportSubmission,
     *,
-    uow: UnitOfWork,
+    uow: IntakeUnitOfWork,
     cipher: FieldCipher,
     clock: Callable[[], datetime] = utcnow,
 ) -> ReportAccepted:
@@ -85,11 +84,11 @@ async def _update_known(
     alert: VendorAlert,
     submission: ReportSubmission,
     *,
-    uow: UnitOfWork,
+    uow: IntakeUnitOfWork,
     clock: Callable[[], datetime],
 ) -> ReportAccepted | None:
     async with uow:
-        reports = ReportRepository(uow.session)
+        reports = uow.reports
         report = await reports.by_source_alert(source.value, alert.alert_id)
         if report is None:
             return None

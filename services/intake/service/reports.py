@@ -12,11 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from pidesk.services.intake.adapters.cipher import FieldCipher
 from pidesk.services.intake.adapters.orm import Report
-from pidesk.services.intake.adapters.repository import ReportRepository
+from pidesk.services.intake.adapters.repository import IntakeUnitOfWork
 from pidesk.services.intake.domain.reference import format_reference, reference_year
 from pidesk.services.intake.domain.report import ReportSubmission
 from pidesk.shared.db.base import utcnow
-from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.events import IncidentReported, ReporterRef
 from pidesk.shared.vocabulary import ReportSource
 
@@ -49,7 +48,7 @@ def fingerprint(submission: ReportSubmission) -> str:
 
 
 async def submit_report(
-    command: SubmitReport, *, uow: UnitOfWork, cipher: FieldCipher, clock: Callable[[], datetime] = utcnow
+    command: SubmitReport, *, uow: IntakeUnitOfWork, cipher: FieldCipher, clock: Callable[[], datetime] = utcnow
 ) -> ReportAccepted:
     """Store and announce a new report, or answer with the incident an Idempotency-Key already made."""
     if command.idempotency_key is None:
@@ -66,10 +65,10 @@ async def submit_report(
         return earlier
 
 
-async def _replay(command: SubmitReport, *, uow: UnitOfWork) -> ReportAccepted | None:
+async def _replay(command: SubmitReport, *, uow: IntakeUnitOfWork) -> ReportAccepted | None:
     assert command.idempotency_key is not None
     async with uow:
-        reports = ReportRepository(uow.session)
+        reports = uow.reports
         remembered = await reports.idempotency_key(command.idempotency_key)
         if remembered is None:
             return None
@@ -83,7 +82,7 @@ async def _replay(command: SubmitReport, *, uow: UnitOfWork) -> ReportAccepted |
 async def create_report(
     command: SubmitReport,
     *,
-    uow: UnitOfWork,
+    uow: IntakeUnitOfWork,
     cipher: FieldCipher,
     clock: Callable[[], datetime],
     vendor_state: str | None = None,
@@ -92,7 +91,7 @@ async def create_report(
     incident_id = uuid.uuid4()
     received_at = clock()
     async with uow:
-        reports = ReportRepository(uow.session)
+        reports = uow.reports
         year = reference_year(received_at)
         reference = format_reference(year, await reports.next_sequence(year))
         reports.add(
@@ -157,7 +156,7 @@ class ReportStatus:
     received_at: datetime
 
 
-async def report_status(incident_id: uuid.UUID, *, uow: UnitOfWork) -> ReportStatus | None:
+async def report_status(incident_id: uuid.UUID, *, uow: IntakeUnitOfWork) -> ReportStatus | None:
     async with uow:
         report = await uow.session.get(Report, incident_id)
         if report is None:
