@@ -36,7 +36,11 @@ class CommonSettings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     consumer_max_attempts: int = Field(default=5, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
-    outbox_batch_size: int = Field(default=200, ge=1)
+    outbox_batch_size: int = Field(default=500, ge=1)
+    # published outbox rows and processed-events records are deleted after this; keep it longer than
+    # the topics' retention (Kafka's default: 7 days), since a redelivered event must still be known
+    retention_hours: float = Field(default=336.0, gt=0)
+    retention_interval_seconds: float = Field(default=300.0, gt=0)
 
     @model_validator(mode="after")
     def _secrets_present(self) -> CommonSettings:

@@ -39,7 +39,7 @@ TOPICS = [
 
 def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     settings = settings or EscalationSettings()
-    runtime = service_runtime(SERVICE, settings, settings.database_url, OutboxMessage, TOPICS)
+    runtime = service_runtime(SERVICE, settings, settings.database_url, OutboxMessage, TOPICS, ProcessedEvent)
     # a bad policy or directory file stops the start-up here, naming the file and line
     rules = RoutingRules(load_policy(settings.routing_policy), load_directory(settings.directory))
     consumer = build_consumer(

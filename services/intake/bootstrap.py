@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pidesk.services.intake.adapters.cipher import FieldCipher
-from pidesk.services.intake.adapters.orm import OutboxMessage
+from pidesk.services.intake.adapters.orm import OutboxMessage, ProcessedEvent
 from pidesk.services.intake.adapters.references import ReferenceNumbers
 from pidesk.services.intake.config import IntakeSettings
 from pidesk.services.intake.context import IntakeContext
@@ -25,7 +25,7 @@ PRODUCES = [topics.INCIDENT_REPORTED, topics.INCIDENT_UPDATED]
 
 def build_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
-    runtime = service_runtime(SERVICE, settings, settings.database_url, OutboxMessage, PRODUCES)
+    runtime = service_runtime(SERVICE, settings, settings.database_url, OutboxMessage, PRODUCES, ProcessedEvent)
     assert settings.encryption_keys is not None
     context = IntakeContext(
         settings=settings,

@@ -39,7 +39,7 @@ class ProcessedEventMixin:
     consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
     topic: Mapped[str] = mapped_column(String(200), nullable=False)
-    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
 
 
 def outbox_message(model: type[OutboxMessageMixin], envelope: Envelope) -> OutboxMessageMixin:
