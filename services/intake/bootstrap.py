@@ -12,8 +12,10 @@ from pidesk.services.intake.context import IntakeContext
 from pidesk.services.intake.entrypoints.form import form_router
 from pidesk.services.intake.entrypoints.http import report_router
 from pidesk.services.intake.entrypoints.webhooks import webhook_router
+from pidesk.services.intake.service.report_batches import ReportBatcher
 from pidesk.services.intake.webhooks.registry import load_sources
 from pidesk.shared import topics
+from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.app import create_service_app
 from pidesk.shared.http.csrf import CsrfProtector
 from pidesk.shared.http.ratelimit import ClientRateLimiter
@@ -36,6 +38,10 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
         webhook_rate=ClientRateLimiter(settings.webhooks_per_minute),
         numbers=ReferenceNumbers(runtime.engine),
     )
+    context.batcher = ReportBatcher(
+        runtime.sessions, context.numbers, context.cipher, clock=utcnow, after_commit=runtime.relay.wake
+    )
+    runtime.background.append(context.batcher.run)
     assert settings.token_secret is not None
     csrf = CsrfProtector(settings.token_secret.get_secret_value())
     routers = [report_router(context), form_router(context, csrf), webhook_router(context, load_sources())]

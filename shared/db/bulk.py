@@ -29,8 +29,8 @@ class BulkRows:
         return self._objects
 
     def add(self, obj: object) -> None:
-        plan = _plan(type(obj))
-        self._rows[plan.table].append(plan.row(obj))
+        table, row = row_of(obj)
+        self._rows[table].append(row)
         self._objects += 1
 
     async def insert(self, session: AsyncSession) -> None:
@@ -43,6 +43,12 @@ class BulkRows:
             rows = staged.get(table)
             if rows:
                 await session.execute(insert(table), rows)
+
+
+def row_of(obj: object) -> tuple[Table, dict[str, Any]]:
+    """A new ORM object as its table and the row to insert (for statements of one's own)."""
+    plan = _plan(type(obj))
+    return plan.table, plan.row(obj)
 
 
 @dataclass(frozen=True)

@@ -27,12 +27,19 @@ class ReferenceNumbers:
         self._years: set[int] = set()  # sequences known to exist (they are never dropped)
 
     async def next(self, session: AsyncSession, year: int) -> int:
+        return (await self.take(session, year, 1))[0]
+
+    async def take(self, session: AsyncSession, year: int, count: int) -> list[int]:
+        """`count` new numbers of `year`, increasing, in one round trip."""
         if self._engine.dialect.name != "postgresql":
-            return await _counter_row(session, year)
+            last = await _counter_row(session, year, count)
+            return list(range(last - count + 1, last + 1))
         if year not in self._years:
             await self._create_sequence(year)
             self._years.add(year)
-        return int((await session.execute(text(f"SELECT nextval('{sequence_name(year)}')"))).scalar_one())
+        statement = text("SELECT nextval(CAST(:sequence AS regclass)) FROM generate_series(1, :count)")
+        taken = await session.execute(statement, {"sequence": sequence_name(year), "count": count})
+        return sorted(int(n) for n in taken.scalars())
 
     async def _create_sequence(self, year: int) -> None:
         async with self._engine.connect() as connection:
@@ -51,13 +58,14 @@ class ReferenceNumbers:
                     raise
 
 
-async def _counter_row(session: AsyncSession, year: int) -> int:
-    """Atomically take the next number of `year` (an upsert, safe under concurrent reports)."""
+async def _counter_row(session: AsyncSession, year: int, count: int) -> int:
+    """Atomically take the next `count` numbers of `year`; returns the last (an upsert, safe under
+    concurrent reports)."""
     table = ReferenceCounter.__table__
     statement = (
         conflict_insert(session, table)
-        .values(year=year, last_sequence=1)
-        .on_conflict_do_update(index_elements=[table.c.year], set_={"last_sequence": table.c.last_sequence + 1})
+        .values(year=year, last_sequence=count)
+        .on_conflict_do_update(index_elements=[table.c.year], set_={"last_sequence": table.c.last_sequence + count})
         .returning(table.c.last_sequence)
     )
     return int((await session.execute(statement)).scalar_one())

@@ -102,6 +102,7 @@ def form_router(context: IntakeContext, csrf: CsrfProtector) -> APIRouter:
             SubmitReport(submission=outcome.submission, source=ReportSource.FORM),
             uow=context.uow(),
             cipher=context.cipher,
+            batcher=context.batcher,
         )
         return render(request, "report_received.html", language, reference=accepted.reference)
 

@@ -41,7 +41,7 @@ def report_router(context: IntakeContext) -> APIRouter:
         submission = await parse_json_body(request, ReportSubmission)
         command = SubmitReport(submission=submission, source=ReportSource.API, idempotency_key=key)
         try:
-            accepted = await submit_report(command, uow=context.uow(), cipher=context.cipher)
+            accepted = await submit_report(command, uow=context.uow(), cipher=context.cipher, batcher=context.batcher)
         except IdempotencyKeyReused:
             raise ApiError(
                 409, "idempotency_key_reused", "this Idempotency-Key was already used with a different body"

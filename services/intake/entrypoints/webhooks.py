@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -58,17 +59,25 @@ def webhook_router(context: IntakeContext, sources: dict[str, WebhookSource]) ->
             return _handshake(outcome)
         if not outcome:
             raise ApiError(422, "unreadable_payload", f"the {source.display_name} payload holds no alert")
-        results = []
+        submissions = []
         for alert in outcome:
             try:
-                submission = submission_for(alert, source.display_name, reporter)
+                submissions.append((alert, submission_for(alert, source.display_name, reporter)))
             except ValueError as exc:
                 raise ApiError(422, "unreadable_payload", f"alert {alert.alert_id} cannot be mapped: {exc}") from None
-            results.append(
-                await receive_alert(
-                    ReportSource(source_name), alert, submission, uow=context.uow(), cipher=context.cipher
+        results = await asyncio.gather(  # several records of one delivery go in one batch
+            *(
+                receive_alert(
+                    ReportSource(source_name),
+                    alert,
+                    submission,
+                    uow=context.uow(),
+                    cipher=context.cipher,
+                    batcher=context.batcher,
                 )
+                for alert, submission in submissions
             )
+        )
         response = accepted_response(context, results[0])
         if len(results) > 1:  # several records in one delivery: the first answers, all are listed
             body_out = json.loads(bytes(response.body))

@@ -13,7 +13,15 @@ from pidesk.services.intake.adapters.cipher import FieldCipher
 from pidesk.services.intake.adapters.orm import Report
 from pidesk.services.intake.adapters.repository import IntakeUnitOfWork
 from pidesk.services.intake.domain.report import ReportSubmission
-from pidesk.services.intake.service.reports import PRODUCER, ReportAccepted, SubmitReport, create_report
+from pidesk.services.intake.service.report_batches import ReportBatcher
+from pidesk.services.intake.service.reports import (
+    PRODUCER,
+    AlertAlreadyKnown,
+    BatchNotWritten,
+    ReportAccepted,
+    SubmitReport,
+    create_report,
+)
 from pidesk.services.intake.webhooks.model import VendorAlert
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.events import REPORT_FACTS, IncidentUpdated
@@ -64,12 +72,22 @@ async def receive_alert(
     uow: IntakeUnitOfWork,
     cipher: FieldCipher,
     clock: Callable[[], datetime] = utcnow,
+    batcher: ReportBatcher | None = None,
 ) -> ReportAccepted:
     """202-worthy (created) the first time an alert id is seen; the existing incident afterwards."""
+    command = SubmitReport(submission=submission, source=source, source_alert_id=alert.alert_id)
+    if batcher is not None:  # a storm is mostly new alerts: try the insert first, in the next batch
+        try:
+            return await batcher.submit(command, alert.vendor_state)
+        except AlertAlreadyKnown:
+            known = await _update_known(source, alert, submission, uow=uow, clock=clock)
+            if known is not None:
+                return known
+        except BatchNotWritten:
+            pass
     known = await _update_known(source, alert, submission, uow=uow, clock=clock)
     if known is not None:
         return known
-    command = SubmitReport(submission=submission, source=source, source_alert_id=alert.alert_id)
     try:
         return await create_report(command, uow=uow, cipher=cipher, clock=clock, vendor_state=alert.vendor_state)
     except IntegrityError:  # the same alert arrived concurrently and won

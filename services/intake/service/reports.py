@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
@@ -16,8 +18,11 @@ from pidesk.services.intake.adapters.repository import IntakeUnitOfWork
 from pidesk.services.intake.domain.reference import format_reference, reference_year
 from pidesk.services.intake.domain.report import ReportSubmission
 from pidesk.shared.db.base import utcnow
-from pidesk.shared.events import IncidentReported, ReporterRef
+from pidesk.shared.events import Envelope, IncidentReported, ReporterRef
 from pidesk.shared.vocabulary import ReportSource
+
+if TYPE_CHECKING:
+    from pidesk.services.intake.service.report_batches import ReportBatcher
 
 PRODUCER = "intake"
 
@@ -42,16 +47,32 @@ class IdempotencyKeyReused(Exception):
     """The Idempotency-Key was first used with a different body."""
 
 
+class AlertAlreadyKnown(Exception):
+    """A batch met a stored report with the same (source, alert id): update that incident instead."""
+
+
+class BatchNotWritten(Exception):
+    """A batch's transaction failed (or no batch writer runs): write the report on its own."""
+
+
 def fingerprint(submission: ReportSubmission) -> str:
     """Equal for bodies that validate to the same report (key order and spacing do not matter)."""
     return hashlib.sha256(submission.model_dump_json().encode()).hexdigest()
 
 
 async def submit_report(
-    command: SubmitReport, *, uow: IntakeUnitOfWork, cipher: FieldCipher, clock: Callable[[], datetime] = utcnow
+    command: SubmitReport,
+    *,
+    uow: IntakeUnitOfWork,
+    cipher: FieldCipher,
+    clock: Callable[[], datetime] = utcnow,
+    batcher: ReportBatcher | None = None,
 ) -> ReportAccepted:
     """Store and announce a new report, or answer with the incident an Idempotency-Key already made."""
     if command.idempotency_key is None:
+        if batcher is not None:
+            with contextlib.suppress(BatchNotWritten):
+                return await batcher.submit(command)
         return await create_report(command, uow=uow, cipher=cipher, clock=clock)
     earlier = await _replay(command, uow=uow)
     if earlier is not None:
@@ -87,66 +108,81 @@ async def create_report(
     clock: Callable[[], datetime],
     vendor_state: str | None = None,
 ) -> ReportAccepted:
-    report = command.submission
     incident_id = uuid.uuid4()
     received_at = clock()
     async with uow:
         reports = uow.reports
         year = reference_year(received_at)
         reference = format_reference(year, await reports.next_sequence(year))
-        reports.add(
-            Report(
-                id=incident_id,
-                reference=reference,
-                source=command.source.value,
-                source_alert_id=command.source_alert_id,
-                reporter=report.reporter.model_dump(mode="json"),
-                title_encrypted=cipher.encrypt(report.title, record_id=incident_id, field="title"),
-                description_encrypted=cipher.encrypt(report.description, record_id=incident_id, field="description"),
-                incident_kind=report.incident_kind.value,
-                aware_at=report.aware_at,
-                occurred_at=report.occurred_at,
-                received_at=received_at,
-                data_categories=[c.value for c in report.data_categories],
-                affected_count=report.affected_count,
-                subject_regions=report.subject_regions,
-                encryption=report.encryption.value,
-                recovered_before_access=report.recovered_before_access,
-                malicious=report.malicious,
-                publicly_viewable=report.publicly_viewable,
-                entity_role=report.entity_role.value,
-                contact_info_available=report.contact_info_available,
-                assets=report.assets,
-                vendor_state=vendor_state,
-                last_alert_at=received_at if command.source_alert_id else None,
-            )
+        report, envelope = new_report(
+            command, incident_id, reference, received_at, cipher=cipher, vendor_state=vendor_state
         )
-        event = IncidentReported(
-            reference=reference,
-            source=command.source,
-            source_alert_id=command.source_alert_id,
-            reporter=ReporterRef(**report.reporter.model_dump(mode="json")),
-            incident_kind=report.incident_kind,
-            aware_at=report.aware_at,
-            occurred_at=report.occurred_at,
-            received_at=received_at,
-            data_categories=report.data_categories,
-            affected_count=report.affected_count,
-            subject_regions=report.subject_regions,
-            encryption=report.encryption,
-            recovered_before_access=report.recovered_before_access,
-            malicious=report.malicious,
-            publicly_viewable=report.publicly_viewable,
-            entity_role=report.entity_role,
-            contact_info_available=report.contact_info_available,
-            assets=report.assets,
-        )
-        reports.publish(event.envelope(incident_id=incident_id, producer=PRODUCER, occurred_at=received_at))
+        reports.add(report)
+        reports.publish(envelope)
         if command.idempotency_key is not None:
             await uow.session.flush()  # the report row first: the key refers to it
-            reports.remember_idempotency_key(command.idempotency_key, fingerprint(report), incident_id)
+            reports.remember_idempotency_key(command.idempotency_key, fingerprint(command.submission), incident_id)
         await uow.commit()
     return ReportAccepted(incident_id=incident_id, reference=reference, received_at=received_at)
+
+
+def new_report(
+    command: SubmitReport,
+    incident_id: uuid.UUID,
+    reference: str,
+    received_at: datetime,
+    *,
+    cipher: FieldCipher,
+    vendor_state: str | None,
+) -> tuple[Report, Envelope]:
+    """The stored report (free text encrypted) and the event that announces it."""
+    report = command.submission
+    stored = Report(
+        id=incident_id,
+        reference=reference,
+        source=command.source.value,
+        source_alert_id=command.source_alert_id,
+        reporter=report.reporter.model_dump(mode="json"),
+        title_encrypted=cipher.encrypt(report.title, record_id=incident_id, field="title"),
+        description_encrypted=cipher.encrypt(report.description, record_id=incident_id, field="description"),
+        incident_kind=report.incident_kind.value,
+        aware_at=report.aware_at,
+        occurred_at=report.occurred_at,
+        received_at=received_at,
+        data_categories=[c.value for c in report.data_categories],
+        affected_count=report.affected_count,
+        subject_regions=report.subject_regions,
+        encryption=report.encryption.value,
+        recovered_before_access=report.recovered_before_access,
+        malicious=report.malicious,
+        publicly_viewable=report.publicly_viewable,
+        entity_role=report.entity_role.value,
+        contact_info_available=report.contact_info_available,
+        assets=report.assets,
+        vendor_state=vendor_state,
+        last_alert_at=received_at if command.source_alert_id else None,
+    )
+    event = IncidentReported(
+        reference=reference,
+        source=command.source,
+        source_alert_id=command.source_alert_id,
+        reporter=ReporterRef(**report.reporter.model_dump(mode="json")),
+        incident_kind=report.incident_kind,
+        aware_at=report.aware_at,
+        occurred_at=report.occurred_at,
+        received_at=received_at,
+        data_categories=report.data_categories,
+        affected_count=report.affected_count,
+        subject_regions=report.subject_regions,
+        encryption=report.encryption,
+        recovered_before_access=report.recovered_before_access,
+        malicious=report.malicious,
+        publicly_viewable=report.publicly_viewable,
+        entity_role=report.entity_role,
+        contact_info_available=report.contact_info_available,
+        assets=report.assets,
+    )
+    return stored, event.envelope(incident_id=incident_id, producer=PRODUCER, occurred_at=received_at)
 
 
 @dataclass(frozen=True)
