@@ -23,35 +23,17 @@ from pidesk.services.escalation.service.incidents import record_reported_inciden
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.timers import fire_next_timer
 from pidesk.shared.db.engine import create_engine, session_factory
-from pidesk.shared.events import IncidentReported, ReporterRef
+from pidesk.shared.events import IncidentReported
 from tests.support.infra import fresh_postgres_database
+from tests.unit.factories import reported_incident
 
 AWARE = datetime(2026, 11, 20, 1, 15, tzinfo=UTC)
 RULES = RoutingRules(load_policy(), load_directory())
 
 
 def reported(n: int, **facts: Any) -> IncidentReported:
-    values: dict[str, Any] = {
-        "incident_kind": "misdelivery",
-        "data_categories": ["name", "credit_card"],
-        "affected_count": 12,
-        "subject_regions": {"JP": 12},
-        **facts,
-    }
-    return IncidentReported(
-        reference=f"PI-2026-{n:06d}",
-        source="api",
-        reporter=ReporterRef(
-            name="A",
-            email="a@example.co.jp",
-            division="Retail Sales",
-            entity="Example Holdings (JP)",
-            entity_country="JP",
-        ),
-        aware_at=AWARE,
-        received_at=AWARE,
-        **values,
-    )
+    defaults = {"data_categories": ["name", "credit_card"], "affected_count": 12, "subject_regions": {"JP": 12}}
+    return reported_incident(n, at=AWARE, **{**defaults, **facts})
 
 
 # very high, medium, EU and US duties, an unknown count: every kind of route, obligation and timer

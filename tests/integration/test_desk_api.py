@@ -23,10 +23,11 @@ from pidesk.services.escalation.service.incidents import record_reported_inciden
 from pidesk.services.escalation.service.notices import record_notice_drafted
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.shared.db.engine import create_engine, session_factory
-from pidesk.shared.events import IncidentReported, NoticeDrafted, ReporterRef
+from pidesk.shared.events import NoticeDrafted
 from pidesk.shared.http.auth import issue_token
 from pidesk.shared.vocabulary import Role
 from tests.support.infra import free_port, fresh_postgres_database, kafka_bootstrap
+from tests.unit.factories import reported_incident
 
 SECRET = "desk-api-test-secret-0123456789abcdef"
 RULES = RoutingRules(load_policy(), load_directory())
@@ -43,21 +44,7 @@ class Desk:
     async def incident(self, n: int = 1, **facts: Any) -> str:
         incident_id = uuid.uuid4()
         now = datetime.now(UTC) - timedelta(minutes=n)
-        event = IncidentReported(
-            reference=f"PI-2026-{n:06d}",
-            source="api",
-            reporter=ReporterRef(
-                name="A",
-                email="a@example.co.jp",
-                division="Retail Sales",
-                entity="Example Holdings",
-                entity_country="JP",
-            ),
-            incident_kind="misdelivery",
-            aware_at=now,
-            received_at=now,
-            **{"data_categories": ["name"], "affected_count": 10, "subject_regions": {"JP": 10}, **facts},
-        )
+        event = reported_incident(n, at=now, entity="Example Holdings", **facts)
         engine = create_engine(self.url)
         async with session_factory(engine)() as session, session.begin():
             await record_reported_incident(IncidentRepository(session), RULES, incident_id=incident_id, event=event)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+
+from pidesk.shared.events import IncidentReported, ReporterRef
 
 
 def report_body(**overrides: Any) -> dict[str, Any]:
@@ -24,3 +27,29 @@ def report_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def reported_incident(n: int = 1, *, at: datetime | None = None, **facts: Any) -> IncidentReported:
+    """A `pidesk.incident.reported.v1` payload as intake sends it: reference n, reported `at`."""
+    when = at or datetime.now(UTC)
+    values: dict[str, Any] = {
+        "incident_kind": "misdelivery",
+        "data_categories": ["name"],
+        "affected_count": 10,
+        "subject_regions": {"JP": 10},
+        "aware_at": when,
+        **facts,
+    }
+    return IncidentReported(
+        reference=f"PI-2026-{n:06d}",
+        source="api",
+        reporter=ReporterRef(
+            name="A",
+            email="a@example.co.jp",
+            division="Retail Sales",
+            entity=values.pop("entity", "Example Holdings (JP)"),
+            entity_country="JP",
+        ),
+        received_at=when,
+        **values,
+    )
