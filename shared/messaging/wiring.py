@@ -37,6 +37,11 @@ def build_relay(
     )
 
 
+def consumer_group_id(service: str, settings: CommonSettings) -> str:
+    """`pidesk-<service>`, plus PIDESK_CONSUMER_GROUP_SUFFIX when one is set."""
+    return f"pidesk-{service}{settings.consumer_group_suffix}"
+
+
 def build_consumer(
     service: str,
     settings: CommonSettings,
@@ -48,21 +53,24 @@ def build_consumer(
     *,
     batch_handlers: dict[str, BatchHandler] | None = None,
     after_commit: Callable[[], None] | None = None,
+    lane: str = "",
 ) -> IdempotentConsumer:
+    """The service's idempotent consumer of `handlers`' topics. A `lane` is a consumer of its own (own
+    group, own fetch loop) for topics that must not wait behind the others' work, e.g. the notifier's
+    internal alerts behind its drafting; records stay deduplicated under the service's name."""
     bootstrap = settings.kafka_bootstrap_servers
     hooks = hooks or ConsumerHooks()
     hooks.processed = lambda e: metrics.events_processed.labels(e.topic).inc()
     hooks.duplicate = lambda e: metrics.events_duplicate.labels(e.topic).inc()
     hooks.dead_lettered = lambda topic, _error: metrics.events_dead_lettered.labels(topic).inc()
+    group_id = consumer_group_id(service, settings) + (f"-{lane}" if lane else "")
     return IdempotentConsumer(
         name=service,
-        group_id=f"pidesk-{service}",
+        group_id=group_id,
         handlers=handlers,
         sessions=sessions,
         processed_model=model,
-        consumer_factory=lambda names: manual_commit_consumer(
-            bootstrap, f"pidesk-{service}", names, f"pidesk-{service}"
-        ),
+        consumer_factory=lambda names: manual_commit_consumer(bootstrap, group_id, names, group_id),
         producer_factory=lambda: reliable_producer(bootstrap, f"pidesk-{service}-dlq"),
         max_attempts=settings.consumer_max_attempts,
         hooks=hooks,

@@ -1,0 +1,400 @@
+"""The table of `make bench`: one row per target of issue 10 (target, measured, met), from the scenarios'
+results; rendered as text (stdout), Markdown (bench/results/latest.md) and into docs/performance.md.
+
+Pure functions of the results dict, so they can be checked on made-up numbers (tests/unit).
+`met` is "yes", "no", "error" (the scenario failed: `measured` says why), "n/a" (a figure, no target)
+or "not run" (the scenario was left out with --only).
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+YES, NO, ERROR, INFO, SKIPPED = "yes", "no", "error", "n/a", "not run"
+MARK_START, MARK_END = "<!-- bench:figures:start -->", "<!-- bench:figures:end -->"
+
+INTAKE_RATE, ALERTA_FACTOR, INTAKE_P99_MS = 1_500, 10, 50
+E2E_P50_MS, E2E_P99_MS = 100, 500
+ESCALATION_RATE, NOTIFIER_RATE, RSS_MB = 1_000, 500, 250
+
+
+class Missing(Exception):
+    """A figure the row needs is absent: the scenario (or one of its steps) failed."""
+
+
+class NotRun(Missing):
+    """The scenario was not part of this run (`--only`)."""
+
+
+def part(results: dict[str, Any], *path: str) -> dict[str, Any]:
+    """results[path…], raising Missing with the recorded error (or what is absent)."""
+    if path and path[0] not in results:
+        raise NotRun(f"{path[0]} not run")
+    node: Any = results
+    for key in path:
+        if isinstance(node, dict) and node.get("error"):
+            raise Missing(str(node["error"]))
+        if not isinstance(node, dict) or key not in node:
+            raise Missing(f"no result for {'.'.join(path)}")
+        node = node[key]
+    if isinstance(node, dict) and node.get("error"):
+        raise Missing(str(node["error"]))
+    return node  # type: ignore[no-any-return]
+
+
+def num(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float) and math.isinf(value):
+        return "∞"
+    return f"{value:,.{digits}f}"
+
+
+def ms(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isinf(value)):
+        return num(value)
+    return f"{num(value, 1 if value < 100 else 0)} ms"
+
+
+def met(condition: bool) -> str:
+    return YES if condition else NO
+
+
+def accepted_rate(run: dict[str, Any]) -> float:
+    """2xx answers per second (what was durably accepted), from a loadgen result."""
+    return float(run.get("accepted", run.get("requests", 0))) / float(run["duration_s"])
+
+
+def clean(run: dict[str, Any]) -> bool:
+    return not run.get("non_2xx") and not run.get("socket_errors")
+
+
+# ---------------------------------------------------------------- rows
+
+
+def intake_rows(results: dict[str, Any], kind: str, label: str) -> list[tuple[str, str, Callable[[], tuple[str, str]]]]:
+    def rate() -> tuple[str, str]:
+        run = part(results, "intake", f"{kind}_wrk")
+        value = accepted_rate(run)
+        return (
+            f"{num(value)} {label}/s accepted (wrk p99 {ms(run.get('p99_ms'))}, {num(run.get('non_2xx'))} non-2xx, "
+            f"{num(run.get('socket_errors'))} socket errors)",
+            met(value >= INTAKE_RATE),
+        )
+
+    def durable() -> tuple[str, str]:
+        run = part(results, "intake", f"{kind}_wrk")
+        rows, accepted = int(run["rows_added"]), int(run["accepted"])
+        connections = int(results["intake"].get("connections", 32))
+        replayed = int(run.get("replayed") or 0)  # a prepared delivery sent again: a duplicate, no new row
+        extra = f" (+{rows - accepted} committed, answer cut off when wrk stopped)" if rows > accepted else ""
+        extra += f" ({replayed} replayed duplicates)" if replayed else ""
+        fixed = results["intake"].get(f"{kind}_fixed", {})
+        if "rows_added" in fixed:
+            extra += f"; fixed rate: {num(fixed['rows_added'])} rows / {num(fixed['accepted'])} 2xx"
+        ok = accepted - replayed <= rows <= accepted + connections
+        if "rows_added" in fixed:
+            ok = ok and fixed["accepted"] <= fixed["rows_added"]
+        return f"{num(rows)} rows for {num(accepted)} 2xx answers{extra}", met(ok)
+
+    def versus_alerta() -> tuple[str, str]:
+        ours = accepted_rate(part(results, "intake", f"{kind}_wrk"))
+        theirs = accepted_rate(part(results, "peer"))
+        ratio = ours / theirs if theirs else math.inf
+        return f"{num(ours)} / {num(theirs)} (Alerta POST /alert) = {num(ratio, 1)}×", met(ratio >= ALERTA_FACTOR)
+
+    def latency() -> tuple[str, str]:
+        run = part(results, "intake", f"{kind}_fixed")
+        target = float(run.get("target_rate", 0))
+        achieved = float(run.get("requests_per_second", 0))
+        ok = run["p99_ms"] < INTAKE_P99_MS and clean(run) and achieved >= 0.95 * target
+        return (
+            f"p50 {ms(run['p50_ms'])}, p99 {ms(run['p99_ms'])}, max {ms(run.get('max_ms'))} at {num(achieved)}/s "
+            f"({num(run.get('non_2xx'))} non-2xx, {num(run.get('socket_errors'))} errors)",
+            met(ok),
+        )
+
+    return [
+        (f"intake_{kind}_rate", f"1. intake {label}: ≥ {INTAKE_RATE:,} durable/s (wrk, 32 connections)", rate),
+        (f"intake_{kind}_durable", f"1. intake {label}: 202 only after the commit (rows = 2xx)", durable),
+        (f"intake_{kind}_vs_alerta", f"1. intake {label}: ≥ {ALERTA_FACTOR}× Alerta, same run", versus_alerta),
+        (f"intake_{kind}_p99", f"1. intake {label}: p99 < {INTAKE_P99_MS} ms at 500/s (open loop)", latency),
+    ]
+
+
+def end_to_end_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[], tuple[str, str]]]]:
+    def latency() -> tuple[str, str]:
+        e2e = part(results, "end_to_end")
+        first = e2e["to_first_alert"]
+        missing = int(e2e["accepted"]) - int(e2e["alerted"])
+        client = e2e.get("client", {})
+        ok = (
+            first["p50_ms"] is not None
+            and first["p50_ms"] < E2E_P50_MS
+            and first["p99_ms"] < E2E_P99_MS
+            and missing == 0
+            and clean(client)
+        )
+        return (
+            f"p50 {ms(first['p50_ms'])}, p95 {ms(first['p95_ms'])}, p99 {ms(first['p99_ms'])}, "
+            f"max {ms(first['max_ms'])}; {num(client.get('sent'))} reports sent at {num(client.get('target_rate'))}/s, "
+            f"{num(e2e['accepted'])} accepted, {num(missing)} of them without alert; "
+            f"{num(e2e.get('alerts_per_s'))} alert mails/s",
+            met(ok),
+        )
+
+    def stored() -> tuple[str, str]:
+        e2e = part(results, "end_to_end")
+        into = e2e["to_escalation_stored"]
+        return f"p50 {ms(into['p50_ms'])}, p99 {ms(into['p99_ms'])}, max {ms(into['max_ms'])}", INFO
+
+    def lag() -> tuple[str, str]:
+        e2e = part(results, "end_to_end")
+        queues = [(f"consumer lag of {service}", found) for service, found in e2e["lag"].items()]
+        queues += [(f"{service} outbox", found) for service, found in e2e.get("outbox_backlog", {}).items()]
+        parts = [f"{label} max {num(q['max'])} ({num(q['growth_per_s'], 1)}/s)" for label, q in queues]
+        drain = e2e.get("drain_s")
+        parts.append(f"all alerts {num(drain, 1)} s after the load" if drain is not None else "not all alerts arrived")
+        return "; ".join(parts), met(bool(queues) and all(q.get("flat") for _, q in queues))
+
+    return [
+        ("e2e_latency", f"2. POST → first alert at SMTP: p50 < {E2E_P50_MS} ms, p99 < {E2E_P99_MS} ms", latency),
+        ("e2e_stored", "2. POST → incident stored by escalation (the old thin path)", stored),
+        ("e2e_lag", "2. no queue growth: consumer lag and outbox backlog flat", lag),
+    ]
+
+
+def escalation_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[], tuple[str, str]]]]:
+    def one() -> tuple[str, str]:
+        run = part(results, "escalation", "x1")
+        events = results["escalation"]
+        rate = run["incidents_per_s"] or 0.0
+        partial = "" if run.get("complete", True) else f", only {num(run.get('incidents'))} stored in time"
+        return (
+            f"{num(rate)} incidents/s ({num(events.get('events'))} events, {events.get('partitions')} partitions"
+            f"{partial})",
+            met(rate >= ESCALATION_RATE),
+        )
+
+    def two() -> tuple[str, str]:
+        single = part(results, "escalation", "x1")["incidents_per_s"] or 0.0
+        double = part(results, "escalation", "x2")["incidents_per_s"] or 0.0
+        ratio = double / single if single else math.inf
+        return f"{num(double)} (two) vs {num(single)} (one) incidents/s = {num(ratio, 2)}×", met(double > single)
+
+    return [
+        ("escalation_one", f"3. escalation: ≥ {ESCALATION_RATE:,} incidents/s, one instance", one),
+        ("escalation_two", "3. escalation: two instances (one group) beat one", two),
+    ]
+
+
+def notifier_best(rows: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    alerts = [r for r in rows if str(r.get("scenario", r.get("name", ""))).startswith("internal_alerts")]
+    single = [r for r in alerts if r.get("instances", 1) == 1] or alerts
+    best = max(single, key=lambda r: r.get("messages_per_s") or 0.0, default=None)
+    return best, alerts
+
+
+def notifier_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[], tuple[str, str]]]]:
+    def rate() -> tuple[str, str]:
+        best, alerts = notifier_best(part(results, "notifier")["rows"])  # type: ignore[arg-type]
+        if best is None:
+            raise Missing("bench.notice_delivery gave no internal_alerts row")
+        others = ", ".join(f"{r.get('name')} {num(r.get('messages_per_s'))}" for r in alerts if r is not best)
+        duplicates = sum(int(r.get("duplicates") or 0) for r in alerts)
+        text = f"{num(best['messages_per_s'])} msg/s ({best.get('name')}); {others or 'no other rows'}"
+        return text + (f"; {duplicates} duplicates" if duplicates else ""), met(best["messages_per_s"] >= NOTIFIER_RATE)
+
+    return [("notifier_alerts", f"4. notifier: ≥ {NOTIFIER_RATE} internal-alert messages/s to SMTP", rate)]
+
+
+def growth_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[], tuple[str, str]]]]:
+    def memory() -> tuple[str, str]:
+        found = part(results, "end_to_end")["memory"]
+        parts = []
+        for service, m in found.items():
+            extra = (
+                f" ({m['processes']} processes, {num(m['max_total_rss_mb'])} MB in all)" if m["processes"] > 1 else ""
+            )
+            parts.append(f"{service} {num(m['max_rss_mb'])} MB{extra}")
+        ok = bool(found) and all(m["max_rss_mb"] < RSS_MB for m in found.values())
+        return "; ".join(parts), met(ok)
+
+    def tables() -> tuple[str, str]:
+        e2e = part(results, "end_to_end")
+        reports = max(1, int(e2e["accepted"]))
+        parts = [
+            f"{service} {table} +{num(t['rows_added'])} ({num(t['rows_added'] / reports, 1)}/report, "
+            f"{num(t['end']['bytes'] / 1048576, 1)} MB)"
+            for service, found in e2e["tables"].items()
+            for table, t in found.items()
+            if t["rows_added"]
+        ]
+        return "; ".join(parts) or "no rows added", INFO
+
+    return [
+        ("rss", f"5. RSS < {RSS_MB} MB per service process (during the end-to-end run)", memory),
+        ("tables", "5. outbox and processed_events growth over the end-to-end soak", tables),
+    ]
+
+
+def build_rows(results: dict[str, Any]) -> list[dict[str, str]]:
+    """The table: one dict per row with id, target, measured, met."""
+    specs = [
+        *intake_rows(results, "reports", "reports"),
+        *intake_rows(results, "webhooks", "signed webhooks"),
+        *end_to_end_rows(results),
+        *escalation_rows(results),
+        *notifier_rows(results),
+        *growth_rows(results),
+    ]
+    rows = []
+    for row_id, target, measure in specs:
+        try:
+            measured, verdict = measure()
+        except NotRun as exc:
+            measured, verdict = str(exc), SKIPPED
+        except Missing as exc:
+            measured, verdict = f"error: {str(exc).splitlines()[0][:200]}", ERROR
+        except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+            measured, verdict = f"error: incomplete result ({type(exc).__name__}: {exc})"[:220], ERROR
+        rows.append({"id": row_id, "target": target, "measured": measured, "met": verdict})
+    return rows
+
+
+def ratios(results: dict[str, Any]) -> list[tuple[str, str]]:
+    """Figures that compare two measurements of the same run (they travel between machines better)."""
+    found = []
+
+    def add(label: str, compute: Callable[[], float]) -> None:
+        try:
+            found.append((label, f"{num(compute(), 2)}×"))
+        except (Missing, KeyError, TypeError, ZeroDivisionError):
+            found.append((label, "—"))
+
+    peer = lambda: accepted_rate(part(results, "peer"))  # noqa: E731
+    add("intake reports / Alerta", lambda: accepted_rate(part(results, "intake", "reports_wrk")) / peer())
+    add("intake signed webhooks / Alerta", lambda: accepted_rate(part(results, "intake", "webhooks_wrk")) / peer())
+    add(
+        "escalation two instances / one",
+        lambda: (
+            part(results, "escalation", "x2")["incidents_per_s"] / part(results, "escalation", "x1")["incidents_per_s"]
+        ),
+    )
+    add(
+        "end-to-end reports alerted / accepted",
+        lambda: part(results, "end_to_end")["alerted"] / part(results, "end_to_end")["accepted"],
+    )
+    add(
+        "end-to-end p99 / its target (< 1 is met)",
+        lambda: part(results, "end_to_end")["to_first_alert"]["p99_ms"] / E2E_P99_MS,
+    )
+    add(
+        "intake reports p99 at 500/s / its target (< 1 is met)",
+        lambda: part(results, "intake", "reports_fixed")["p99_ms"] / INTAKE_P99_MS,
+    )
+    return found
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def header_lines(report: dict[str, Any]) -> list[str]:
+    run, machine = report.get("run", {}), report.get("machine", {})
+    mode = "BENCH_QUICK (smoke run: short, small; not for comparison)" if run.get("quick") else "full"
+    fsync = machine.get("postgres_fsync", "?")
+    lines = [
+        f"pidesk benchmarks — run {run.get('id', '?')} at {run.get('started_at', '?')} ({mode}), "
+        f"{num(run.get('seconds'))} s",
+        f"machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, {machine.get('memory', '?')}; "
+        f"{machine.get('postgres', '?')}, fsync={fsync}, "
+        f"synchronous_commit={machine.get('postgres_synchronous_commit', '?')}; "
+        f"{machine.get('kafka', '?')}",
+    ]
+    if fsync != "on":
+        lines.append(f"WARNING: PostgreSQL runs with fsync={fsync}: commits are cheaper than in production")
+    return lines
+
+
+def render_text(report: dict[str, Any], measured_width: int = 90) -> str:
+    """The table for a terminal: `measured` wrapped at `measured_width` characters."""
+    rows = report["rows"]
+    target_width = max(len("target"), *(len(r["target"]) for r in rows))
+    width = min(measured_width, max(len("measured"), *(len(r["measured"]) for r in rows)))
+    head = f"{'target':<{target_width}}  {'measured':<{width}}  met"
+    lines = [*header_lines(report), "", head, "-" * len(head)]
+    for r in rows:
+        measured = textwrap.wrap(r["measured"], width) or [""]
+        lines.append(f"{r['target']:<{target_width}}  {measured[0]:<{width}}  {r['met']}")
+        lines += [f"{'':<{target_width}}  {more}" for more in measured[1:]]
+    lines += ["", summary(rows)]
+    return "\n".join(lines)
+
+
+def summary(rows: list[dict[str, str]]) -> str:
+    counts = {v: sum(1 for r in rows if r["met"] == v) for v in (YES, NO, ERROR, INFO, SKIPPED)}
+    text = f"met {counts[YES]}, not met {counts[NO]}, errors {counts[ERROR]}, figures {counts[INFO]}"
+    return text + (f", not run {counts[SKIPPED]}" if counts[SKIPPED] else "") + f" (of {len(rows)} rows)"
+
+
+def md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    lines = [*(f"{line}  " for line in header_lines(report)), ""]
+    lines += ["| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {md_cell(r['target'])} | {md_cell(r['measured'])} | **{r['met']}** |" for r in report["rows"]]
+    lines += ["", summary(report["rows"])]
+    found = ratios(report.get("scenarios", {}))
+    if found:
+        lines += ["", "Ratios (same run, same machine):", ""]
+        lines += [f"- {label}: {value}" for label, value in found]
+    return "\n".join(lines) + "\n"
+
+
+def render_details(report: dict[str, Any]) -> str:
+    """The figures behind the table: machine, notifier rows, lag and memory samples, table sizes."""
+    machine, scenarios = report.get("machine", {}), report.get("scenarios", {})
+    lines = ["#### Machine", "", "| | |", "|---|---|"]
+    lines += [f"| {key} | {md_cell(str(value))} |" for key, value in machine.items()]
+    notifier = scenarios.get("notifier", {})
+    if notifier.get("rows"):
+        lines += ["", f"#### Notifier (`{notifier.get('command', 'bench.notice_delivery')}`)", ""]
+        keys = ["name", "messages", "messages_per_s", "p50_ms", "p95_ms", "p99_ms", "max_ms", "duplicates"]
+        lines += ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+        lines += ["| " + " | ".join(md_cell(str(row.get(k, ""))) for k in keys) + " |" for row in notifier["rows"]]
+    e2e = scenarios.get("end_to_end", {})
+    if e2e.get("samples"):
+        lines += ["", "#### End to end, sampled every few seconds", ""]
+        lines += ["| t (s) | consumer lag | unpublished outbox rows | RSS MB (largest process per service) |"]
+        lines += ["|---|---|---|---|"]
+        for s in e2e["samples"]:
+            lag = ", ".join(f"{k} {v.get('lag', '?')}" for k, v in s.get("lag", {}).items())
+            outbox = ", ".join(f"{k} {v.get('lag', '?')}" for k, v in s.get("outbox", {}).items())
+            memory = ", ".join(f"{k} {v.get('max_rss_mb', '?')}" for k, v in s.get("memory", {}).items())
+            lines.append(f"| {s.get('t')} | {lag} | {outbox} | {memory} |")
+    escalation = scenarios.get("escalation", {})
+    if escalation and not escalation.get("error"):
+        lines += ["", "#### Escalation runs", ""]
+        for key in ("x1", "x2"):
+            if key in escalation:
+                lines.append(f"- {key}: {md_cell(str(escalation[key]))}")
+    failed = {name: s["error"] for name, s in scenarios.items() if isinstance(s, dict) and s.get("error")}
+    if failed:
+        lines += ["", "#### Scenario errors", ""]
+        lines += [f"- {name}: `{md_cell(error.splitlines()[0][:300])}`" for name, error in failed.items()]
+    return "\n".join(lines) + "\n"
+
+
+def replace_figures(document: str, figures: str) -> str:
+    """`document` with the text between the figure markers replaced (markers appended when absent)."""
+    block = f"{MARK_START}\n{figures.rstrip()}\n{MARK_END}"
+    if MARK_START in document and MARK_END in document:
+        before = document.split(MARK_START, 1)[0]
+        after = document.split(MARK_END, 1)[1]
+        return before + block + after
+    return document.rstrip() + "\n\n" + block + "\n"

@@ -1,0 +1,328 @@
+"""Scenario e: end to end, intake → Kafka → escalation → Kafka → notifier → SMTP, at a fixed rate.
+
+intake (`--workers <cores>`), escalation and notifier as processes on fresh databases, their consumer
+groups new (PIDESK_CONSUMER_GROUP_SUFFIX) and positioned at the end of every topic they read, so
+events of earlier scenarios are not replayed; an SMTP sink process (bench/smtp_sink.py) writes each
+message's arrival time and X-Pidesk-Reference. After a short warm-up (a few reports, until their
+alerts arrive), bench.loadgen posts reports open-loop at `e2e_rate` for `e2e_seconds`, keeping every
+answer. Per accepted report (202 → its reference): from its scheduled send time to the first internal
+alert for that reference accepted by the SMTP server, and to escalation's row (`incidents.created_at`).
+A report with no alert when the drain time is up counts as infinitely late. Every `sample_every`
+seconds: consumer lag of both groups (end offsets minus committed offsets over the topics each
+subscribes to), each outbox's unpublished rows, and the resident memory of every service process
+(intake's workers included). The outbox and
+processed_events tables of each database are measured after the warm-up and at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import subprocess
+import sys
+import time
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench import loadgen
+from bench.scenarios.common import (
+    REPO_ROOT,
+    Context,
+    Service,
+    asyncpg_dsn,
+    base_env,
+    lag_is_flat,
+    last_json_line,
+    log,
+    migrated_database,
+    percentiles,
+    run_process,
+    slope,
+    table_counts,
+)
+from bench.scenarios.kafka import LagProbe, end_offsets, ensure_bench_topics, position_group, service_topics
+from tests.support.infra import free_port
+
+SERVICES = ("intake", "escalation", "notifier")
+OUTBOX_BACKLOG = (
+    "SELECT count(*) FILTER (WHERE published_at IS NULL) AS unpublished, coalesce(max(id), 0) AS written FROM outbox"
+)
+GROUPS = ("escalation", "notifier")
+
+
+class Arrivals:
+    """The sink's arrivals file, read as it grows: the first arrival per reference, and every arrival."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+        self.first: dict[str, float] = {}
+        self.times: list[float] = []
+
+    def poll(self) -> None:
+        if not self.path.exists():
+            return
+        with self.path.open("rb") as handle:
+            handle.seek(self.offset)
+            chunk = handle.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self.offset += len(complete)
+        for line in complete.decode().splitlines():
+            at_text, reference, _ = line.split("\t")
+            at = float(at_text)
+            self.times.append(at)
+            if reference and reference not in self.first:
+                self.first[reference] = at
+
+
+class Sink:
+    def __init__(self, out: Path) -> None:
+        self.port, self.out = free_port(), out
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def launch(self) -> subprocess.Popen[bytes]:
+        command = [sys.executable, "-m", "bench.smtp_sink", "--port", str(self.port), "--out", str(self.out)]
+        self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE)
+        return self.process
+
+    async def start(self) -> Sink:
+        process = self.launch()
+        assert process.stdout is not None
+        line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 30)
+        if line.strip() != b"ready":
+            raise RuntimeError(f"the SMTP sink did not start: {line!r}")
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+async def wait_for_alerts(
+    arrivals: Arrivals, references: set[str], services: list[Service], within: float
+) -> float | None:
+    """Seconds until every reference had an alert; None when `within` ran out first."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        await asyncio.to_thread(arrivals.poll)
+        if references <= arrivals.first.keys():
+            return round(time.monotonic() - started, 2)
+        for service in services:
+            service.check_alive()
+        await asyncio.sleep(0.2)
+    return None
+
+
+async def warm_up(url: str, arrivals: Arrivals, services: list[Service], count: int = 10) -> dict[str, Any]:
+    """A few reports through the whole path: consumers have joined their groups and got partitions."""
+    make = loadgen.report_requests()
+    references = set()
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        for n in range(count):
+            request = make(n)
+            answer = await client.post(request.path, content=request.body, headers=dict(request.headers))
+            if answer.status_code != 202:
+                raise RuntimeError(f"warm-up report answered {answer.status_code}: {answer.text[:300]}")
+            references.add(answer.json()["reference"])
+    seconds = await wait_for_alerts(arrivals, references, services, 120)
+    if seconds is None:
+        missing = len(references - arrivals.first.keys())
+        tails = "\n".join(f"--- {s.name}\n{s.log_tail(800)}" for s in services)
+        raise RuntimeError(f"warm-up: {missing}/{count} reports got no alert within 120 s\n{tails}")
+    return {"reports": count, "alerts_after_s": seconds}
+
+
+async def sampler(
+    ctx: Context,
+    services: dict[str, Service],
+    groups: dict[str, str],
+    samples: list[dict[str, Any]],
+    subscribed: dict[str, list[str]],
+    urls: dict[str, str],
+    t0: float,
+) -> None:
+    """Every `sample_every` s: each process's memory, each group's lag, each outbox's unpublished rows."""
+    async with LagProbe(ctx.bootstrap) as probe, AsyncExitStack() as stack:
+        databases = {}
+        for service, url in urls.items():
+            databases[service] = await asyncpg.connect(asyncpg_dsn(url))
+            stack.push_async_callback(databases[service].close)
+        while True:
+            sample: dict[str, Any] = {"t": round(time.time() - t0, 2), "memory": {}, "lag": {}, "outbox": {}}
+            for name, service in services.items():
+                sample["memory"][name] = service.memory()
+            for service, group in groups.items():
+                try:
+                    sample["lag"][service] = await probe.lag(group)
+                except Exception as exc:  # noqa: BLE001 - one missed sample is recorded, not fatal
+                    sample["lag"][service] = {"error": repr(exc)[:200]}
+            for service, database in databases.items():
+                row = await database.fetchrow(OUTBOX_BACKLOG)
+                sample["outbox"][service] = {"lag": int(row["unpublished"]), "end": int(row["written"])}
+            samples.append(sample)
+            subscribed.update({service: probe.subscribed.get(group, []) for service, group in groups.items()})
+            await asyncio.sleep(ctx.plan.sample_every)
+
+
+def lag_summary(samples: list[dict[str, Any]], kind: str, service: str, seconds: float) -> dict[str, Any]:
+    """A queue's samples during the load (kind "lag": a consumer group's; "outbox": unpublished rows),
+    its maximum, trend and inflow, and whether it stayed flat."""
+    points = [(s["t"], s[kind][service]) for s in samples if "lag" in s.get(kind, {}).get(service, {})]
+    lags = [(t, float(v["lag"])) for t, v in points]
+    ends = [(t, float(v["end"])) for t, v in points]
+    spread = ends[-1][0] - ends[0][0] if ends else 0.0
+    inflow = (ends[-1][1] - ends[0][1]) / spread if spread > 0 else 0.0
+    return {
+        "samples": [int(v) for _, v in lags],
+        "max": int(max((v for _, v in lags), default=0)),
+        "growth_per_s": round(slope(lags), 2),
+        "inflow_per_s": round(inflow, 1),
+        "flat": lag_is_flat(lags, inflow, seconds) if lags else None,
+    }
+
+
+async def escalation_stored(url: str) -> dict[str, float]:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        rows = await connection.fetch("SELECT id::text AS id, extract(epoch FROM created_at) AS at FROM incidents")
+        return {row["id"]: float(row["at"]) for row in rows}
+    finally:
+        await connection.close()
+
+
+async def run(ctx: Context) -> dict[str, Any]:
+    plan = ctx.plan
+    await ensure_bench_topics(ctx.bootstrap)
+    suffix = f"-bench-{ctx.run_id}-e2e"
+    groups = {service: f"pidesk-{service}{suffix}" for service in GROUPS}
+    for service, group in groups.items():
+        await position_group(ctx.bootstrap, group, await end_offsets(ctx.bootstrap, service_topics(service)))
+    out = ctx.workdir / "e2e"
+    out.mkdir(parents=True, exist_ok=True)
+    arrivals = Arrivals(out / "arrivals.tsv")
+    samples: list[dict[str, Any]] = []
+    subscribed: dict[str, list[str]] = {}
+    async with AsyncExitStack() as stack:
+        urls = {
+            service: await stack.enter_async_context(migrated_database(f"bench_e2e_{service[:3]}", service))
+            for service in SERVICES
+        }
+        sink = Sink(arrivals.path)
+        stack.callback(sink.stop)
+        await sink.start()
+        env = {
+            **base_env(ctx),
+            **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
+            "PIDESK_CONSUMER_GROUP_SUFFIX": suffix,
+            "NOTIFIER_SMTP_HOST": "127.0.0.1",
+            "NOTIFIER_SMTP_PORT": str(sink.port),
+            "INTAKE_REPORTS_PER_MINUTE": "100000000",
+        }
+        services = {
+            "intake": Service("intake", env, ctx.workdir / "logs", workers=ctx.cores, tag="-e2e"),
+            "escalation": Service("escalation", env, ctx.workdir / "logs", tag="-e2e"),
+            "notifier": Service("notifier", env, ctx.workdir / "logs", tag="-e2e"),
+        }
+        links = {
+            "ESCALATION_NOTIFIER_URL": services["notifier"].url,
+            "NOTIFIER_PUBLIC_URL": services["notifier"].url,
+            "NOTIFIER_DESK_URL": f"{services['escalation'].url}/desk",
+        }
+        for service in services.values():
+            service.env.update(links)
+            stack.callback(service.stop)
+            service.launch()
+        for service in services.values():
+            await service.ready()
+        running = list(services.values())
+        log("end to end: warm-up")
+        warm = await warm_up(services["intake"].url, arrivals, running)
+        tables_start = {service: await table_counts(url) for service, url in urls.items()}
+        t0 = time.time()
+        sampling = asyncio.create_task(sampler(ctx, services, groups, samples, subscribed, urls, t0))
+        stack.push_async_callback(cancel, sampling)
+        log(f"end to end: {plan.e2e_rate:.0f} reports/s for {plan.e2e_seconds:.0f} s")
+        responses_path = out / "responses.jsonl"
+        command = [sys.executable, "-m", "bench.loadgen", "fixed-rate", "--url", services["intake"].url]
+        command += ["--kind", "report", "--rate", str(plan.e2e_rate), "-d", str(plan.e2e_seconds)]
+        command += ["--responses", str(responses_path)]
+        client = last_json_line(
+            await run_process(command, limit_s=plan.e2e_seconds + 120, log_path=ctx.workdir / "logs" / "e2e-client.log")
+        )
+        responses = [json.loads(line) for line in (await asyncio.to_thread(responses_path.read_text)).splitlines()]
+        sent = {}
+        for record in responses:
+            if record.get("status") == 202:
+                body = json.loads(record["body"])
+                sent[body["reference"]] = (record["due_at"], body["incident_id"])
+        log(f"end to end: load done ({len(sent)} accepted); waiting up to {plan.e2e_drain_seconds:.0f} s for alerts")
+        drain = await wait_for_alerts(arrivals, set(sent), running, plan.e2e_drain_seconds)
+        await cancel(sampling)
+        tables_end = {service: await table_counts(url) for service, url in urls.items()}
+        stored = await escalation_stored(urls["escalation"])
+    to_alert = [arrivals.first[ref] - due if ref in arrivals.first else math.inf for ref, (due, _) in sent.items()]
+    to_stored = [stored[i] - due if i in stored else math.inf for due, i in sent.values()]
+    # the load: from the first request's due time for as long as the client ran
+    load_start = min((r["due_at"] for r in responses), default=t0)
+    load_seconds = float(client.get("duration_s") or plan.e2e_seconds)
+    load_end = load_start + load_seconds
+    during = [s for s in samples if t0 + s["t"] <= load_end + 0.5]
+    in_window = [at for at in arrivals.times if load_start <= at <= load_end]
+    return {
+        "rate": plan.e2e_rate,
+        "load_seconds": round(load_seconds, 2),
+        "workers": ctx.cores,
+        "warm_up": warm,
+        "client": {k: v for k, v in client.items() if k != "responses"},
+        "accepted": len(sent),
+        "alerted": sum(1 for ref in sent if ref in arrivals.first),
+        "to_first_alert": percentiles(to_alert),
+        "to_escalation_stored": percentiles(to_stored),
+        "alerts_per_s": round(len(in_window) / load_seconds, 1) if load_seconds else None,
+        "messages": len(arrivals.times),
+        "drain_s": drain,
+        "lag": {service: lag_summary(during, "lag", service, load_seconds) for service in GROUPS},
+        "outbox_backlog": {service: lag_summary(during, "outbox", service, load_seconds) for service in SERVICES},
+        "lag_topics": subscribed,
+        "lag_after_drain": {service: samples[-1]["lag"].get(service) for service in GROUPS} if samples else {},
+        "memory": memory_summary(samples),
+        "tables": {
+            service: {
+                table: {
+                    "start": tables_start[service][table],
+                    "end": tables_end[service][table],
+                    "rows_added": tables_end[service][table]["rows"] - tables_start[service][table]["rows"],
+                }
+                for table in tables_end[service]
+            }
+            for service in SERVICES
+        },
+        "samples": samples,
+    }
+
+
+def memory_summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for sample in samples:
+        for service, memory in sample["memory"].items():
+            best = found.setdefault(service, {"processes": 0, "max_rss_mb": 0.0, "max_total_rss_mb": 0.0})
+            best["processes"] = max(best["processes"], memory["processes"])
+            best["max_rss_mb"] = max(best["max_rss_mb"], memory["max_rss_mb"])
+            best["max_total_rss_mb"] = max(best["max_total_rss_mb"], memory["total_rss_mb"])
+    return found
+
+
+async def cancel(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,278 @@
+"""The `make bench` table on made-up figures: rows, verdicts, rendering and the JSON written.
+
+No benchmark runs here and nothing is timed: the numbers below are invented.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from bench import pipeline, report
+from bench.scenarios.common import Plan, lag_is_flat, percentiles
+from bench.scenarios.end_to_end import Arrivals
+from bench.smtp_sink import reference_of
+
+ROW_IDS = [
+    "intake_reports_rate",
+    "intake_reports_durable",
+    "intake_reports_vs_alerta",
+    "intake_reports_p99",
+    "intake_webhooks_rate",
+    "intake_webhooks_durable",
+    "intake_webhooks_vs_alerta",
+    "intake_webhooks_p99",
+    "e2e_latency",
+    "e2e_stored",
+    "e2e_lag",
+    "escalation_one",
+    "escalation_two",
+    "notifier_alerts",
+    "rss",
+    "tables",
+]
+
+
+def load(rate: float, seconds: float = 20.0, **extra: Any) -> dict[str, Any]:
+    requests = int(rate * seconds)
+    return {
+        "requests": requests,
+        "accepted": requests,
+        "duration_s": seconds,
+        "requests_per_second": rate,
+        "p50_ms": 4.0,
+        "p90_ms": 9.0,
+        "p99_ms": 20.0,
+        "max_ms": 60.0,
+        "non_2xx": 0,
+        "socket_errors": 0,
+        "status_counts": {"202": requests},
+        **extra,
+    }
+
+
+def table(rows: int) -> dict[str, Any]:
+    return {"start": {"rows": 10, "bytes": 8192}, "end": {"rows": 10 + rows, "bytes": 1048576}, "rows_added": rows}
+
+
+def fabricated() -> dict[str, Any]:
+    lag = {"samples": [10, 40, 20, 30], "max": 40, "growth_per_s": 0.5, "inflow_per_s": 800.0, "flat": True}
+    return {
+        "intake": {
+            "connections": 32,
+            "reports_wrk": load(2400.0, rows_added=48_003),
+            "webhooks_wrk": load(1200.0, rows_added=24_000),
+            "reports_fixed": load(500.0, target_rate=500.0, rows_added=10_000),
+            "webhooks_fixed": load(500.0, target_rate=500.0, p99_ms=75.0, rows_added=10_000),
+        },
+        "peer": load(150.0, accepted=3000, status_counts={"201": 3000}),
+        "escalation": {
+            "events": 20_000,
+            "partitions": 6,
+            "x1": {"incidents_per_s": 1400.0},
+            "x2": {"incidents_per_s": 2100.0},
+        },
+        "end_to_end": {
+            "rate": 200.0,
+            "accepted": 12_000,
+            "alerted": 12_000,
+            "alerts_per_s": 1200.0,
+            "client": load(200.0, 60.0, sent=12_000, target_rate=200.0),
+            "to_first_alert": {"p50_ms": 40.0, "p95_ms": 120.0, "p99_ms": 300.0, "max_ms": 900.0, "mean_ms": 50.0},
+            "to_escalation_stored": {"p50_ms": 15.0, "p95_ms": 40.0, "p99_ms": 90.0, "max_ms": 200.0},
+            "drain_s": 0.4,
+            "lag": {"escalation": lag, "notifier": lag},
+            "outbox_backlog": {"intake": lag, "escalation": lag, "notifier": lag},
+            "memory": {
+                "intake": {"processes": 3, "max_rss_mb": 110.0, "max_total_rss_mb": 300.0},
+                "escalation": {"processes": 1, "max_rss_mb": 260.0, "max_total_rss_mb": 260.0},
+                "notifier": {"processes": 1, "max_rss_mb": 120.0, "max_total_rss_mb": 120.0},
+            },
+            "tables": {
+                "intake": {"outbox": table(12_000), "processed_events": table(0)},
+                "escalation": {"outbox": table(72_000), "processed_events": table(84_000)},
+                "notifier": {"outbox": table(30_000), "processed_events": table(80_000)},
+            },
+            "samples": [
+                {"t": 0.1, "lag": {"escalation": {"lag": 3, "end": 10}}, "memory": {"intake": {"max_rss_mb": 100.0}}}
+            ],
+        },
+        "notifier": {
+            "rows": [
+                {"name": "internal_alerts-1x1", "scenario": "internal_alerts", "instances": 1, "messages_per_s": 300.0},
+                {"name": "internal_alerts-1x4", "scenario": "internal_alerts", "instances": 1, "messages_per_s": 650.0},
+                {"name": "data_subject-1x4", "scenario": "data_subject", "instances": 1, "messages_per_s": 900.0},
+            ]
+        },
+    }
+
+
+def verdicts(scenarios: dict[str, Any]) -> dict[str, str]:
+    return {row["id"]: row["met"] for row in report.build_rows(scenarios)}
+
+
+def test_every_target_has_a_row_with_a_verdict() -> None:
+    rows = report.build_rows(fabricated())
+    assert [row["id"] for row in rows] == ROW_IDS
+    assert all(row["target"] and row["measured"] for row in rows)
+    assert verdicts(fabricated()) == {
+        "intake_reports_rate": "yes",
+        "intake_reports_durable": "yes",  # 3 rows committed whose answers wrk cut off: within 32 connections
+        "intake_reports_vs_alerta": "yes",  # 2,400 / 150 = 16×
+        "intake_reports_p99": "yes",
+        "intake_webhooks_rate": "no",
+        "intake_webhooks_durable": "yes",
+        "intake_webhooks_vs_alerta": "no",  # 8×
+        "intake_webhooks_p99": "no",  # 75 ms
+        "e2e_latency": "yes",
+        "e2e_stored": "n/a",
+        "e2e_lag": "yes",
+        "escalation_one": "yes",
+        "escalation_two": "yes",
+        "notifier_alerts": "yes",  # the best single-instance internal-alert row, 650/s
+        "rss": "no",  # escalation 260 MB
+        "tables": "n/a",
+    }
+
+
+def test_a_report_without_its_alert_misses_the_end_to_end_target() -> None:
+    scenarios = fabricated()
+    scenarios["end_to_end"]["alerted"] = 11_999
+    scenarios["end_to_end"]["to_first_alert"]["max_ms"] = math.inf
+    rows = {row["id"]: row for row in report.build_rows(scenarios)}
+    assert rows["e2e_latency"]["met"] == "no"
+    assert "12,000 reports sent at 200/s, 12,000 accepted, 1 of them without alert" in rows["e2e_latency"]["measured"]
+    assert "∞" in rows["e2e_latency"]["measured"]
+
+
+def test_more_rows_than_answers_beyond_the_connections_is_not_durable_and_fewer_is_neither() -> None:
+    scenarios = fabricated()
+    scenarios["intake"]["reports_wrk"]["rows_added"] = 48_000 + 33
+    scenarios["intake"]["webhooks_wrk"]["rows_added"] = 24_000 - 1
+    found = verdicts(scenarios)
+    assert found["intake_reports_durable"] == found["intake_webhooks_durable"] == "no"
+
+
+def test_a_failed_scenario_is_an_error_row_and_the_others_stand() -> None:
+    scenarios = fabricated()
+    scenarios["peer"] = {"error": "RuntimeError: alerta did not start\nlong traceback"}
+    scenarios["intake"]["webhooks_fixed"] = {"error": "LoadgenError: wrk exited 1"}
+    del scenarios["escalation"]
+    rows = {row["id"]: row for row in report.build_rows(scenarios)}
+    assert rows["intake_reports_vs_alerta"]["met"] == "error"
+    assert rows["intake_reports_vs_alerta"]["measured"] == "error: RuntimeError: alerta did not start"
+    assert rows["intake_webhooks_p99"]["met"] == "error"
+    assert rows["escalation_one"]["met"] == rows["escalation_two"]["met"] == "not run"
+    assert rows["intake_reports_rate"]["met"] == "yes"
+
+
+def test_a_growing_outbox_is_queue_growth() -> None:
+    scenarios = fabricated()
+    scenarios["end_to_end"]["outbox_backlog"]["escalation"] = {"max": 9000, "growth_per_s": 150.0, "flat": False}
+    rows = {row["id"]: row for row in report.build_rows(scenarios)}
+    assert rows["e2e_lag"]["met"] == "no"
+    assert "escalation outbox max 9,000 (150.0/s)" in rows["e2e_lag"]["measured"]
+
+
+def test_an_incomplete_result_is_an_error_row_not_a_crash() -> None:
+    scenarios = fabricated()
+    del scenarios["end_to_end"]["to_first_alert"]
+    scenarios["notifier"]["rows"] = []
+    found = verdicts(scenarios)
+    assert found["e2e_latency"] == "error"
+    assert found["notifier_alerts"] == "error"
+    assert found["e2e_lag"] == "yes"
+
+
+def result_document(scenarios: dict[str, Any], quick: bool = False) -> dict[str, Any]:
+    document = {
+        "schema": 1,
+        "run": {"id": "20261130T000000Z", "started_at": "2026-11-30T00:00:00+00:00", "seconds": 600, "quick": quick},
+        "machine": {"cpu": "Test CPU", "cores": 2, "memory": "4.0 GiB", "postgres_fsync": "off"},
+        "scenarios": scenarios,
+    }
+    document["rows"] = report.build_rows(scenarios)
+    return document
+
+
+def test_the_table_renders_as_text_and_markdown_and_the_result_is_json() -> None:
+    document = result_document(fabricated(), quick=True)
+    text = report.render_text(document)
+    assert "BENCH_QUICK" in text
+    assert "WARNING: PostgreSQL runs with fsync=off" in text
+    for row in document["rows"]:
+        assert row["target"] in text
+    assert "met 10, not met 4, errors 0, figures 2 (of 16 rows)" in text
+
+    markdown = report.render_markdown(document)
+    table_lines = [line for line in markdown.splitlines() if line.startswith("| ")]
+    assert len(table_lines) == 1 + len(ROW_IDS)
+    assert "- intake reports / Alerta: 16.00×" in markdown
+    assert "- escalation two instances / one: 1.50×" in markdown
+
+    details = report.render_details(document)
+    assert "internal_alerts-1x4" in details
+    assert "| Test CPU |" in details
+
+    again = json.loads(json.dumps(document, default=str))
+    assert set(again) == {"schema", "run", "machine", "scenarios", "rows"}
+    assert all(set(row) == {"id", "target", "measured", "met"} for row in again["rows"])
+
+
+def test_the_figures_section_is_replaced_in_place() -> None:
+    document = f"# Performance\n\nmethod\n\n{report.MARK_START}\nold\n{report.MARK_END}\n\n## After\n"
+    updated = report.replace_figures(document, "new table")
+    assert updated == f"# Performance\n\nmethod\n\n{report.MARK_START}\nnew table\n{report.MARK_END}\n\n## After\n"
+    assert report.replace_figures(updated, "new table") == updated
+    assert report.replace_figures("# Performance\n", "x").endswith(f"{report.MARK_START}\nx\n{report.MARK_END}\n")
+
+
+def test_percentiles_of_nothing_and_of_the_missing() -> None:
+    assert percentiles([])["p99_ms"] is None  # the old thin_path crashed here: max() of an empty list
+    found = percentiles([0.010] * 98 + [math.inf] * 2)
+    assert found["p50_ms"] == 10.0
+    assert found["p99_ms"] == math.inf
+    assert found["mean_ms"] == 10.0
+
+
+def test_lag_that_follows_the_input_is_growth_and_jitter_is_not() -> None:
+    assert lag_is_flat([(0, 100), (5, 400), (10, 80), (15, 350), (20, 120)], inflow_per_s=800, seconds=20)
+    assert not lag_is_flat([(0, 100), (5, 600), (10, 1100), (15, 1600)], inflow_per_s=800, seconds=15)
+
+
+def test_the_pipeline_runs_every_scenario_and_quick_is_smaller() -> None:
+    assert list(pipeline.SCENARIOS) == ["intake", "peer", "escalation", "end_to_end", "notifier"]
+    full, quick = Plan(), Plan.quick_plan()
+    assert quick.quick and not full.quick
+    assert quick.wrk_seconds < full.wrk_seconds and quick.escalation_events < full.escalation_events
+    assert (full.wrk_connections, full.wrk_seconds, full.fixed_rate, full.e2e_rate, full.e2e_seconds) == (
+        32,
+        20.0,
+        500.0,
+        200.0,
+        60.0,
+    )
+
+
+def test_the_sink_reads_the_reference_from_the_header_block_only() -> None:
+    message = (
+        b"From: desk@example.com\r\nX-Pidesk-Reference: PI-2026-000042\r\nSubject: x\r\n\r\n"
+        b"X-Pidesk-Reference: PI-2026-999999\r\n"
+    )
+    assert reference_of(message) == "PI-2026-000042"
+    assert reference_of(b"Subject: x\r\n\r\nX-Pidesk-Reference: PI-2026-000001\r\n") == ""
+
+
+def test_arrivals_keep_the_first_per_reference_and_wait_for_whole_lines(tmp_path: Path) -> None:
+    path = tmp_path / "arrivals.tsv"
+    path.write_text("10.5\tPI-1\t1\n11.0\tPI-1\t1\n12.0\t\t1\n13.0\tPI-2")
+    arrivals = Arrivals(path)
+    arrivals.poll()
+    assert arrivals.first == {"PI-1": 10.5}
+    assert arrivals.times == [10.5, 11.0, 12.0]
+    with path.open("a") as handle:
+        handle.write("\t2\n")
+    arrivals.poll()
+    assert arrivals.first == {"PI-1": 10.5, "PI-2": 13.0}
