@@ -30,7 +30,7 @@ TOPICS = [
 
 def build_app(settings: NotifierSettings | None = None) -> FastAPI:
     settings = settings or NotifierSettings()
-    runtime = service_runtime(SERVICE, settings, settings.database_url, OutboxMessage, TOPICS)
+    runtime = service_runtime(SERVICE, settings, settings.database_url, OutboxMessage, TOPICS, ProcessedEvent)
     delivery = DeliveryService(runtime.engine, runtime.sessions, settings, on_commit=runtime.relay.wake)
 
     def committed(_envelope: object) -> None:

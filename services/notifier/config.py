@@ -19,8 +19,12 @@ class NotifierSettings(CommonSettings):
     smtp_host: str = Field(default="127.0.0.1", validation_alias=_env("NOTIFIER_SMTP_HOST"))
     smtp_port: int = Field(default=1025, validation_alias=_env("NOTIFIER_SMTP_PORT"))
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, validation_alias=_env("NOTIFIER_SMTP_TIMEOUT"))
-    # parallel SMTP sessions (PostgreSQL); an embedded SQLite database always uses one
-    smtp_connections: int = Field(default=4, ge=1, le=32, validation_alias=_env("NOTIFIER_SMTP_CONNECTIONS"))
+    # SMTP sessions kept open and used in parallel (PostgreSQL); an embedded SQLite database uses one
+    smtp_connections: int = Field(default=16, ge=1, le=64, validation_alias=_env("NOTIFIER_SMTP_CONNECTIONS"))
+    # how long a claimed delivery stays this instance's without renewal (renewed every third of it)
+    lease_seconds: float = Field(default=30.0, ge=1, validation_alias=_env("NOTIFIER_LEASE_SECONDS"))
+    # rows claimed per transaction; an instance holds at most about this many at once
+    claim_batch: int = Field(default=64, ge=1, le=1000, validation_alias=_env("NOTIFIER_CLAIM_BATCH"))
     retry_base_seconds: float = Field(default=60.0, gt=0, validation_alias=_env("NOTIFIER_RETRY_BASE_SECONDS"))
     retry_max_seconds: float = Field(default=3600.0, gt=0, validation_alias=_env("NOTIFIER_RETRY_MAX_SECONDS"))
     max_attempts: int = Field(default=10, ge=1, validation_alias=_env("NOTIFIER_MAX_ATTEMPTS"))

@@ -1,10 +1,11 @@
-"""2,000 data subjects, the notifier killed (SIGKILL) mid-batch and restarted: each person mailed at most
-once and everyone who can be reached mailed; 4xx answers retried, 5xx answers recorded per recipient."""
+"""2,000 data subjects delivered by two notifier processes at once, one killed (SIGKILL) mid-batch and
+restarted: each person mailed at most once and everyone who can be reached mailed; 4xx answers retried,
+5xx answers recorded per recipient."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from tests.e2e.test_notices import bearer, eventually
 from tests.support.apps import service_stack
+from tests.support.kafka import groups_of_our_own
 from tests.support.mail import MailSink
 from tests.support.services import ServiceProcess
 from tests.unit.factories import report_body
@@ -33,13 +35,25 @@ def sink() -> Any:
 
 @pytest.fixture
 async def system(tmp_path: Path, sink: MailSink) -> AsyncIterator[dict[str, Any]]:
+    services = ("intake", "escalation", "notifier")
     env = {
+        "PIDESK_CONSUMER_GROUP_SUFFIX": await groups_of_our_own(services),
         "NOTIFIER_SMTP_PORT": str(sink.port),
         "NOTIFIER_RETRY_BASE_SECONDS": "0.3",
         "NOTIFIER_SMTP_CONNECTIONS": "4",
+        "NOTIFIER_LEASE_SECONDS": "2",  # what the killed instance held is taken over within seconds
     }
-    async with service_stack(tmp_path, ("intake", "escalation", "notifier"), env) as stack:
+    async with service_stack(tmp_path, services, env) as stack:
         yield stack
+
+
+@pytest.fixture
+def other_notifier(system: dict[str, Any], tmp_path: Path) -> Iterator[ServiceProcess]:
+    """A second notifier process on the same database (started by the test), stopped afterwards."""
+    (tmp_path / "second").mkdir()
+    process = ServiceProcess("notifier", system["env"], tmp_path / "second")
+    yield process
+    process.stop()
 
 
 def recipients_csv() -> tuple[bytes, list[str]]:
@@ -50,7 +64,7 @@ def recipients_csv() -> tuple[bytes, list[str]]:
 
 
 async def test_two_thousand_recipients_survive_a_kill_mid_batch(
-    system: dict[str, Any], sink: MailSink, tmp_path: Path
+    system: dict[str, Any], other_notifier: ServiceProcess, sink: MailSink, tmp_path: Path
 ) -> None:
     intake: ServiceProcess = system["intake"]
     escalation: ServiceProcess = system["escalation"]
@@ -85,8 +99,21 @@ async def test_two_thousand_recipients_survive_a_kill_mid_batch(
             "batches": 2,
         }
 
-        # kill the notifier outright once a few hundred have gone, in the middle of the batch
-        assert sink.wait_for(lambda: sink.handler.count() - internal >= 400, timeout=120, every=0.005)
+        # once every batch of the approval is recorded, a second notifier joins: both deliver (its consumer
+        # joining the group then delays no part of the approval)
+        async def recorded() -> bool:
+            response = await client.get(f"{notifier.url}/v1/notices/{notice_id}", headers=reader)
+            return response.json()["recipients"]["total"] == PEOPLE
+
+        assert await eventually(recorded)
+        other_notifier.start()
+        joined = sink.handler.count() - internal
+
+        # kill one notifier outright once a few hundred have gone, in the middle of the batch; the other
+        # carries on, and takes over what the killed one held once its leases run out
+        assert sink.wait_for(
+            lambda: sink.handler.count() - internal >= max(400, joined + 150), timeout=120, every=0.005
+        )
         assert notifier.process is not None
         notifier.process.kill()
         notifier.process.wait()
@@ -94,6 +121,7 @@ async def test_two_thousand_recipients_survive_a_kill_mid_batch(
         assert at_kill < PEOPLE - 100, "the batch finished before the kill: the test proves nothing"
 
         restarted = ServiceProcess("notifier", system["env"], tmp_path).start()
+        assert sink.handler.count() - internal > at_kill, "the other notifier should carry on while one is down"
         try:
 
             async def finished() -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.support.apps import service_stack
+from tests.support.kafka import groups_of_our_own
 from tests.support.mail import MailSink
 from tests.support.services import ServiceProcess, pidesk_cli
 from tests.unit.factories import report_body
@@ -33,8 +34,13 @@ def sink() -> Any:
 
 @pytest.fixture
 async def system(tmp_path: Path, sink: MailSink) -> AsyncIterator[dict[str, Any]]:
-    env = {"NOTIFIER_SMTP_PORT": str(sink.port), "NOTIFIER_RETRY_BASE_SECONDS": "0.2"}
-    async with service_stack(tmp_path, ("intake", "escalation", "notifier"), env) as stack:
+    services = ("intake", "escalation", "notifier")
+    env = {
+        "PIDESK_CONSUMER_GROUP_SUFFIX": await groups_of_our_own(services),  # not other runs' backlog
+        "NOTIFIER_SMTP_PORT": str(sink.port),
+        "NOTIFIER_RETRY_BASE_SECONDS": "0.2",
+    }
+    async with service_stack(tmp_path, services, env) as stack:
         yield stack
 
 

@@ -12,12 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from pidesk.migrations import runner
-from pidesk.services.notifier.adapters.mail import MailConnection
 from pidesk.services.notifier.adapters.orm import Delivery, Notice, OutboxMessage
 from pidesk.services.notifier.config import NotifierSettings
 from pidesk.services.notifier.service import alerts, drafting, issuing
@@ -78,13 +76,7 @@ class Notifier:
             await action(session)
 
     async def deliver_all(self, limit: int = 200) -> int:
-        mail = MailConnection(self.settings.smtp_host, self.settings.smtp_port, 5.0, self.settings.mail_from)
-        count = 0
-        async with httpx.AsyncClient(timeout=5) as http:
-            while count < limit and await self.delivery.deliver_one(mail, http):
-                count += 1
-        await mail.close()
-        return count
+        return await self.delivery.deliver_due(limit)
 
     async def notices(self, incident_id: uuid.UUID) -> dict[tuple[str, str, str], Notice]:
         async with self.sessions() as session:

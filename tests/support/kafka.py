@@ -6,7 +6,8 @@ import asyncio
 import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.structs import ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
 
 from pidesk.shared import topics
 from pidesk.shared.messaging.kafka import ensure_topics
@@ -56,3 +57,32 @@ async def read_topic(topic: str, *, expect: int, timeout: float = 30.0) -> list[
     finally:
         await consumer.stop()
     return records
+
+
+async def groups_of_our_own(services: tuple[str, ...]) -> str:
+    """A consumer-group suffix (PIDESK_CONSUMER_GROUP_SUFFIX) whose groups start at the end of every topic:
+    on a shared broker, other runs' events (tens of thousands after a benchmark) are not this test's backlog."""
+    suffix = f"-e2e-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap())
+    probe = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap(), enable_auto_commit=False)
+    await admin.start()
+    await probe.start()
+    try:
+        known = set(await probe.topics())
+        described = await admin.describe_topics([t for t in topics.ALL if t in known])
+        wanted = [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
+        ends = await probe.end_offsets(wanted) if wanted else {}
+    finally:
+        await probe.stop()
+        await admin.close()
+    for service in services if ends else ():
+        group = AIOKafkaConsumer(
+            bootstrap_servers=kafka_bootstrap(), group_id=f"pidesk-{service}{suffix}", enable_auto_commit=False
+        )
+        await group.start()
+        try:
+            group.assign(list(ends))
+            await group.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in ends.items()})
+        finally:
+            await group.stop()
+    return suffix

@@ -1,11 +1,12 @@
 """A real SMTP server (aiosmtpd) in the test process, keeping every message it accepts.
 
 Addresses can be told to refuse: `temporary[address] = n` answers 451 to the first n attempts,
-`permanent` answers 550 at RCPT TO.
+`permanent` answers 550 at RCPT TO; `data_delay` seconds pass before a message is accepted (a slow relay).
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -44,6 +45,7 @@ class RecordingHandler:
     temporary: dict[str, int] = field(default_factory=dict)
     permanent: set[str] = field(default_factory=set)
     refusals: Counter[str] = field(default_factory=Counter)
+    data_delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd calls handle_<VERB>
@@ -63,6 +65,8 @@ class RecordingHandler:
     async def handle_DATA(  # noqa: N802
         self, server: Any, session: Any, envelope: Any
     ) -> str:
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         with self.lock:
             self.messages.append(
                 Received(list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content))

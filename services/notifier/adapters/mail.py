@@ -53,13 +53,13 @@ def compose(
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id
-    message["Content-Language"] = language
     message["X-Pidesk-Reference"] = reference
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body, subtype="plain", charset="utf-8")
     fragment = markdown_html(body) if html is None else html
     page = f'<!doctype html><html lang="{language}"><meta charset="utf-8"><body>{fragment}</body></html>'
     message.add_alternative(page, subtype="html", charset="utf-8")
+    message["Content-Language"] = language  # after the content: setting it clears Content-* headers
     return message
 
 
@@ -77,7 +77,7 @@ def message_id_for(key: str, domain: str) -> str:
 
 
 class MailConnection:
-    """One SMTP session, reopened when it drops; used by one delivery worker at a time."""
+    """One SMTP session, kept open across messages and reopened when it drops; one worker uses it at a time."""
 
     def __init__(self, host: str, port: int, timeout: float, sender: str) -> None:
         self.host, self.port, self.timeout, self.sender = host, port, timeout, sender
@@ -104,11 +104,11 @@ class MailConnection:
             await self.close()
             return Outcome(RETRY, f"{type(exc).__name__}: {exc}"[:500])
 
-    async def transmit(self, message: EmailMessage) -> Outcome:
+    async def transmit(self, message: EmailMessage | bytes) -> Outcome:
         """DATA. A refusal is final either way; a lost connection or timeout leaves the message unconfirmed."""
         try:
             smtp = await self._session()
-            response = await smtp.data(message.as_bytes())
+            response = await smtp.data(message if isinstance(message, bytes) else message.as_bytes())
             return Outcome(SENT, f"{response.code} {response.message}"[:500])
         except aiosmtplib.SMTPResponseException as exc:
             await self._reset()

@@ -6,7 +6,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pidesk.shared.db.base import ServiceBase, TimestampMixin, UTCDateTime, new_metadata
@@ -72,13 +85,30 @@ class Notice(TimestampMixin, NotifierBase):
     unconfirmed: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
 
 
+PENDING_ROWS = text("status = 'pending'")
+SENDING_ROWS = text("status = 'sending'")
+
+
 class Delivery(NotifierBase):
-    """One (notice, recipient) pair: sent at most once; `sending` is committed just before the message goes."""
+    """One (notice, recipient) pair: sent at most once; `sending` is committed just before the message goes.
+
+    A notifier instance claims a row by stamping `lease_owner` and `lease_until` (renewed while it holds
+    the row); `priority` orders the claims (`domain/priority.py`)."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("notice_id", "channel", "address", name="uq_deliveries_notice_channel_address"),
-        Index("ix_deliveries_status_due", "status", "next_attempt_at"),
+        # the claim: due pending rows by (priority, next_attempt_at, id); finished rows stay out of it
+        Index(
+            "ix_deliveries_pending_due",
+            "priority",
+            "next_attempt_at",
+            "id",
+            postgresql_where=PENDING_ROWS,
+            sqlite_where=PENDING_ROWS,
+        ),
+        # recovery: rows in flight whose lease ran out
+        Index("ix_deliveries_sending_lease", "lease_until", postgresql_where=SENDING_ROWS, sqlite_where=SENDING_ROWS),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -93,6 +123,9 @@ class Delivery(NotifierBase):
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     message_id: Mapped[str] = mapped_column(String(300), nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    priority: Mapped[int] = mapped_column(SmallInteger(), nullable=False, default=5, server_default=text("5"))
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class AuditEntry(AuditEntryMixin, NotifierBase):

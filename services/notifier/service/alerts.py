@@ -12,6 +12,7 @@ from pidesk.services.notifier.adapters.orm import Notice
 from pidesk.services.notifier.adapters.rendering import render_notice
 from pidesk.services.notifier.domain.context import alert_context
 from pidesk.services.notifier.domain.plan import CHANNEL, INTERNAL, LANGUAGES
+from pidesk.services.notifier.domain.priority import alert_priority
 from pidesk.services.notifier.service.drafting import notice_id
 from pidesk.services.notifier.service.issuing import add_recipients, complete_if_done, locked_notice
 from pidesk.shared.events import EscalationRequested
@@ -39,6 +40,7 @@ async def record_alert(
     variant = alert_variant(event)
     link = f"{desk_url.rstrip('/')}/incidents/{incident_id}"
     now: datetime = event.requested_at
+    priority = alert_priority(event.risk_level)  # ahead of data-subject mail, riskiest first
     for number, (language, people) in enumerate(sorted(by_language.items())):
         ident = notice_id(incident_id, INTERNAL, variant, language)
         notice = await locked_notice(session, ident)
@@ -64,11 +66,15 @@ async def record_alert(
             )
             session.add(notice)
             await session.flush()
-        added = await add_recipients(session, notice, people, channel="email", now=now, mail_domain=mail_domain)
+        added = await add_recipients(
+            session, notice, people, channel="email", now=now, mail_domain=mail_domain, priority=priority
+        )
         if number == 0 and webhooks:  # a role's chat channel hears once, with the first language's alert
             chat = [(url, "", language) for url in webhooks]
-            added += await add_recipients(session, notice, chat, channel="chat", now=now, mail_domain=mail_domain)
+            added += await add_recipients(
+                session, notice, chat, channel="chat", now=now, mail_domain=mail_domain, priority=priority
+            )
         notice.total += added
         if added:
             notice.status = "sending"
-        await complete_if_done(session, notice, incident_id, now)
+        await complete_if_done(session, notice, incident_id, now, open_rows=added or None)  # new rows: open

@@ -1,78 +1,43 @@
-"""The delivery loop: each (notice, recipient) sent at most once, across kills and restarts.
+"""The delivery loop: each (notice, recipient) sent at most once, by several notifier instances at once.
 
-One notifier instance delivers at a time (a PostgreSQL advisory lock held for its life); it runs
-several workers, each with its own SMTP session. Per recipient:
+In each instance a claimer takes due rows in batches, riskiest first (leases.py), into a local priority
+queue; a pool of SMTP sessions kept open (NOTIFIER_SMTP_CONNECTIONS) takes them in turn; the ledger
+commits the `sending` marks of all sessions together, and their outcomes together (ledger.py); each
+message is its notice's MIME built once, personalised (wording.py, adapters/letters.py). Per recipient:
 
-1. claim the row and open the SMTP transaction (MAIL FROM, RCPT TO): a refusal here sent nothing;
-2. commit `sending`: from here on the message may arrive;
-3. DATA, then record `sent`, `failed`, `pending` again (4xx: retried with backoff) or `unconfirmed`.
+1. MAIL FROM, RCPT TO: a refusal here sent nothing (retried with backoff, or failed);
+2. `sending` committed, if the row is still this instance's: from here on the message may arrive;
+3. DATA, then the outcome: `sent`, `failed`, `pending` again (4xx: backoff) or `unconfirmed`.
 
-A row found `sending` when an instance takes over belonged to one that stopped between 2 and 3: it is
-recorded `unconfirmed` and not sent again (at most once); it almost always arrived.
+A row left `sending` whose lease ran out belonged to an instance that died between 2 and 3: any instance
+records it `unconfirmed`, and nobody sends it again. A row a dead instance claimed but never attempted
+stays `pending` and is claimed again once its lease runs out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import random
-import time
-import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import httpx
-from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from pidesk.services.notifier.adapters.chat import post_chat
-from pidesk.services.notifier.adapters.mail import FAILED, RETRY, SENT, UNCONFIRMED, MailConnection, Outcome, compose
-from pidesk.services.notifier.adapters.orm import Delivery, Notice
-from pidesk.services.notifier.adapters.rendering import RenderedNotice, markdown_html, render_notice, salutation
+from pidesk.services.notifier.adapters.mail import RETRY, UNCONFIRMED, MailConnection, Outcome
 from pidesk.services.notifier.config import NotifierSettings
-from pidesk.services.notifier.domain.plan import template_for
-from pidesk.services.notifier.service import issuing
+from pidesk.services.notifier.service import leases
+from pidesk.services.notifier.service.leases import Claim
+from pidesk.services.notifier.service.ledger import Ledger
+from pidesk.services.notifier.service.tally import record_lapsed
+from pidesk.services.notifier.service.wording import Wording
 from pidesk.shared.db.base import utcnow
 
 log = logging.getLogger(__name__)
-LEADER_LOCK = 0x7069_6465_736B_6E31  # "pidesk" n1: one delivering instance per database
 IDLE_POLL_SECONDS = 0.5
-NOTICE_CACHE_SECONDS = 5.0
-
-
-@dataclass
-class Claim:
-    delivery_id: int
-    attempts: int
-    notice_id: uuid.UUID
-    incident_id: uuid.UUID
-    channel: str
-    address: str
-    reference: str
-    subject: str
-    body: str
-    html: str
-    language: str
-
-
-NAME_SLOT = "PIDESKRECIPIENTNAME0SLOT"  # survives Jinja and Markdown untouched; replaced per person
-
-
-@dataclass(frozen=True)
-class PersonalisedParts:
-    subject: str
-    body: str
-    body_html: str
-
-    def text(self, name: str) -> str:
-        return self.body.replace(NAME_SLOT, " ".join(name.split()))
-
-    def html(self, name: str) -> str:
-        return self.body_html.replace(NAME_SLOT, html.escape(" ".join(name.split())))
 
 
 class DeliveryService:
@@ -82,257 +47,201 @@ class DeliveryService:
         sessions: async_sessionmaker[AsyncSession],
         settings: NotifierSettings,
         on_commit: Callable[[], None] = lambda: None,
+        owner: str | None = None,
     ) -> None:
         self.engine, self.sessions, self.settings, self.on_commit = engine, sessions, settings, on_commit
-        self._wake = asyncio.Event()
-        self._rendered: dict[tuple[uuid.UUID, int, bool], PersonalisedParts] = {}
-        self._notices: dict[uuid.UUID, tuple[float, Notice | None]] = {}
+        self.owner = owner or leases.instance_id()
+        self.ledger = Ledger(engine, self.owner, settings, on_commit)
+        self.wording = Wording(settings)
+        self._queue: asyncio.PriorityQueue[tuple[tuple[object, ...], Claim]] = asyncio.PriorityQueue()
+        self._held: dict[int, Claim] = {}  # claimed and not yet finished: their leases are renewed
+        self._signal = asyncio.Event()
+        self._urgent = False  # something new was committed: claim now, whatever is already held
+        self._drained = False  # the last claim found less than it asked for
         self.delivered = 0
 
     def wake(self) -> None:
-        self._wake.set()
+        """Called after a commit that added deliveries (an internal alert goes at once)."""
+        self._urgent = True
+        self._signal.set()
+
+    @property
+    def embedded(self) -> bool:
+        """SQLite: one process, one writer."""
+        return self.engine.dialect.name != "postgresql"
 
     @property
     def workers(self) -> int:
-        return self.settings.smtp_connections if self.engine.dialect.name == "postgresql" else 1
+        return 1 if self.embedded else self.settings.smtp_connections
+
+    @property
+    def _low_water(self) -> int:
+        return self.settings.claim_batch // 2
 
     async def run(self) -> None:
-        """Deliver for the life of the process (while this instance holds the delivery lock)."""
-        async with self._leadership() as lock_lost:
+        """Deliver for the life of the process, alongside any other instances on the same database."""
+        if self.embedded:  # the only process: whatever was left in flight or claimed is its predecessor's
+            await self.recover(everyone=True)
+        else:
             await self.recover()
-            workers = asyncio.gather(*(self._work() for _ in range(self.workers)))
-            try:
-                await asyncio.wait([workers, lock_lost], return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                workers.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await workers
-            if lock_lost.done():
-                raise ConnectionError("the connection holding the delivery lock was lost")
-            workers.result()
+        log.info("delivering", extra={"instance": self.owner, "smtp_sessions": self.workers})
+        async with self._pipeline():
+            await asyncio.gather(self._claim_loop(), self._keep_leases(), self._sweep())
+
+    async def deliver_due(self, limit: int = 1000) -> int:
+        """Attempt what is due now, again until nothing is (at most `limit` attempts); returns how many."""
+        count = 0
+        async with self._pipeline():
+            while count < limit:
+                claimed = await self._claim(min(self.settings.claim_batch, limit - count))
+                if not claimed:
+                    break
+                count += len(claimed)
+                await self._queue.join()
+                await self.ledger.flush()  # retries with a short backoff may be due by the next claim
+        return count
+
+    async def recover(self, everyone: bool = False) -> int:
+        """Rows left `sending` by an instance that died in flight (lease run out; `everyone`: all of them,
+        and every lease freed): `unconfirmed`, never sent again. Returns how many."""
+        total = 0
+        while True:
+            async with self.sessions() as session, session.begin():
+                if everyone:
+                    await leases.free_all(session)
+                count, issued = await record_lapsed(session, utcnow(), everyone=everyone)
+            if issued:
+                self.on_commit()
+            total += count
+            if count == 0:
+                break
+        if total:
+            log.warning("deliveries left in flight by a stopped notifier recorded unconfirmed", extra={"count": total})
+        return total
 
     @contextlib.asynccontextmanager
-    async def _leadership(self) -> AsyncIterator[asyncio.Future[None]]:
-        """Yields a future that completes if this instance stops holding the delivery lock."""
-        if self.engine.dialect.name != "postgresql":
-            yield asyncio.get_running_loop().create_future()  # an embedded database has one process
-            return
-        async with self.engine.connect() as connection:
-            while not await connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK}):
-                await connection.commit()
-                await asyncio.sleep(2.0)
-            await connection.commit()
-            log.info("delivering: this instance holds the delivery lock")
-            watch = asyncio.ensure_future(_watch(connection))
+    async def _pipeline(self) -> AsyncIterator[None]:
+        """The writer and the SMTP sessions while the body runs; on the way out, messages in flight finish
+        and are recorded, and rows claimed but not attempted are given back."""
+        settings = self.settings
+        writer = asyncio.create_task(self.ledger.run())
+        mails = [
+            MailConnection(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds, settings.mail_from)
+            for _ in range(self.workers)
+        ]
+        async with httpx.AsyncClient(timeout=settings.chat_timeout_seconds) as http:
+            workers = [asyncio.create_task(self._work(mail, http)) for mail in mails]
             try:
-                yield watch
+                yield
             finally:
-                watch.cancel()
+                for worker in workers:
+                    worker.cancel()
+                await asyncio.gather(*workers, return_exceptions=True)
+                unstarted = []
+                while not self._queue.empty():
+                    unstarted.append(self._queue.get_nowait()[1].id)
+                    self._queue.task_done()
+                self.ledger.give_back(unstarted)
+                self._held.clear()
+                try:
+                    await asyncio.wait_for(self.ledger.flush(), settings.smtp_timeout_seconds)
+                except TimeoutError:
+                    log.error("delivery records not written before stopping; their leases will lapse")
+                writer.cancel()
+                await asyncio.gather(writer, return_exceptions=True)
+                await asyncio.gather(*(mail.close() for mail in mails), return_exceptions=True)
 
-    async def recover(self) -> None:
-        """Rows left `sending` by a stopped instance: unconfirmed, never sent again."""
-        async with self.sessions() as session, session.begin():
-            rows = (await session.scalars(select(Delivery).where(Delivery.status == issuing.SENDING))).all()
-            for row in rows:
-                doubt = Outcome(UNCONFIRMED, "the notifier stopped while sending; not sent again (at most once)")
-                await self._record(session, row.id, row.notice_id, row.attempts, doubt)
-        if rows:
-            log.warning(
-                "deliveries left in flight by a stopped notifier recorded unconfirmed", extra={"count": len(rows)}
-            )
-            self.on_commit()
-
-    async def _work(self) -> None:
-        mail = MailConnection(
-            self.settings.smtp_host,
-            self.settings.smtp_port,
-            self.settings.smtp_timeout_seconds,
-            self.settings.mail_from,
-        )
-        async with httpx.AsyncClient(timeout=self.settings.chat_timeout_seconds) as http:
-            try:
-                while True:
-                    if not await self.deliver_one(mail, http):
-                        self._wake.clear()
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
-            finally:
-                await mail.close()
-
-    async def deliver_one(self, mail: MailConnection, http: httpx.AsyncClient) -> bool:
-        """Deliver the next due recipient, if any; False when nothing is due."""
-        async with self.sessions() as session, session.begin():
-            row = await _claim(session)
-            if row is None:
-                return False
-            claim = await self._prepare_claim(session, row)
-            if row.channel == "email":
-                refusal = await mail.prepare(row.address)
-                if refusal is not None:  # nothing was sent: record and go on
-                    await self._record(session, row.id, row.notice_id, row.attempts + 1, refusal)
-                    return True
-            sending = {"status": issuing.SENDING, "attempts": row.attempts + 1}
-            await session.execute(update(Delivery).where(Delivery.id == row.id).values(sending))
-            # `sending` is committed: the message may arrive from here on
-        finish = asyncio.ensure_future(self._send_and_record(claim, mail, http))
-        try:
-            await asyncio.shield(finish)
-        except asyncio.CancelledError:  # shutting down: let the message in flight finish and be recorded
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(finish, self.settings.smtp_timeout_seconds)
-            raise
-        return True
-
-    async def _send_and_record(self, claim: Claim, mail: MailConnection, http: httpx.AsyncClient) -> None:
-        if claim.channel == "email":
-            outcome = await mail.transmit(self._message(claim))
-        else:
-            outcome = await post_chat(http, claim.address, claim.subject, claim.body)
-        async with self.sessions() as session, session.begin():
-            await self._record(session, claim.delivery_id, claim.notice_id, claim.attempts, outcome)
-        self.delivered += 1
-
-    async def _prepare_claim(self, session: AsyncSession, row: Delivery) -> Claim:
-        notice = await self._notice(session, row.notice_id, row.notice_id, "")
-        assert notice is not None
-        source = notice
-        if row.language != notice.language:  # each person reads the notice in their own language
-            sibling = uuid.uuid5(notice.id, row.language)
-            source = await self._notice(session, sibling, notice.id, row.language) or notice
-        parts = self._parts(source, bool(row.name.strip()))
-        return Claim(
-            delivery_id=row.id,
-            attempts=row.attempts + 1,
-            notice_id=notice.id,
-            incident_id=notice.incident_id,
-            channel=row.channel,
-            address=row.address,
-            reference=notice.reference,
-            subject=parts.subject,
-            body=parts.text(row.name),
-            html=parts.html(row.name),
-            language=source.language,
-        )
-
-    async def _notice(self, session: AsyncSession, key: uuid.UUID, of: uuid.UUID, language: str) -> Notice | None:
-        """A notice (or, given a language, its sibling in that language), cached for a few seconds: an
-        approved notice's wording no longer changes; a sibling draft's new wording applies within seconds."""
-        cached = self._notices.get(key)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        if not language:
-            found = await session.get(Notice, key)
-        else:
-            notice = await self._notice(session, of, of, "")
-            assert notice is not None
-            found = (
-                await session.scalars(
-                    select(Notice).where(
-                        Notice.incident_id == notice.incident_id,
-                        Notice.kind == notice.kind,
-                        Notice.variant == notice.variant,
-                        Notice.language == language,
-                    )
-                )
-            ).first()
-        if len(self._notices) >= 1024:
-            self._notices.clear()
-        self._notices[key] = (time.monotonic() + NOTICE_CACHE_SECONDS, found)
-        return found
-
-    def _parts(self, source: Notice, named: bool) -> PersonalisedParts:
-        """The notice rendered once per (notice, wording, named or not); each person's name goes in after."""
-        key = (source.id, hash((source.subject, source.body, source.edited_at)), named)
-        parts = self._rendered.get(key)
-        if parts is None:
-            name = NAME_SLOT if named else ""
-            if source.edited_at is not None:  # the desk's wording, with the person's name above it
-                rendered = RenderedNotice(source.subject, salutation(name, source.language) + source.body)
-            else:
-                context = {**source.context, "recipient_name": name}
-                rendered = render_notice(template_for(source.kind, source.variant), source.language, context)
-            parts = PersonalisedParts(rendered.subject, rendered.body, markdown_html(rendered.body))
-            if len(self._rendered) >= 256:
-                self._rendered.clear()
-            self._rendered[key] = parts
-        return parts
-
-    def _message(self, claim: Claim):  # type: ignore[no-untyped-def]
-        return compose(
-            sender=self.settings.mail_from,
-            sender_name=self.settings.mail_from_name,
-            to=claim.address,
-            to_name="",
-            subject=claim.subject,
-            body=claim.body,
-            html=claim.html,
-            language=claim.language,
-            message_id=f"<{claim.notice_id}.{claim.delivery_id}@{self.settings.mail_domain}>",
-            reference=claim.reference,
-            now=utcnow(),
-        )
-
-    async def _record(
-        self, session: AsyncSession, delivery_id: int, notice_id: uuid.UUID, attempts: int, outcome: Outcome
-    ) -> None:
+    async def _claim(self, limit: int) -> list[Claim]:
         now = utcnow()
-        values: dict[str, Any] = {
-            "attempts": attempts,
-            "last_error": None if outcome.status == SENT else outcome.detail,
-        }
-        if outcome.status == RETRY and attempts < self.settings.max_attempts:
-            values |= {"status": issuing.PENDING, "next_attempt_at": now + self._backoff(attempts)}
-            await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(values))
-            return
-        if outcome.status == RETRY:
-            values["last_error"] = f"gave up after {attempts} attempts: {outcome.detail}"[:500]
-        status = FAILED if outcome.status == RETRY else outcome.status
-        values["status"] = status
-        if status == SENT:
-            values["sent_at"] = now
-        await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(values))
-        await self._count(session, notice_id, status, now)
-        self.on_commit()
+        until = now + timedelta(seconds=self.settings.lease_seconds)
+        async with self.sessions() as session, session.begin():
+            claims = await leases.claim(await session.connection(), self.owner, limit, now, until)
+            if claims:
+                await self.wording.attach(session, claims)
+        for claim in claims:
+            self._held[claim.id] = claim
+            self._queue.put_nowait((claim.order, claim))
+        return claims
 
-    async def _count(self, session: AsyncSession, notice_id: uuid.UUID, status: str, now: datetime) -> None:
-        """One more finished recipient on the notice (one UPDATE); the last one issues the notice."""
-        column = {SENT: Notice.sent, FAILED: Notice.failed, UNCONFIRMED: Notice.unconfirmed}[status]
-        counts = (
-            await session.execute(
-                update(Notice)
-                .where(Notice.id == notice_id)
-                .values({column: column + 1})
-                .returning(Notice.total, Notice.sent, Notice.failed, Notice.unconfirmed)
-            )
-        ).one()
-        if counts.sent + counts.failed + counts.unconfirmed >= counts.total:
-            notice = await issuing.locked_notice(session, notice_id)
-            assert notice is not None
-            await issuing.complete_if_done(session, notice, notice.incident_id, now)
+    async def _claim_loop(self) -> None:
+        """Keep about `claim_batch` rows at hand; claim at once when woken (new work may come first)."""
+        while True:
+            self._signal.clear()
+            urgent, self._urgent = self._urgent, False
+            if urgent or len(self._held) <= self._low_water:
+                wanted = max(self.settings.claim_batch - len(self._held), self.workers)
+                try:
+                    claimed = await self._claim(wanted)
+                except Exception:  # the database is away: try again at the next poll
+                    log.warning("claiming deliveries failed", exc_info=True)
+                    claimed = []
+                self._drained = len(claimed) < wanted
+                if not self._drained:
+                    continue  # more is due
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._signal.wait(), IDLE_POLL_SECONDS)
 
-    def _backoff(self, attempts: int) -> timedelta:
-        seconds = min(self.settings.retry_base_seconds * 2 ** max(attempts - 1, 0), self.settings.retry_max_seconds)
-        return timedelta(seconds=seconds * random.uniform(0.9, 1.1))
+    async def _keep_leases(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.lease_seconds / 3)
+            self.ledger.renew(list(self._held))
 
+    async def _sweep(self) -> None:
+        """Now and then, record what dead instances left in flight (the embedded database did at start)."""
+        while not self.embedded:
+            await asyncio.sleep(self.settings.lease_seconds * random.uniform(0.5, 1.0))
+            try:
+                await self.recover()
+            except Exception:  # the next round will do
+                log.warning("recording lapsed deliveries failed", exc_info=True)
 
-async def _claim(session: AsyncSession) -> Delivery | None:
-    statement = (
-        select(Delivery)
-        .where(Delivery.status == issuing.PENDING, Delivery.next_attempt_at <= utcnow())
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    return (await session.scalars(statement)).first()
+    async def _work(self, mail: MailConnection, http: httpx.AsyncClient) -> None:
+        while True:
+            _, claim = await self._queue.get()
+            attempt = asyncio.ensure_future(self._attempt(mail, http, claim))
+            try:
+                await asyncio.shield(attempt)
+            except asyncio.CancelledError:  # shutting down: the message in flight finishes and is recorded
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(attempt, self.settings.smtp_timeout_seconds * 2)
+                raise
+            finally:
+                self._queue.task_done()
 
-
-async def _watch(connection) -> None:  # type: ignore[no-untyped-def]
-    """Ends (and so stops delivering) when the connection holding the delivery lock is lost."""
-    while True:
-        await asyncio.sleep(5.0)
+    async def _attempt(self, mail: MailConnection, http: httpx.AsyncClient, claim: Claim) -> None:
+        sending, message = False, b""
         try:
-            await connection.scalar(text("SELECT 1"))
-            await connection.commit()
-        except Exception:
-            log.error("the connection holding the delivery lock was lost; delivery stops", exc_info=True)
-            return
+            letter = claim.letter
+            if letter is None:  # nothing was sent: tried again later (the wording may be mended), then failed
+                self.ledger.record(claim, Outcome(RETRY, claim.problem))
+                return
+            if claim.channel == "email":
+                message = letter.mime(to=claim.address, name=claim.name, message_id=claim.message_id, now=utcnow())
+                refusal = await mail.prepare(claim.address)
+                if refusal is not None:  # nothing was sent
+                    self.ledger.record(claim, refusal)
+                    return
+            sending = await self.ledger.sending(claim)
+            if not sending:  # not this instance's any more, or `sending` not recorded: not sent
+                if claim.channel == "email":
+                    await mail.abandon()
+                return
+            # `sending` is committed: the message may arrive from here on
+            if claim.channel == "email":
+                outcome = await mail.transmit(message)
+            else:
+                outcome = await post_chat(http, claim.address, letter.subject, letter.text(claim.name))
+            self.ledger.record(claim, outcome)
+            self.delivered += 1
+        except Exception as exc:  # one recipient's surprise must not stop the others
+            log.exception("delivery attempt failed", extra={"delivery_id": claim.id})
+            if sending:
+                self.ledger.record(claim, Outcome(UNCONFIRMED, f"{type(exc).__name__}: {exc}"[:500]))
+            else:
+                self.ledger.give_back([claim.id])
+                if claim.channel == "email":
+                    await mail.abandon()  # the session may hold a MAIL FROM: the next recipient starts clean
+        finally:
+            self._held.pop(claim.id, None)
+            if not self._drained and len(self._held) <= self._low_water:
+                self._signal.set()

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pidesk.services.notifier.adapters.mail import message_id_for
 from pidesk.services.notifier.adapters.orm import Delivery, Notice, OutboxMessage
 from pidesk.services.notifier.domain.plan import DATA_SUBJECT, INTERNAL
+from pidesk.services.notifier.domain.priority import NOTICE_PRIORITY
 from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.events import NoticeIssued, NoticeRequested, RecipientCounts
 from pidesk.shared.messaging.records import add_to_outbox
@@ -54,6 +55,7 @@ async def approve(session: AsyncSession, incident_id: uuid.UUID, event: NoticeRe
             channel="email",
             now=event.approved_at,
             mail_domain=mail_domain,
+            priority=NOTICE_PRIORITY,
         )
         notice.total += added
         if notice.total > notice.sent + notice.failed + notice.unconfirmed:
@@ -74,8 +76,10 @@ async def add_recipients(
     channel: str,
     now: datetime,
     mail_domain: str,
+    priority: int,
 ) -> int:
-    """Insert the (notice, channel, address) rows not already there; returns how many were new."""
+    """Insert the (notice, channel, address) rows not already there, to be sent in `priority` order (lower
+    first); returns how many were new."""
     rows = []
     for address, name, language in recipients:
         normalised = address.strip().lower()
@@ -89,6 +93,7 @@ async def add_recipients(
                 "status": PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,
+                "priority": priority,
                 "message_id": message_id_for(
                     f"{notice.id}.{uuid.uuid5(notice.id, f'{channel}:{normalised}')}", mail_domain
                 ),
@@ -96,27 +101,28 @@ async def add_recipients(
         )
     if not rows:
         return 0
-    inserted = 0
-    for start in range(0, len(rows), 500):
-        statement = (
-            conflict_insert(session, Delivery)
-            .values(rows[start : start + 500])
-            .on_conflict_do_nothing(index_elements=["notice_id", "channel", "address"])
-            .returning(Delivery.id)
-        )
-        inserted += len((await session.execute(statement)).all())
-    return inserted
+    statement = (  # one statement whatever the count (batched by SQLAlchemy), compiled once
+        conflict_insert(session, Delivery.__table__)
+        .on_conflict_do_nothing(index_elements=["notice_id", "channel", "address"])
+        .returning(Delivery.__table__.c.id)
+    )
+    return len((await session.execute(statement, rows)).all())
 
 
-async def complete_if_done(session: AsyncSession, notice: Notice, incident_id: uuid.UUID, now: datetime) -> bool:
-    """Mark the notice issued and announce it when every announced batch arrived and no recipient is open."""
+async def complete_if_done(
+    session: AsyncSession, notice: Notice, incident_id: uuid.UUID, now: datetime, open_rows: int | None = None
+) -> bool:
+    """Mark the notice issued and announce it when every announced batch arrived and no recipient is open
+    (`open_rows`: how many are, when the caller knows; else counted here)."""
     if notice.status in ("drafted",) or not notice.approvals:
         return False
     if any(len(a["seen"]) < a["batches"] for a in notice.approvals.values()):
         return False
-    still_open = await session.scalar(
-        select(func.count()).select_from(Delivery).where(Delivery.notice_id == notice.id, Delivery.status.in_(OPEN))
-    )
+    still_open = open_rows
+    if still_open is None:
+        still_open = await session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.notice_id == notice.id, Delivery.status.in_(OPEN))
+        )
     if still_open:
         return False
     if notice.status in ("sent", "failed") and notice.issued_at is not None and notice.issued_at >= _last(notice):
