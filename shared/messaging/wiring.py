@@ -53,17 +53,13 @@ def build_consumer(
     *,
     batch_handlers: dict[str, BatchHandler] | None = None,
     after_commit: Callable[[], None] | None = None,
-    lane: str = "",
 ) -> IdempotentConsumer:
-    """The service's idempotent consumer of `handlers`' topics. A `lane` is a consumer of its own (own
-    group, own fetch loop) for topics that must not wait behind the others' work, e.g. the notifier's
-    internal alerts behind its drafting; records stay deduplicated under the service's name."""
     bootstrap = settings.kafka_bootstrap_servers
     hooks = hooks or ConsumerHooks()
     hooks.processed = lambda e: metrics.events_processed.labels(e.topic).inc()
     hooks.duplicate = lambda e: metrics.events_duplicate.labels(e.topic).inc()
     hooks.dead_lettered = lambda topic, _error: metrics.events_dead_lettered.labels(topic).inc()
-    group_id = consumer_group_id(service, settings) + (f"-{lane}" if lane else "")
+    group_id = consumer_group_id(service, settings)
     return IdempotentConsumer(
         name=service,
         group_id=group_id,
