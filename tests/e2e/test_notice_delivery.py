@@ -14,7 +14,6 @@ import pytest
 
 from tests.e2e.test_notices import bearer, eventually
 from tests.support.apps import service_stack
-from tests.support.kafka import groups_of_our_own
 from tests.support.mail import MailSink
 from tests.support.services import ServiceProcess
 from tests.unit.factories import report_body
@@ -37,7 +36,6 @@ def sink() -> Any:
 async def system(tmp_path: Path, sink: MailSink) -> AsyncIterator[dict[str, Any]]:
     services = ("intake", "escalation", "notifier")
     env = {
-        "PIDESK_CONSUMER_GROUP_SUFFIX": await groups_of_our_own(services),
         "NOTIFIER_SMTP_PORT": str(sink.port),
         "NOTIFIER_RETRY_BASE_SECONDS": "0.3",
         "NOTIFIER_SMTP_CONNECTIONS": "4",

@@ -18,7 +18,6 @@ import httpx
 import pytest
 
 from tests.support.apps import service_stack
-from tests.support.kafka import groups_of_our_own
 from tests.support.mail import MailSink
 from tests.support.services import ServiceProcess, pidesk_cli
 from tests.unit.factories import report_body
@@ -36,7 +35,6 @@ def sink() -> Any:
 async def system(tmp_path: Path, sink: MailSink) -> AsyncIterator[dict[str, Any]]:
     services = ("intake", "escalation", "notifier")
     env = {
-        "PIDESK_CONSUMER_GROUP_SUFFIX": await groups_of_our_own(services),  # not other runs' backlog
         "NOTIFIER_SMTP_PORT": str(sink.port),
         "NOTIFIER_RETRY_BASE_SECONDS": "0.2",
     }

@@ -14,6 +14,7 @@ import aiosmtplib
 import httpx
 
 from tests.support.infra import REPO_ROOT, free_port, kafka_bootstrap
+from tests.support.kafka import groups_of_our_own
 
 
 async def test_pidesk_up_brings_everything_to_ready_and_stops_on_ctrl_c(tmp_path: Path) -> None:
@@ -23,13 +24,19 @@ async def test_pidesk_up_brings_everything_to_ready_and_stops_on_ctrl_c(tmp_path
         "PIDESK_VAR_DIR": str(tmp_path / "var"),
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
         **{k: str(v) for k, v in ports.items()},
+        "PIDESK_CONSUMER_GROUP_SUFFIX": await groups_of_our_own(("escalation", "notifier")),
     }
     for variable in ("INTAKE_DATABASE_URL", "ESCALATION_DATABASE_URL", "NOTIFIER_DATABASE_URL"):
         env.pop(variable, None)  # the embedded SQLite defaults, as on a developer's machine
     log = tmp_path / "up.log"
     with log.open("wb") as out:
         up = subprocess.Popen(
-            [sys.executable, "-m", "pidesk", "up"], cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "pidesk", "up"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its services are in its process group: a failed test stops them all
         )
     try:
         deadline = time.monotonic() + 120
@@ -56,7 +63,11 @@ async def test_pidesk_up_brings_everything_to_ready_and_stops_on_ctrl_c(tmp_path
         assert up.wait(60) == 0
     finally:
         if up.poll() is None:
-            up.kill()
+            os.killpg(up.pid, signal.SIGINT)
+            try:
+                up.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(up.pid, signal.SIGKILL)
     for name in ("INTAKE_PORT", "ESCALATION_PORT", "NOTIFIER_PORT"):
         try:
             httpx.get(f"http://127.0.0.1:{ports[name]}/healthz", timeout=2)

@@ -13,6 +13,7 @@ from pidesk.migrations import runner
 from pidesk.services.intake.bootstrap import build_app
 from pidesk.services.intake.config import IntakeSettings
 from tests.support.infra import fresh_postgres_database, kafka_bootstrap
+from tests.support.kafka import groups_of_our_own
 from tests.support.services import ServiceProcess, pidesk_cli
 
 
@@ -44,6 +45,9 @@ async def service_stack(
             "PIDESK_VAR_DIR": str(tmp_path / "var"),
             "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
             "PIDESK_OUTBOX_POLL_SECONDS": "0.2",
+            # consumer groups of this stack's own, at the end of every topic: earlier tests' events are
+            # not its backlog, and a member of another stack can never hold its partitions
+            "PIDESK_CONSUMER_GROUP_SUFFIX": await groups_of_our_own(services),
             **(extra_env or {}),
         }
         stack_info: dict[str, Any] = {"env": env}
