@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from pidesk.services.notifier.adapters.orm import AuditEntry, OutboxMessage, ProcessedEvent
 from pidesk.services.notifier.config import NotifierSettings
 from pidesk.services.notifier.entrypoints.http import notices_router
-from pidesk.services.notifier.entrypoints.kafka_handlers import kafka_handlers
+from pidesk.services.notifier.entrypoints.kafka_handlers import kafka_batch_handlers, kafka_handlers
 from pidesk.services.notifier.service.delivery import DeliveryService
 from pidesk.shared import topics
 from pidesk.shared.http.app import create_service_app
@@ -45,6 +45,7 @@ def build_app(settings: NotifierSettings | None = None) -> FastAPI:
         kafka_handlers(settings),
         runtime.metrics,
         hooks=ConsumerHooks(db_committed=committed),
+        batch_handlers=kafka_batch_handlers(settings),
     )
     runtime.background += [runtime.provisioner.then(consumer.run), delivery.run]
     app = create_service_app(runtime, [notices_router(runtime.sessions)], title="pidesk notifier")

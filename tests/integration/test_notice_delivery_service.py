@@ -18,7 +18,7 @@ from sqlalchemy import select
 from pidesk.migrations import runner
 from pidesk.services.notifier.adapters.orm import Delivery, Notice, OutboxMessage
 from pidesk.services.notifier.config import NotifierSettings
-from pidesk.services.notifier.service import alerts, drafting, issuing
+from pidesk.services.notifier.service import alert_batches, alerts, drafting, issuing
 from pidesk.services.notifier.service.delivery import DeliveryService
 from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.events import (
@@ -260,7 +260,10 @@ async def test_smtp_refusals_and_an_unreachable_server(notifier: Notifier, sink:
     assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at > NOW
 
 
-async def test_internal_alerts_go_at_once_by_mail_and_chat_once_per_step(notifier: Notifier, sink: MailSink) -> None:
+@pytest.mark.parametrize("batched", [False, True], ids=["one at a time", "a consumer batch"])
+async def test_internal_alerts_go_at_once_by_mail_and_chat_once_per_step(
+    notifier: Notifier, sink: MailSink, batched: bool
+) -> None:
     flaky, broken = ChatHook([500, 200]), ChatHook([404])
     incident_id = uuid.uuid4()
 
@@ -279,9 +282,12 @@ async def test_internal_alerts_go_at_once_by_mail_and_chat_once_per_step(notifie
             requested_at=NOW,
         )
 
-    for _ in range(2):  # the same step requested twice: one alert per person
-        await notifier.apply(lambda s: alerts.record_alert(s, incident_id, request(1, flaky.url), "https://d", "x"))
-    await notifier.apply(lambda s: alerts.record_alert(s, incident_id, request(2, broken.url), "https://d", "x"))
+    requests = [request(1, flaky.url), request(1, flaky.url), request(2, broken.url)]  # step 1 twice
+    if batched:  # all three in one batch: the repeat goes through the one-at-a-time path after it
+        batch = [(incident_id, r) for r in requests]
+        await notifier.apply(lambda s: alert_batches.record_alerts(s, batch, "https://d", "x"))
+    for r in requests if not batched else []:
+        await notifier.apply(lambda s, r=r: alerts.record_alert(s, incident_id, r, "https://d", "x"))
     for _ in range(40):
         await notifier.deliver_all()
         if len(flaky.bodies) >= 2 and broken.bodies:

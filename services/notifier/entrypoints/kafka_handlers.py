@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.config import NotifierSettings
-from pidesk.services.notifier.service import alerts, drafting, issuing
+from pidesk.services.notifier.service import alert_batches, alerts, drafting, issuing
 from pidesk.shared import topics
 from pidesk.shared.events import (
     Envelope,
@@ -16,7 +18,7 @@ from pidesk.shared.events import (
     IncidentUpdated,
     NoticeRequested,
 )
-from pidesk.shared.messaging.consumer import Handler
+from pidesk.shared.messaging.consumer import BatchHandler, Handler
 
 
 def kafka_handlers(settings: NotifierSettings) -> dict[str, Handler]:
@@ -50,3 +52,17 @@ def kafka_handlers(settings: NotifierSettings) -> dict[str, Handler]:
         topics.ESCALATION_REQUESTED: on_escalation,
         topics.NOTICE_REQUESTED: on_notice_requested,
     }
+
+
+def kafka_batch_handlers(settings: NotifierSettings) -> dict[str, BatchHandler]:
+    """Escalation requests come in bursts (every role of every new incident): recorded a batch at a time."""
+
+    async def on_escalations(session: AsyncSession, events: list[tuple[Envelope, EventPayload]]) -> None:
+        requests: list[tuple[uuid.UUID, EscalationRequested]] = []
+        for envelope, payload in events:
+            if not isinstance(payload, EscalationRequested):
+                raise TypeError(f"{envelope.topic} carried {type(payload).__name__}")
+            requests.append((envelope.incident_id, payload))
+        await alert_batches.record_alerts(session, requests, settings.desk_url, settings.mail_domain)
+
+    return {topics.ESCALATION_REQUESTED: on_escalations}

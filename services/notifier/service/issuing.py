@@ -80,25 +80,7 @@ async def add_recipients(
 ) -> int:
     """Insert the (notice, channel, address) rows not already there, to be sent in `priority` order (lower
     first); returns how many were new."""
-    rows = []
-    for address, name, language in recipients:
-        normalised = address.strip().lower()
-        rows.append(
-            {
-                "notice_id": notice.id,
-                "channel": channel,
-                "address": normalised,
-                "name": name,
-                "language": language,
-                "status": PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "priority": priority,
-                "message_id": message_id_for(
-                    f"{notice.id}.{uuid.uuid5(notice.id, f'{channel}:{normalised}')}", mail_domain
-                ),
-            }
-        )
+    rows = recipient_rows(notice.id, recipients, channel, now, mail_domain, priority)
     if not rows:
         return 0
     statement = (  # one statement whatever the count (batched by SQLAlchemy), compiled once
@@ -107,6 +89,36 @@ async def add_recipients(
         .returning(Delivery.__table__.c.id)
     )
     return len((await session.execute(statement, rows)).all())
+
+
+def recipient_rows(
+    notice_id: uuid.UUID,
+    recipients: list[tuple[str, str, str]],
+    channel: str,
+    now: datetime,
+    mail_domain: str,
+    priority: int,
+) -> list[dict[str, object]]:
+    """The delivery rows of (address, name, language) recipients; addresses compared lower-cased."""
+    rows: list[dict[str, object]] = []
+    for address, name, language in recipients:
+        normalised = address.strip().lower()
+        key = f"{notice_id}.{uuid.uuid5(notice_id, f'{channel}:{normalised}')}"
+        rows.append(
+            {
+                "notice_id": notice_id,
+                "channel": channel,
+                "address": normalised,
+                "name": name,
+                "language": language,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "priority": priority,
+                "message_id": message_id_for(key, mail_domain),
+            }
+        )
+    return rows
 
 
 async def complete_if_done(

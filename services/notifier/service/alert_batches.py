@@ -1,0 +1,68 @@
+"""A consumer batch of escalation requests: the internal alerts of many incidents recorded at once.
+
+The common case — alerts not seen before — is written with one multi-row INSERT of notices and one
+of deliveries for the whole batch. An event any of whose alerts already exists (a redelivery under a
+new event id, a second request for the same step) goes through `record_alert` one at a time, after
+the batch, so every rule of the single path (completion, counts) applies to it unchanged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from pidesk.services.notifier.adapters.orm import Delivery, Notice
+from pidesk.services.notifier.service.alerts import PlannedAlert, new_alert_notice, plan_alerts, record_alert
+from pidesk.services.notifier.service.issuing import recipient_rows
+from pidesk.shared.db.bulk import row_of
+from pidesk.shared.db.engine import conflict_insert
+from pidesk.shared.events import EscalationRequested
+
+
+async def record_alerts(
+    session: AsyncSession,
+    requests: Sequence[tuple[uuid.UUID, EscalationRequested]],
+    desk_url: str,
+    mail_domain: str,
+) -> None:
+    planned = [(incident_id, event, plan_alerts(incident_id, event, desk_url)) for incident_id, event in requests]
+    wanted = {alert.notice_id for _, _, alerts in planned for alert in alerts}
+    known = set((await session.scalars(select(Notice.id).where(Notice.id.in_(wanted)))).all()) if wanted else set()
+    fresh: list[tuple[uuid.UUID, EscalationRequested, list[PlannedAlert]]] = []
+    later: list[tuple[uuid.UUID, EscalationRequested]] = []
+    for incident_id, event, alerts in planned:
+        if any(alert.notice_id in known for alert in alerts):
+            later.append((incident_id, event))
+        else:
+            known.update(alert.notice_id for alert in alerts)  # a repeat within the batch goes later too
+            fresh.append((incident_id, event, alerts))
+    notices, deliveries = [], []
+    for incident_id, event, alerts in fresh:
+        for alert in alerts:
+            notice = new_alert_notice(incident_id, event, alert)
+            notices.append(row_of(notice)[1])
+            deliveries += recipient_rows(
+                notice.id, alert.people, "email", event.requested_at, mail_domain, alert.priority
+            )
+            deliveries += recipient_rows(
+                notice.id, alert.chats, "chat", event.requested_at, mail_domain, alert.priority
+            )
+    if notices:
+        await session.execute(Notice.__table__.insert(), notices)
+    if deliveries:
+        table = Delivery.__table__
+        statement = (
+            conflict_insert(session, table)
+            .on_conflict_do_nothing(index_elements=["notice_id", "channel", "address"])
+            .returning(table.c.notice_id)
+        )
+        added: dict[uuid.UUID, int] = {}
+        for (notice_id,) in (await session.execute(statement, deliveries)).all():
+            added[notice_id] = added.get(notice_id, 0) + 1
+        for notice_id, count in added.items():
+            await session.execute(update(Notice).where(Notice.id == notice_id).values(total=Notice.total + count))
+    for incident_id, event in later:
+        await record_alert(session, incident_id, event, desk_url, mail_domain)
