@@ -64,7 +64,7 @@ class Plan:
             e2e_drain_seconds=30.0,
             sample_every=3.0,
             drain_timeout=30.0,
-            notice_args=("--alerts", "400", "--recipients", "400", "--instances", "1", "--connections", "4"),
+            notice_args=("--alerts", "400", "--recipients", "400", "--instances", "1", "--connections", "16"),
         )
 
     @classmethod
