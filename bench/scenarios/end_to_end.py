@@ -47,13 +47,14 @@ from bench.scenarios.common import (
     table_counts,
 )
 from bench.scenarios.kafka import LagProbe, end_offsets, ensure_bench_topics, position_group, service_topics
+from pidesk.shared.messaging.wiring import consumer_group_ids
 from tests.support.infra import free_port
 
 SERVICES = ("intake", "escalation", "notifier")
 OUTBOX_BACKLOG = (
     "SELECT count(*) FILTER (WHERE published_at IS NULL) AS unpublished, coalesce(max(id), 0) AS written FROM outbox"
 )
-GROUPS = ("escalation", "notifier")
+GROUPS = ("escalation", "notifier", "notifier-alerts")  # a lane is a group of its own (wiring.LANES)
 
 
 class Arrivals:
@@ -204,9 +205,12 @@ async def run(ctx: Context) -> dict[str, Any]:
     plan = ctx.plan
     await ensure_bench_topics(ctx.bootstrap)
     suffix = f"-bench-{ctx.run_id}-e2e"
-    groups = {service: f"pidesk-{service}{suffix}" for service in GROUPS}
-    for service, group in groups.items():
-        await position_group(ctx.bootstrap, group, await end_offsets(ctx.bootstrap, service_topics(service)))
+    ids = [*consumer_group_ids("escalation", suffix), *consumer_group_ids("notifier", suffix)]
+    groups = dict(zip(GROUPS, ids, strict=True))
+    for service in ("escalation", "notifier"):
+        offsets = await end_offsets(ctx.bootstrap, service_topics(service))
+        for group in consumer_group_ids(service, suffix):
+            await position_group(ctx.bootstrap, group, offsets)
     out = ctx.workdir / "e2e"
     out.mkdir(parents=True, exist_ok=True)
     arrivals = Arrivals(out / "arrivals.tsv")

@@ -13,7 +13,7 @@ from pidesk.shared import topics
 from pidesk.shared.http.app import create_service_app
 from pidesk.shared.http.audit import AuditTrail
 from pidesk.shared.messaging.consumer import ConsumerHooks
-from pidesk.shared.messaging.wiring import build_consumer
+from pidesk.shared.messaging.wiring import LANES, build_consumer
 from pidesk.shared.runtime import service_runtime
 
 SERVICE = "notifier"
@@ -37,17 +37,25 @@ def build_app(settings: NotifierSettings | None = None) -> FastAPI:
         delivery.wake()
         runtime.relay.wake()
 
-    consumer = build_consumer(
-        SERVICE,
-        settings,
-        runtime.sessions,
-        ProcessedEvent,
-        kafka_handlers(settings),
-        runtime.metrics,
-        hooks=ConsumerHooks(db_committed=committed),
-        batch_handlers=kafka_batch_handlers(settings),
-    )
-    runtime.background += [runtime.provisioner.then(consumer.run), delivery.run]
+    handlers = kafka_handlers(settings)
+    batch_handlers = kafka_batch_handlers(settings)
+    # internal alerts in a lane of their own: they never wait behind drafting
+    lanes = {lane: {t: handlers.pop(t) for t in names} for lane, names in LANES[SERVICE].items()}
+    consumers = [
+        build_consumer(
+            SERVICE,
+            settings,
+            runtime.sessions,
+            ProcessedEvent,
+            lane_handlers,
+            runtime.metrics,
+            hooks=ConsumerHooks(db_committed=committed),
+            batch_handlers={t: h for t, h in batch_handlers.items() if t in lane_handlers},
+            lane=lane,
+        )
+        for lane, lane_handlers in [("", handlers), *lanes.items()]
+    ]
+    runtime.background += [*(runtime.provisioner.then(c.run) for c in consumers), delivery.run]
     app = create_service_app(runtime, [notices_router(runtime.sessions)], title="pidesk notifier")
     assert settings.token_secret is not None
     app.state.token_secret = settings.token_secret.get_secret_value()

@@ -80,11 +80,21 @@ class IdempotentConsumer:
     # calling the topic's handler on each event in order
     batch_handlers: dict[str, BatchHandler] = field(default_factory=dict)
     after_commit: Callable[[], None] = lambda: None  # e.g. wake the outbox relay at once
+    # run once before the first start: e.g. a lane's new group taking its parent group's offsets
+    before_first_start: Callable[[], Awaitable[None]] | None = None
     fetch_max_records: int = 500
 
     async def run(self) -> None:
         """Consume until cancelled, reconnecting after broker outages."""
         backoff = 0.5
+        while self.before_first_start is not None:
+            try:
+                await self.before_first_start()
+                self.before_first_start = None
+            except Exception as exc:  # noqa: BLE001 - the broker may not be up yet
+                log.warning("consumer preparation failed; retrying", extra={"consumer": self.name, "error": repr(exc)})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
         while True:
             consumer = self.consumer_factory(sorted(self.handlers))
             dlq = self.producer_factory()

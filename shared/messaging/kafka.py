@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.structs import OffsetAndMetadata
 
 log = logging.getLogger(__name__)
 
@@ -73,3 +74,31 @@ async def ensure_topics(bootstrap_servers: str, names: list[str], partitions: in
         log.info("kafka topics created", extra={"topics": missing})
     finally:
         await admin.close()
+
+
+async def start_where_group_is(bootstrap_servers: str, group_id: str, from_group: str, topics: list[str]) -> None:
+    """A new consumer group (a lane split off a service's group) starts where `from_group` has got to
+    on `topics`, not at the beginning: partitions the new group has committed nothing on take the old
+    group's offsets; partitions neither has committed on start at the beginning, as any new group."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="pidesk-admin")
+    await admin.start()
+    try:
+        ours = await admin.list_consumer_group_offsets(group_id)
+        theirs = await admin.list_consumer_group_offsets(from_group)
+    finally:
+        await admin.close()
+    wanted = {
+        tp: meta.offset
+        for tp, meta in theirs.items()
+        if tp.topic in topics and meta.offset >= 0 and (tp not in ours or ours[tp].offset < 0)
+    }
+    if not wanted:
+        return
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group_id, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(list(wanted))
+        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in wanted.items()})
+    finally:
+        await consumer.stop()
+    log.info("consumer group started where its parent group was", extra={"group": group_id, "from": from_group})

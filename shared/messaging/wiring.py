@@ -11,7 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from pidesk.shared import topics
 from pidesk.shared.http.metrics import ServiceMetrics
 from pidesk.shared.messaging.consumer import BatchHandler, ConsumerHooks, Handler, IdempotentConsumer
-from pidesk.shared.messaging.kafka import ensure_topics, manual_commit_consumer, reliable_producer
+from pidesk.shared.messaging.kafka import (
+    ensure_topics,
+    manual_commit_consumer,
+    reliable_producer,
+    start_where_group_is,
+)
 from pidesk.shared.messaging.records import OutboxMessageMixin, ProcessedEventMixin
 from pidesk.shared.messaging.relay import OutboxRelay
 from pidesk.shared.settings import CommonSettings
@@ -37,9 +42,19 @@ def build_relay(
     )
 
 
+# consumers of their own (own group, own fetch loop) for topics that must not wait behind the rest
+LANES: dict[str, dict[str, tuple[str, ...]]] = {"notifier": {"alerts": (topics.ESCALATION_REQUESTED,)}}
+
+
 def consumer_group_id(service: str, settings: CommonSettings) -> str:
     """`pidesk-<service>`, plus PIDESK_CONSUMER_GROUP_SUFFIX when one is set."""
     return f"pidesk-{service}{settings.consumer_group_suffix}"
+
+
+def consumer_group_ids(service: str, suffix: str = "") -> list[str]:
+    """Every consumer group of a service: its main one and one per lane (`pidesk-notifier-alerts`)."""
+    main = f"pidesk-{service}{suffix}"
+    return [main, *(f"{main}-{lane}" for lane in LANES.get(service, {}))]
 
 
 def build_consumer(
@@ -53,13 +68,23 @@ def build_consumer(
     *,
     batch_handlers: dict[str, BatchHandler] | None = None,
     after_commit: Callable[[], None] | None = None,
+    lane: str = "",
 ) -> IdempotentConsumer:
+    """The service's idempotent consumer of `handlers`' topics. A `lane` (LANES) is a consumer with a
+    group and fetch loop of its own, for topics that must not wait behind the others' work (the
+    notifier's internal alerts behind its drafting). Its new group starts where the service's group
+    had got to, and records stay deduplicated under the service's name: nothing is applied twice."""
     bootstrap = settings.kafka_bootstrap_servers
     hooks = hooks or ConsumerHooks()
     hooks.processed = lambda e: metrics.events_processed.labels(e.topic).inc()
     hooks.duplicate = lambda e: metrics.events_duplicate.labels(e.topic).inc()
     hooks.dead_lettered = lambda topic, _error: metrics.events_dead_lettered.labels(topic).inc()
-    group_id = consumer_group_id(service, settings)
+    parent = consumer_group_id(service, settings)
+    group_id = f"{parent}-{lane}" if lane else parent
+
+    async def from_parent() -> None:
+        await start_where_group_is(bootstrap, group_id, parent, sorted(handlers))
+
     return IdempotentConsumer(
         name=service,
         group_id=group_id,
@@ -72,6 +97,7 @@ def build_consumer(
         hooks=hooks,
         batch_handlers=batch_handlers or {},
         after_commit=after_commit or (lambda: None),
+        before_first_start=from_parent if lane else None,
     )
 
 

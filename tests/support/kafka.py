@@ -11,6 +11,7 @@ from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
 
 from pidesk.shared import topics
 from pidesk.shared.messaging.kafka import ensure_topics
+from pidesk.shared.messaging.wiring import consumer_group_ids
 from tests.support.infra import kafka_bootstrap
 
 
@@ -75,10 +76,8 @@ async def groups_of_our_own(services: tuple[str, ...]) -> str:
     finally:
         await probe.stop()
         await admin.close()
-    for service in services if ends else ():
-        group = AIOKafkaConsumer(
-            bootstrap_servers=kafka_bootstrap(), group_id=f"pidesk-{service}{suffix}", enable_auto_commit=False
-        )
+    for group_id in [g for service in services for g in consumer_group_ids(service, suffix)] if ends else ():
+        group = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap(), group_id=group_id, enable_auto_commit=False)
         await group.start()
         try:
             group.assign(list(ends))
