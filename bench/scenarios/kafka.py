@@ -9,10 +9,9 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.protocol import ConsumerProtocolMemberMetadata
-from aiokafka.structs import OffsetAndMetadata
 
 from pidesk.shared import topics
-from pidesk.shared.messaging.kafka import ensure_topics
+from pidesk.shared.messaging.kafka import commit_offsets, ensure_topics
 
 BENCH_PARTITIONS = 6  # PIDESK_KAFKA_TOPIC_PARTITIONS for the bench broker: two escalation instances split them
 
@@ -54,15 +53,7 @@ async def end_offsets_by_topic(bootstrap: str, names: Sequence[str]) -> dict[str
 async def position_group(bootstrap: str, group: str, offsets: dict[TopicPartition, int]) -> None:
     """Commit `offsets` for the (new, empty) consumer group `group`, so that its members start there
     instead of at the beginning of topics that hold earlier scenarios' events."""
-    if not offsets:
-        return
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(list(offsets))
-        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in offsets.items()})
-    finally:
-        await consumer.stop()
+    await commit_offsets(bootstrap, group, offsets)
 
 
 class LagProbe:

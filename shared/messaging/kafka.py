@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import TopicAlreadyExistsError
-from aiokafka.structs import OffsetAndMetadata
+from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +94,18 @@ async def start_where_group_is(bootstrap_servers: str, group_id: str, from_group
     }
     if not wanted:
         return
+    await commit_offsets(bootstrap_servers, group_id, wanted)
+    log.info("consumer group started where its parent group was", extra={"group": group_id, "from": from_group})
+
+
+async def commit_offsets(bootstrap_servers: str, group_id: str, offsets: dict[TopicPartition, int]) -> None:
+    """Commit `offsets` for consumer group `group_id` (one with no live members): where it starts."""
+    if not offsets:
+        return
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group_id, enable_auto_commit=False)
     await consumer.start()
     try:
-        consumer.assign(list(wanted))
-        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in wanted.items()})
+        consumer.assign(list(offsets))
+        await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in offsets.items()})
     finally:
         await consumer.stop()
-    log.info("consumer group started where its parent group was", extra={"group": group_id, "from": from_group})

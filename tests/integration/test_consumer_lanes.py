@@ -6,22 +6,16 @@ from __future__ import annotations
 import uuid
 
 from aiokafka import AIOKafkaConsumer
-from aiokafka.structs import OffsetAndMetadata, TopicPartition
+from aiokafka.structs import TopicPartition
 
 from pidesk.shared import topics
-from pidesk.shared.messaging.kafka import start_where_group_is
+from pidesk.shared.messaging.kafka import commit_offsets, start_where_group_is
 from tests.support.infra import kafka_bootstrap
 from tests.support.kafka import create_topics, produce, unique_event_type
 
 
 async def commit(group: str, offsets: dict[TopicPartition, int]) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap(), group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(list(offsets))
-        await consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
-    finally:
-        await consumer.stop()
+    await commit_offsets(kafka_bootstrap(), group, offsets)
 
 
 async def committed(group: str, partitions: list[TopicPartition]) -> dict[int, int | None]:

@@ -7,10 +7,10 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
+from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from pidesk.shared import topics
-from pidesk.shared.messaging.kafka import ensure_topics
+from pidesk.shared.messaging.kafka import commit_offsets, ensure_topics
 from pidesk.shared.messaging.wiring import consumer_group_ids
 from tests.support.infra import kafka_bootstrap
 
@@ -77,11 +77,5 @@ async def groups_of_our_own(services: tuple[str, ...]) -> str:
         await probe.stop()
         await admin.close()
     for group_id in [g for service in services for g in consumer_group_ids(service, suffix)] if ends else ():
-        group = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap(), group_id=group_id, enable_auto_commit=False)
-        await group.start()
-        try:
-            group.assign(list(ends))
-            await group.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in ends.items()})
-        finally:
-            await group.stop()
+        await commit_offsets(kafka_bootstrap(), group_id, dict(ends))
     return suffix
