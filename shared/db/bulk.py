@@ -23,19 +23,14 @@ from sqlalchemy.orm import Mapper, RelationshipDirection
 class BulkRows:
     def __init__(self) -> None:
         self._rows: dict[Table, list[dict[str, Any]]] = defaultdict(list)
-        self._objects = 0
-
-    def __len__(self) -> int:
-        return self._objects
 
     def add(self, obj: object) -> None:
         table, row = row_of(obj)
         self._rows[table].append(row)
-        self._objects += 1
 
     async def insert(self, session: AsyncSession) -> None:
         """Write every staged row (parents before children) and start empty again."""
-        staged, self._rows, self._objects = self._rows, defaultdict(list), 0
+        staged, self._rows = self._rows, defaultdict(list)
         if not staged:
             return
         metadata = next(iter(staged)).metadata
