@@ -102,6 +102,27 @@ class ReporterRef(BaseModel):
     entity_country: str
 
 
+class AlertRecord(BaseModel):
+    """One DLP or secret-scanning alert as grouped into an incident: where, what fired, how many.
+
+    Never the matched content: the rule, detector and asset names are the vendor's identifiers.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: ReportSource
+    alert_id: str = Field(max_length=300)
+    received_at: AwareDatetime
+    aware_at: AwareDatetime
+    rule: str | None = Field(default=None, max_length=300)
+    asset: str | None = Field(default=None, max_length=500)
+    actor: str | None = Field(default=None, max_length=300)
+    detections: dict[str, int] = Field(default_factory=dict)
+    data_categories: list[DataCategory] = Field(default_factory=list)
+    affected_count: int | None = Field(default=None, ge=0)
+    vendor_state: str | None = Field(default=None, max_length=30)
+
+
 class IncidentReported(EventPayload):
     """pidesk.incident.reported.v1: a new incident from the form, the API or a DLP webhook."""
 
@@ -126,6 +147,10 @@ class IncidentReported(EventPayload):
     entity_role: EntityRole = EntityRole.CONTROLLER
     contact_info_available: bool = True
     assets: list[str] = Field(default_factory=list)
+    # a webhook incident: the alerts it groups so far (empty for reports from people)
+    alerts: list[AlertRecord] = Field(default_factory=list, max_length=1000)
+    # a group's alerts that arrived after the incident it was growing into had been closed
+    follows_incident_id: uuid.UUID | None = None
 
 
 # A report's facts: its classifications and counts, never free text. An update may carry any of them.
@@ -160,6 +185,10 @@ class IncidentUpdated(EventPayload):
     vendor_state: str | None = None
     updated_at: AwareDatetime
     updated_by: str = Field(max_length=200)
+    # reason "alerts_grouped": alerts that joined the incident's group (its facts follow the group)
+    alerts: list[AlertRecord] = Field(default_factory=list, max_length=1000)
+    # reason "merged" (producer escalation): the incident was merged into this one
+    merged_into: uuid.UUID | None = None
 
     @field_validator("changes")
     @classmethod
@@ -207,6 +236,18 @@ class Recipient(BaseModel):
     chat_webhook: str | None = None
 
 
+class GroupProgress(BaseModel):
+    """How a group of DLP alerts grew since the people on an incident were last told."""
+
+    model_config = ConfigDict(frozen=True)
+
+    since: AwareDatetime  # the last update (or the first routing) this one follows
+    new_alerts: int = Field(ge=0)  # alerts grouped since then
+    total_alerts: int = Field(ge=0)
+    affected_count: int | None = None  # the group's count now (None: unknown)
+    new_obligations: list[str] = Field(default_factory=list)  # obligation codes gained since then
+
+
 class EscalationRequested(EventPayload):
     """pidesk.escalation.requested.v1: a role must be told now (first routing, or an escalation)."""
 
@@ -223,6 +264,10 @@ class EscalationRequested(EventPayload):
     nearest_obligation: ObligationRef | None = None
     obligation_code: str | None = None
     requested_at: AwareDatetime
+    # reason obligation_reminder: every obligation this one reminder covers (due together)
+    obligations: list[ObligationRef] = Field(default_factory=list)
+    # reason group_update: how the incident's group of alerts grew since the last mail
+    group: GroupProgress | None = None
 
 
 class NoticeRecipient(BaseModel):

@@ -33,6 +33,12 @@ class VendorAlert:
     assets: list[str] = field(default_factory=list)
     vendor_state: str | None = None  # e.g. open, resolved, reopened: a change is news for the desk
     report: ReportSubmission | None = None  # the whole report, for sources that send our own schema
+    # correlation keys (the correlation policy groups alerts on them; None when the vendor omits it)
+    rule: str | None = None  # the rule, policy or detector that fired, as the vendor names it
+    asset: str | None = None  # the one place it concerns: bucket, site, repository, mailbox, device
+    actor: str | None = None  # the user or account whose action raised it
+    # matches per detector (detector name -> count of records/people found), when the vendor says
+    detections: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
