@@ -15,6 +15,7 @@ for name, folder in MAPPED.items():
 PACKAGE_DATA = {
     "pidesk.services.intake": ["templates/*.html"],
     "pidesk.services.escalation.policy": ["*.yaml"],
+    "pidesk.services.intake.policy": ["*.yaml"],
     "pidesk.services.escalation.dashboard": ["templates/*.html", "static/*.css", "static/*.js"],
     "pidesk.services.notifier": ["templates/notices/*.j2", "templates/pages/*.html", "templates/pages/*.xml"],
     "pidesk.migrations": ["script.py.mako", "versions/*/*.py"],

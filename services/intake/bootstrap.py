@@ -5,13 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pidesk.services.intake.adapters.cipher import FieldCipher
+from pidesk.services.intake.adapters.correlation_policy import load_correlation_policy
 from pidesk.services.intake.adapters.orm import OutboxMessage, ProcessedEvent
 from pidesk.services.intake.adapters.references import ReferenceNumbers
 from pidesk.services.intake.config import IntakeSettings
 from pidesk.services.intake.context import IntakeContext
 from pidesk.services.intake.entrypoints.form import form_router
 from pidesk.services.intake.entrypoints.http import report_router
+from pidesk.services.intake.entrypoints.kafka_handlers import kafka_handlers
 from pidesk.services.intake.entrypoints.webhooks import webhook_router
+from pidesk.services.intake.service.correlation import AlertCorrelator
 from pidesk.services.intake.service.report_batches import ReportBatcher
 from pidesk.services.intake.webhooks.registry import load_sources
 from pidesk.shared import topics
@@ -19,6 +22,7 @@ from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.app import create_service_app
 from pidesk.shared.http.csrf import CsrfProtector
 from pidesk.shared.http.ratelimit import ClientRateLimiter
+from pidesk.shared.messaging.wiring import build_consumer
 from pidesk.shared.runtime import service_runtime
 
 SERVICE = "intake"
@@ -41,7 +45,16 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
     context.batcher = ReportBatcher(
         runtime.sessions, context.numbers, context.cipher, clock=utcnow, after_commit=runtime.relay.wake
     )
-    runtime.background.append(context.batcher.run)
+    # a bad correlation policy stops the start-up here, naming the file and line
+    context.correlator = AlertCorrelator(
+        runtime.sessions,
+        context.numbers,
+        context.cipher,
+        load_correlation_policy(settings.correlation_policy),
+        after_commit=runtime.relay.wake,
+    )
+    consumer = build_consumer(SERVICE, settings, runtime.sessions, ProcessedEvent, kafka_handlers(), runtime.metrics)
+    runtime.background += [context.batcher.run, context.correlator.run, runtime.provisioner.then(consumer.run)]
     assert settings.token_secret is not None
     csrf = CsrfProtector(settings.token_secret.get_secret_value())
     routers = [report_router(context), form_router(context, csrf), webhook_router(context, load_sources())]

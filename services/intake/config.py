@@ -27,6 +27,8 @@ class IntakeSettings(CommonSettings):
     )
     webhook_entity: str = Field(default="Head office", validation_alias=AliasChoices("INTAKE_WEBHOOK_ENTITY"))
     webhook_entity_country: str = Field(default="JP", validation_alias=AliasChoices("INTAKE_WEBHOOK_ENTITY_COUNTRY"))
+    # how webhook alerts are grouped into incidents (YAML; the bundled policy when unset)
+    correlation_policy: str | None = Field(default=None, validation_alias=AliasChoices("INTAKE_CORRELATION_POLICY"))
     # "kid:base64key[,kid:base64key…]": the first key encrypts, every listed key decrypts (rotation)
     # secrets given in code (tests, embedding); the environment variables above take precedence
     webhook_secrets: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)

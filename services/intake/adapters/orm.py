@@ -73,3 +73,37 @@ class IdempotencyKey(CreatedAtMixin, IntakeBase):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
     incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id"), nullable=False)
+
+
+class AlertGroup(CreatedAtMixin, IntakeBase):
+    """A group of correlated webhook alerts: one incident while the group is open."""
+
+    __tablename__ = "alert_groups"
+    __table_args__ = (Index("ix_alert_groups_key_opened", "group_key", "opened_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    source: Mapped[str] = mapped_column(String(30), nullable=False)
+    group_key: Mapped[str] = mapped_column(String(64), nullable=False)  # sha256 of source and key values
+    key_values: Mapped[dict[str, str | None]] = mapped_column(JSON(), nullable=False)
+    # the incident the group's alerts go to (after a merge on the desk: the surviving incident)
+    incident_id: Mapped[uuid.UUID] = mapped_column(Uuid(), index=True, nullable=False)
+    reference: Mapped[str] = mapped_column(String(20), nullable=False)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    last_alert_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    alert_count: Mapped[int] = mapped_column(Integer(), nullable=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class GroupedAlert(IntakeBase):
+    """A webhook alert that joined a group after its first (the first is the incident's report)."""
+
+    __tablename__ = "grouped_alerts"
+    __table_args__ = (UniqueConstraint("source", "alert_id", name="uq_grouped_alerts_source_alert"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    source: Mapped[str] = mapped_column(String(30), nullable=False)
+    alert_id: Mapped[str] = mapped_column(String(300), nullable=False)
+    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alert_groups.id"), index=True, nullable=False)
+    incident_id: Mapped[uuid.UUID] = mapped_column(Uuid(), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    vendor_state: Mapped[str | None] = mapped_column(String(30), nullable=True)

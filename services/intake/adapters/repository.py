@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pidesk.services.intake.adapters.orm import IdempotencyKey, OutboxMessage, Report
+from pidesk.services.intake.adapters.orm import AlertGroup, GroupedAlert, IdempotencyKey, OutboxMessage, Report
 from pidesk.services.intake.adapters.references import ReferenceNumbers
 from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.events import Envelope
@@ -39,6 +39,17 @@ class ReportRepository:
         return await self.session.scalar(
             select(Report).where(Report.source == source, Report.source_alert_id == alert_id)
         )
+
+    async def grouped_alert(self, source: str, alert_id: str) -> tuple[GroupedAlert, uuid.UUID] | None:
+        """An alert that joined a group after its first, and the incident its group goes to now."""
+        row = (
+            await self.session.execute(
+                select(GroupedAlert, AlertGroup.incident_id)
+                .join(AlertGroup, AlertGroup.id == GroupedAlert.group_id)
+                .where(GroupedAlert.source == source, GroupedAlert.alert_id == alert_id)
+            )
+        ).first()
+        return (row[0], row[1]) if row is not None else None
 
     def publish(self, envelope: Envelope) -> None:
         add_to_outbox(self.session, OutboxMessage, envelope)

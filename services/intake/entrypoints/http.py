@@ -64,10 +64,13 @@ def report_router(context: IntakeContext) -> APIRouter:
 
 
 def accepted_response(context: IntakeContext, accepted: ReportAccepted) -> JSONResponse:
-    """202 for a new incident, 200 for one that already existed (a replay or a repeated alert)."""
-    body = {
+    """202 for a new incident, 200 for one that already existed (a replay, a repeated alert, or an
+    alert that joined the open incident of its group: then `"grouped": true`)."""
+    body: dict[str, object] = {
         "incident_id": str(accepted.incident_id),
         "reference": accepted.reference,
         "status_url": f"{context.settings.public_url.rstrip('/')}/v1/reports/{accepted.incident_id}",
     }
+    if accepted.grouped:
+        body["grouped"] = True
     return JSONResponse(body, status_code=202 if accepted.created else 200)

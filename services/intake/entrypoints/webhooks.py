@@ -74,6 +74,7 @@ def webhook_router(context: IntakeContext, sources: dict[str, WebhookSource]) ->
                     uow=context.uow(),
                     cipher=context.cipher,
                     batcher=context.batcher,
+                    correlator=context.correlator,
                 )
                 for alert, submission in submissions
             )

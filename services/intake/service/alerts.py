@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from pidesk.services.intake.adapters.cipher import FieldCipher
 from pidesk.services.intake.adapters.orm import Report
 from pidesk.services.intake.adapters.repository import IntakeUnitOfWork
+from pidesk.services.intake.domain.correlation import AlertKeys, group_key
 from pidesk.services.intake.domain.report import ReportSubmission
+from pidesk.services.intake.service.correlation import AlertCorrelator
 from pidesk.services.intake.service.report_batches import ReportBatcher
 from pidesk.services.intake.service.reports import (
     PRODUCER,
@@ -24,7 +26,7 @@ from pidesk.services.intake.service.reports import (
 )
 from pidesk.services.intake.webhooks.model import VendorAlert
 from pidesk.shared.db.base import utcnow
-from pidesk.shared.events import REPORT_FACTS, IncidentUpdated
+from pidesk.shared.events import REPORT_FACTS, AlertRecord, IncidentUpdated
 from pidesk.shared.vocabulary import ReportSource
 
 
@@ -64,6 +66,30 @@ def submission_for(alert: VendorAlert, display_name: str, reporter: AlertReporte
     )
 
 
+def alert_record(
+    source: ReportSource, alert: VendorAlert, submission: ReportSubmission, received_at: datetime
+) -> AlertRecord:
+    """The alert as escalation keeps it in the incident's group: keys, counts, never content."""
+    return AlertRecord(
+        source=source,
+        alert_id=alert.alert_id,
+        received_at=received_at,
+        aware_at=submission.aware_at,
+        rule=_clip(alert.rule, 300),
+        asset=_clip(alert.asset or (submission.assets[0] if submission.assets else None), 500),
+        actor=_clip(alert.actor, 300),
+        detections={name[:200]: count for name, count in alert.detections.items() if count >= 0},
+        data_categories=submission.data_categories,
+        affected_count=submission.affected_count,
+        vendor_state=_clip(alert.vendor_state, 30),
+    )
+
+
+def _clip(value: str | None, limit: int) -> str | None:
+    value = (value or "").strip()
+    return value[:limit] or None
+
+
 async def receive_alert(
     source: ReportSource,
     alert: VendorAlert,
@@ -73,10 +99,26 @@ async def receive_alert(
     cipher: FieldCipher,
     clock: Callable[[], datetime] = utcnow,
     batcher: ReportBatcher | None = None,
+    correlator: AlertCorrelator | None = None,
 ) -> ReportAccepted:
-    """202-worthy (created) the first time an alert id is seen; the existing incident afterwards."""
-    command = SubmitReport(submission=submission, source=source, source_alert_id=alert.alert_id)
-    if batcher is not None:  # a storm is mostly new alerts: try the insert first, in the next batch
+    """202-worthy (created) when an alert opens an incident; its group's incident when it joins one
+    (`grouped`); the existing incident when the alert id was seen before."""
+    record = alert_record(source, alert, submission, clock())
+    command = SubmitReport(submission=submission, source=source, source_alert_id=alert.alert_id, alert=record)
+    key = None
+    if correlator is not None:
+        keys = AlertKeys(rule=record.rule, asset=record.asset, actor=record.actor)
+        key = group_key(correlator.policy.grouping(source), source, keys)
+    if key is not None and correlator is not None:
+        try:
+            return await correlator.submit(command, key, alert.vendor_state)
+        except AlertAlreadyKnown:
+            known = await _update_known(source, alert, submission, uow=uow, clock=clock)
+            if known is not None:
+                return known
+        except BatchNotWritten:
+            pass
+    elif batcher is not None:  # a storm is mostly new alerts: try the insert first, in the next batch
         try:
             return await batcher.submit(command, alert.vendor_state)
         except AlertAlreadyKnown:
@@ -108,15 +150,23 @@ async def _update_known(
     async with uow:
         reports = uow.reports
         report = await reports.by_source_alert(source.value, alert.alert_id)
+        grouped = None
+        if report is None:  # an alert that joined a group after its first: the group's incident
+            grouped = await reports.grouped_alert(source.value, alert.alert_id)
+            report = await reports.get(grouped[1]) if grouped is not None else None
         if report is None:
             return None
         changes = changed_facts(report, submission)
-        state_changed = alert.vendor_state is not None and alert.vendor_state != report.vendor_state
+        known_state = grouped[0].vendor_state if grouped is not None else report.vendor_state
+        state_changed = alert.vendor_state is not None and alert.vendor_state != known_state
         if changes or state_changed:
             now = clock()
             for name, value in changes.items():
                 setattr(report, name, value)
-            report.vendor_state = alert.vendor_state or report.vendor_state
+            if grouped is not None:
+                grouped[0].vendor_state = alert.vendor_state or grouped[0].vendor_state
+            else:
+                report.vendor_state = alert.vendor_state or report.vendor_state
             report.last_alert_at = now
             event = IncidentUpdated(
                 reference=report.reference,
@@ -127,6 +177,7 @@ async def _update_known(
                 vendor_state=alert.vendor_state,
                 updated_at=now,
                 updated_by=f"webhook:{source.value}",
+                alerts=[alert_record(source, alert, submission, now)],
             )
             reports.publish(event.envelope(incident_id=report.id, producer=PRODUCER, occurred_at=now))
             await uow.commit()

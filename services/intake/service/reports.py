@@ -18,7 +18,7 @@ from pidesk.services.intake.adapters.repository import IntakeUnitOfWork
 from pidesk.services.intake.domain.reference import format_reference, reference_year
 from pidesk.services.intake.domain.report import ReportSubmission
 from pidesk.shared.db.base import utcnow
-from pidesk.shared.events import Envelope, IncidentReported, ReporterRef
+from pidesk.shared.events import AlertRecord, Envelope, IncidentReported, ReporterRef
 from pidesk.shared.vocabulary import ReportSource
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ class SubmitReport:
     source: ReportSource
     source_alert_id: str | None = None
     idempotency_key: str | None = None
+    alert: AlertRecord | None = None  # a webhook alert: carried to escalation with the incident
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class ReportAccepted:
     reference: str
     received_at: datetime
     created: bool = True
+    grouped: bool = False  # a webhook alert that joined the open incident of its group
 
 
 class IdempotencyKeyReused(Exception):
@@ -134,8 +136,11 @@ def new_report(
     *,
     cipher: FieldCipher,
     vendor_state: str | None,
+    alerts: list[AlertRecord] | None = None,
+    follows_incident_id: uuid.UUID | None = None,
 ) -> tuple[Report, Envelope]:
-    """The stored report (free text encrypted) and the event that announces it."""
+    """The stored report (free text encrypted) and the event that announces it (with the alerts of
+    its group, for a webhook incident: the command's own alert unless `alerts` lists them)."""
     report = command.submission
     stored = Report(
         id=incident_id,
@@ -181,6 +186,8 @@ def new_report(
         entity_role=report.entity_role,
         contact_info_available=report.contact_info_available,
         assets=report.assets,
+        alerts=alerts if alerts is not None else ([command.alert] if command.alert else []),
+        follows_incident_id=follows_incident_id,
     )
     return stored, event.envelope(incident_id=incident_id, producer=PRODUCER, occurred_at=received_at)
 
