@@ -36,6 +36,7 @@ from pidesk.shared import topics
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.events import PAYLOADS, Envelope, EventPayload, MalformedEvent, parse_payload
+from pidesk.shared.messaging.priority import PRIORITY_PARTITION, has_priority_partition
 from pidesk.shared.messaging.records import ProcessedEventMixin
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ class IdempotentConsumer:
 
     async def _consume(self, consumer: AIOKafkaConsumer, dlq: AIOKafkaProducer) -> None:
         while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=self.fetch_max_records)
+            batches = await self._fetch(consumer)
             done: dict[TopicPartition, OffsetAndMetadata] = {}
             # partitions in parallel (order is only promised within one); records of one in sequence
             outcomes = await asyncio.gather(
@@ -132,6 +133,23 @@ class IdempotentConsumer:
             for outcome in outcomes:
                 if isinstance(outcome, BaseException):
                     raise outcome
+
+    async def _fetch(self, consumer: AIOKafkaConsumer) -> dict[TopicPartition, list[ConsumerRecord]]:
+        """One round: whatever waits on the priority partitions first (shared/messaging/priority.py),
+        then the usual fetch; an urgent record never waits behind more than one round of the rest."""
+        urgent = [
+            tp
+            for tp in consumer.assignment()
+            if tp.partition == PRIORITY_PARTITION and has_priority_partition(tp.topic)
+        ]
+        first = await consumer.getmany(*urgent, timeout_ms=0, max_records=self.fetch_max_records) if urgent else {}
+        waiting = sum(len(records) for records in first.values())
+        rest = await consumer.getmany(
+            timeout_ms=0 if waiting else 500, max_records=max(self.fetch_max_records - waiting, 1)
+        )
+        for partition, records in rest.items():
+            first[partition] = first.get(partition, []) + records
+        return first
 
     async def _drain(
         self,

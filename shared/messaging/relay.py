@@ -24,6 +24,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.shared.db.base import utcnow
+from pidesk.shared.messaging.priority import has_priority_partition, partition_for
 from pidesk.shared.messaging.records import OutboxMessageMixin
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class OutboxRelay:
         self._on_published = on_published or (lambda _n: None)
         self._wakeup = asyncio.Event()
         self._lock_key = zlib.crc32(f"pidesk-outbox:{name}".encode())
+        self._partition_counts: dict[str, int] = {}
 
     def wake(self) -> None:
         """Called after a commit that added outbox rows: publish now rather than at the next poll."""
@@ -76,6 +78,7 @@ class OutboxRelay:
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     async def _relay_until_failure(self, producer: AIOKafkaProducer) -> None:
+        self._partition_counts: dict[str, int] = {}  # a topic may gain partitions between connections
         busy_retries = 0
         while True:
             self._wakeup.clear()
@@ -108,7 +111,11 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            futures = [await producer.send(r.topic, value=r.value.encode(), key=r.message_key.encode()) for r in rows]
+            futures = []
+            for r in rows:
+                key, value = r.message_key.encode(), r.value.encode()
+                partition = partition_for(r.topic, key, value, await self._partitions(producer, r.topic))
+                futures.append(await producer.send(r.topic, value=value, key=key, partition=partition))
             results = await asyncio.gather(*futures, return_exceptions=True)
             done_ids: list[int] = []
             failure: BaseException | None = None
@@ -130,6 +137,16 @@ class OutboxRelay:
         if failure is not None:
             raise failure
         return len(done_ids)
+
+    async def _partitions(self, producer: AIOKafkaProducer, topic: str) -> int:
+        """How many partitions `topic` has (asked once per producer, for topics with a priority one)."""
+        if not has_priority_partition(topic):
+            return 1
+        known = self._partition_counts.get(topic)
+        if known is None:
+            known = len(await producer.partitions_for(topic))
+            self._partition_counts[topic] = known
+        return known
 
     async def _hold_relay_lock(self, session: AsyncSession) -> bool:
         if session.bind.dialect.name != "postgresql":
