@@ -24,7 +24,7 @@ async def test_pidesk_up_brings_everything_to_ready_and_stops_on_ctrl_c(tmp_path
         "PIDESK_VAR_DIR": str(tmp_path / "var"),
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
         **{k: str(v) for k, v in ports.items()},
-        "PIDESK_CONSUMER_GROUP_SUFFIX": await groups_of_our_own(("escalation", "notifier")),
+        "PIDESK_CONSUMER_GROUP_SUFFIX": await groups_of_our_own(("intake", "escalation", "notifier")),
     }
     for variable in ("INTAKE_DATABASE_URL", "ESCALATION_DATABASE_URL", "NOTIFIER_DATABASE_URL"):
         env.pop(variable, None)  # the embedded SQLite defaults, as on a developer's machine
