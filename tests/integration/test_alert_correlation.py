@@ -154,7 +154,7 @@ async def test_the_window_slides_and_a_quiet_group_ends(start: Callable[..., Int
         assert later.incident_id == first.incident_id
     quiet = await intake.alert("a9", at=T0 + timedelta(minutes=14 * 4 + 16))
     assert quiet.created and quiet.incident_id != first.incident_id
-    reported = [e for e in await events(intake) if e.incident_id == quiet.incident_id][0]
+    reported = next(e for e in await events(intake) if e.incident_id == quiet.incident_id)
     assert reported.payload["follows_incident_id"] is None, "a new episode, not a continuation"
 
 

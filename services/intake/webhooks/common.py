@@ -108,3 +108,50 @@ class KeywordTable:
                     if pattern.search(name):
                         found.extend(categories)
         return list(dict.fromkeys(found)) or [DataCategory.OTHER]
+
+
+# correlation keys (VendorAlert.rule / asset / actor): the vendor's own identifiers, trimmed and bounded
+RULE_MAX, ASSET_MAX, ACTOR_MAX = 300, 500, 300
+_EMAIL = re.compile(r"[^@\s/:]+@(?:[^@\s/:.]+\.)+[A-Za-z]{2,}")
+
+
+def key_text(*candidates: Any, limit: int) -> str | None:
+    """The first candidate that names something (a non-empty string or an integer id), stripped and cut
+    to `limit`; an e-mail address lower-cased. Anything else (None, a number with a fraction, an object)
+    names nothing."""
+    for value in candidates:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            continue
+        text = str(value).strip()
+        if not text:
+            continue
+        if _EMAIL.fullmatch(text):
+            text = text.lower()
+        return text[:limit].rstrip()
+    return None
+
+
+def rule_key(*candidates: Any) -> str | None:
+    return key_text(*candidates, limit=RULE_MAX)
+
+
+def asset_key(*candidates: Any) -> str | None:
+    return key_text(*candidates, limit=ASSET_MAX)
+
+
+def actor_key(*candidates: Any) -> str | None:
+    return key_text(*candidates, limit=ACTOR_MAX)
+
+
+def with_asset(assets: list[str], asset: str | None) -> list[str]:
+    """The alert's places, with its correlation asset among them."""
+    return [*assets, asset] if asset and asset not in assets else assets
+
+
+def add_count(detections: dict[str, int], name: Any, count: Any) -> None:
+    """Adds one detector's match count to the alert's tally; a detector without a name or a count
+    is left out (its matches are not known)."""
+    key = name.strip()[:RULE_MAX] if isinstance(name, str) else None
+    number = int_or_none(count)
+    if key and number is not None:
+        detections[key] = detections.get(key, 0) + number

@@ -13,7 +13,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pidesk.services.intake.webhooks.common import CategoryTable, as_id, dig, int_or_none, parse_time
+from pidesk.services.intake.webhooks.common import (
+    CategoryTable,
+    actor_key,
+    add_count,
+    as_id,
+    asset_key,
+    dig,
+    int_or_none,
+    parse_time,
+    rule_key,
+    with_asset,
+)
 from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
 from pidesk.shared.vocabulary import DataCategory as C
@@ -110,12 +121,38 @@ def _public(finding: dict[str, Any]) -> bool:
     return bucket.upper() == "PUBLIC" or object_public
 
 
+def _actor(finding: dict[str, Any]) -> str | None:
+    """Policy findings name the principal whose API call changed the bucket; sensitive-data findings
+    name nobody."""
+    identity = dig(finding, "policyDetails", "actor", "userIdentity", default={}) or {}
+    if not isinstance(identity, dict):
+        return None
+    return actor_key(
+        *(dig(identity, kind, "arn") for kind in ("iamUser", "assumedRole", "federatedUser", "root")),
+        dig(identity, "awsAccount", "accountId"),
+        dig(identity, "awsService", "invokedBy"),
+    )
+
+
+def _detections(sensitive: list[Any], custom: list[Any]) -> dict[str, int]:
+    """Occurrences per managed data identifier (`type`) and per custom data identifier (`name`)."""
+    found: dict[str, int] = {}
+    for group in sensitive:
+        for d in (group.get("detections") or []) if isinstance(group, dict) else []:
+            if isinstance(d, dict):
+                add_count(found, d.get("type"), d.get("count"))
+    for d in custom:
+        if isinstance(d, dict):
+            add_count(found, d.get("name"), d.get("count"))
+    return found
+
+
 def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
     alerts = []
     for finding in _events(payload):
         kind_name = str(finding["type"])
         sensitive = dig(finding, "classificationDetails", "result", "sensitiveData", default=[]) or []
-        detections = [
+        identifiers = [
             (str(d.get("type")), str(group.get("category", "")))
             for group in sensitive
             if isinstance(group, dict)
@@ -125,16 +162,11 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
         custom = (
             dig(finding, "classificationDetails", "result", "customDataIdentifiers", "detections", default=[]) or []
         )
-        detections += [(str(d.get("name", "custom")), "CUSTOM_IDENTIFIER") for d in custom if isinstance(d, dict)]
-        counts = [
-            c
-            for group in sensitive
-            if isinstance(group, dict)
-            for c in (int_or_none(d.get("count")) for d in group.get("detections") or [] if isinstance(d, dict))
-            if c is not None
-        ]
+        identifiers += [(str(d.get("name", "custom")), "CUSTOM_IDENTIFIER") for d in custom if isinstance(d, dict)]
+        detections = _detections(sensitive, custom)
+        largest = max(detections.values()) if detections else None
         public = _public(finding) or kind_name in PUBLIC_POLICIES
-        if kind_name in PUBLIC_POLICIES or (public and detections):
+        if kind_name in PUBLIC_POLICIES or (public and identifiers):
             kind = IncidentKind.PUBLIC_EXPOSURE
         elif kind_name in SHARED_POLICIES:
             kind = IncidentKind.UNAUTHORIZED_PROVISION
@@ -144,26 +176,36 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
         key = dig(finding, "resourcesAffected", "s3Object", "key")
         where = f"s3://{bucket}/{key}" if key else f"s3://{bucket}"
         occurrences = int_or_none(finding.get("count")) or 1
+        asset = asset_key(
+            dig(finding, "resourcesAffected", "s3Bucket", "arn"), dig(finding, "resourcesAffected", "s3Bucket", "name")
+        )
         alerts.append(
             VendorAlert(
                 alert_id=as_id(finding["id"], "detail.id"),
                 incident_kind=kind,
-                data_categories=identifier_categories(detections) if detections else [C.OTHER],
+                data_categories=identifier_categories(identifiers) if identifiers else [C.OTHER],
                 aware_at=parse_time(finding.get("createdAt"), "detail.createdAt"),
                 title=f"Amazon Macie: {kind_name} — {where}",
                 summary=(
                     f"Macie finding {finding['id']} ({kind_name}, severity "
                     f"{dig(finding, 'severity', 'description') or 'unknown'}) in account {finding.get('accountId')} "
                     f"{finding.get('region')}: {where}. Identifiers: "
-                    f"{', '.join(sorted({d for d, _ in detections})) or 'none (policy finding)'}; largest count "
-                    f"{max(counts) if counts else 'n/a'}; occurrences of the finding: {occurrences}; "
+                    f"{', '.join(sorted({d for d, _ in identifiers})) or 'none (policy finding)'}; largest count "
+                    f"{largest if largest is not None else 'n/a'}; occurrences of the finding: {occurrences}; "
                     f"last seen {finding.get('updatedAt')}."
                 ),
-                affected_count=max(counts) if counts else None,
+                affected_count=largest,
                 publicly_viewable=public,
-                assets=[a for a in (dig(finding, "resourcesAffected", "s3Bucket", "arn"), key) if isinstance(a, str)],
+                assets=with_asset(
+                    [a for a in (dig(finding, "resourcesAffected", "s3Bucket", "arn"), key) if isinstance(a, str)],
+                    asset,
+                ),
                 # policy findings recur: the occurrence count is the vendor's news for the desk
                 vendor_state=f"{'archived' if finding.get('archived') else 'active'}:{occurrences}",
+                rule=rule_key(kind_name),  # Macie has no rules: the finding type is what fired
+                asset=asset,
+                actor=_actor(finding),
+                detections=detections,
             )
         )
     return alerts

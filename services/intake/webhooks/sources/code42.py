@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pidesk.services.intake.webhooks.common import as_id, dig, parse_time
+from pidesk.services.intake.webhooks.common import actor_key, as_id, asset_key, dig, parse_time, rule_key, with_asset
 from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
 from pidesk.shared.vocabulary import DataCategory, IncidentKind
@@ -36,6 +36,12 @@ def _observations(alert: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _exposures(observations: list[dict[str, Any]]) -> set[str]:
     return {str(e).replace("_", "").lower() for o in observations for e in (o.get("exposureTypes") or [])}
+
+
+def _source(observations: list[dict[str, Any]]) -> str | None:
+    """Where the files left from, as Incydr names it: the cloud service of a share (`OneDrive`,
+    `GoogleDrive`, `Box`…) or `Endpoint`; an alert names no device. The first source observed."""
+    return asset_key(*(s for o in observations for s in (o.get("sources") or [])))
 
 
 def _kind(alert: dict[str, Any], exposures: set[str]) -> tuple[IncidentKind, bool]:
@@ -64,6 +70,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
         files = sum(int(o.get("fileCount") or 0) for o in observations if isinstance(o.get("fileCount"), int))
         tenant = alert.get("tenantId")
         alert_id = as_id(alert.get("id"), "id")
+        source = _source(observations)
         alerts.append(
             VendorAlert(
                 alert_id=f"{tenant}:{alert_id}" if tenant else alert_id,
@@ -79,8 +86,11 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
                 ),
                 publicly_viewable=public,
                 malicious=True if departing and kind is IncidentKind.INSIDER_TAKEOUT else None,
-                assets=[str(alert["actor"])] if alert.get("actor") else [],
+                assets=with_asset([str(alert["actor"])] if alert.get("actor") else [], source),
                 vendor_state=str(alert.get("state")).lower() if alert.get("state") else None,
+                rule=rule_key(alert.get("name"), alert.get("ruleId"), alert.get("type")),  # name: the rule's name
+                asset=source,
+                actor=actor_key(alert.get("actor")),
             )
         )
     if not alerts:

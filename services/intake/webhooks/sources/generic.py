@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from pidesk.services.intake.domain.report import ReportSubmission
+from pidesk.services.intake.webhooks.common import asset_key, with_asset
 from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
 
@@ -34,6 +35,8 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
             generic.source_alert_id
             or "sha256:" + hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
         )
+        # our schema names no rule, actor or detector counts: the first place reported is the asset
+        asset = asset_key(*report.assets[:1])
         alerts.append(
             VendorAlert(
                 alert_id=alert_id,
@@ -43,6 +46,8 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
                 title=report.title,
                 summary=report.description,
                 report=report,
+                assets=with_asset(list(report.assets), asset),
+                asset=asset,
             )
         )
     return alerts

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pidesk.services.intake.webhooks.common import as_id, dig, parse_time
+from pidesk.services.intake.webhooks.common import actor_key, as_id, asset_key, dig, parse_time, rule_key, with_asset
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_github
 from pidesk.shared.vocabulary import DataCategory, IncidentKind
@@ -24,6 +24,15 @@ STATES = {
     "validated": "open",
     "publicly_leaked": "open",
 }
+
+
+def _actor(payload: dict[str, Any], alert: dict[str, Any], action: str) -> str | None:
+    """Who put the secret there: the pusher who bypassed push protection, or the sender of the event
+    that created the alert. The sender of a later event (resolved, reopened…) is whoever triaged it."""
+    return actor_key(
+        dig(alert, "push_protection_bypassed_by", "login"),
+        dig(payload, "sender", "login") if action == "created" else None,
+    )
 
 
 def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Handshake:
@@ -43,6 +52,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
     name = repository.get("full_name") or repository.get("name") or "repository"
     public = alert.get("publicly_leaked") is True or repository.get("private") is False
     resolution = alert.get("resolution")
+    asset = asset_key(repository.get("full_name"))
     return [
         VendorAlert(
             alert_id=f"{as_id(repository.get('id'), 'repository.id')}:{as_id(alert.get('number'), 'alert.number')}",
@@ -59,8 +69,11 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
                 f"{f'; resolution: {resolution}' if resolution else ''}; {alert.get('html_url') or ''}"
             ),
             publicly_viewable=public,
-            assets=[str(name)],
+            assets=with_asset([str(name)], asset),
             vendor_state=STATES[action],
+            rule=rule_key(alert.get("secret_type"), alert.get("secret_type_display_name")),
+            asset=asset,
+            actor=_actor(payload, alert, action),
         )
     ]
 

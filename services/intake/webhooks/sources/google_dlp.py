@@ -20,7 +20,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pidesk.services.intake.webhooks.common import CategoryTable, as_id, dig, int_or_none, parse_time
+from pidesk.services.intake.webhooks.common import (
+    CategoryTable,
+    actor_key,
+    add_count,
+    as_id,
+    asset_key,
+    dig,
+    parse_time,
+    rule_key,
+    with_asset,
+)
 from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
 from pidesk.shared.vocabulary import DataCategory as C
@@ -180,6 +190,13 @@ def alert_center(alert: dict[str, Any], attributes: Mapping[str, Any]) -> Vendor
     rule = dig(info, "ruleInfo", "displayName") or dig(info, "ruleInfo", "resourceName") or "DLP rule"
     title = dig(info, "resourceInfo", "resourceTitle") or "a resource"
     status = dig(alert, "metadata", "status") or attributes.get("alertcenter_resource_status")
+    user = actor_key(info.get("triggeringUserEmail"))
+    # a message's place is the sender's mailbox; a Drive file's, the file
+    asset = (
+        user
+        if info.get("dataSource") in MESSAGE_SOURCES
+        else asset_key(dig(info, "resourceInfo", "documentId"), dig(info, "resourceInfo", "resourceTitle"))
+    )
     return VendorAlert(
         alert_id=as_id(alert.get("alertId"), "alertId"),
         incident_kind=IncidentKind.UNAUTHORIZED_PROVISION if recipients else IncidentKind.OTHER,
@@ -193,8 +210,12 @@ def alert_center(alert: dict[str, Any], attributes: Mapping[str, Any]) -> Vendor
             f"{info.get('eventType') or 'unknown'}; actions: {', '.join(info.get('triggeredActionTypes') or [])}."
         ),
         recovered_before_access=blocked,
-        assets=[a for a in (dig(info, "resourceInfo", "documentId"),) if isinstance(a, str)],
+        assets=with_asset([a for a in (dig(info, "resourceInfo", "documentId"),) if isinstance(a, str)], asset),
         vendor_state=str(status).lower() if status else None,
+        rule=rule_key(dig(info, "ruleInfo", "displayName"), dig(info, "ruleInfo", "resourceName")),
+        asset=asset,
+        actor=user,
+        # Alert Center lists the detectors that matched, never how often: no counts
     )
 
 
@@ -202,8 +223,11 @@ def dlp_job(attributes: Mapping[str, Any], job: Any, published: Any) -> VendorAl
     name = attributes.get("DlpJobName") or dig(job, "name")
     stats = dig(job, "inspectDetails", "result", "infoTypeStats", default=[]) or []
     names = [dig(s, "infoType", "name") for s in stats if isinstance(dig(s, "infoType", "name"), str)]
-    counts = [c for c in (int_or_none(dig(s, "count")) for s in stats) if c is not None]
+    detections: dict[str, int] = {}
+    for stat in stats:
+        add_count(detections, dig(stat, "infoType", "name"), dig(stat, "count"))
     when = dig(job, "endTime") or dig(job, "createTime") or published
+    asset = _storage(dig(job, "inspectDetails", "requestedOptions", "jobConfig", "storageConfig"))
     return VendorAlert(
         alert_id=as_id(name, "attributes.DlpJobName"),
         incident_kind=IncidentKind.OTHER,
@@ -212,15 +236,43 @@ def dlp_job(attributes: Mapping[str, Any], job: Any, published: Any) -> VendorAl
         title=f"Cloud DLP inspection job finished: {str(name).rsplit('/', 1)[-1]}",
         summary=(
             f"Sensitive Data Protection job {name} finished. InfoTypes: {', '.join(names) or 'not in the message'}; "
-            f"findings: {sum(counts) if counts else 'unknown (see the job in the console)'}."
+            f"findings: {sum(detections.values()) if detections else 'unknown (see the job in the console)'}."
         ),
-        affected_count=max(counts) if counts else None,
-        assets=[str(name)],
+        affected_count=max(detections.values()) if detections else None,
+        assets=with_asset([str(name)], asset),
+        # the job trigger (a scheduled scan) or, for a one-off job, the inspect template that ran
+        rule=rule_key(
+            dig(job, "jobTriggerName"),
+            dig(job, "inspectDetails", "requestedOptions", "jobConfig", "inspectTemplateName"),
+        ),
+        asset=asset,
+        detections=detections,
+    )
+
+
+def _storage(config: Any) -> str | None:
+    """The place a job inspected: a BigQuery table as its full resource name (as data profiles name
+    it), a Cloud Storage URL, or a Datastore kind."""
+    table = dig(config, "bigQueryOptions", "tableReference", default={}) or {}
+    if isinstance(table, dict) and all(isinstance(table.get(k), str) for k in ("projectId", "datasetId", "tableId")):
+        return asset_key(
+            f"//bigquery.googleapis.com/projects/{table['projectId']}/datasets/{table['datasetId']}"
+            f"/tables/{table['tableId']}"
+        )
+    bucket = dig(config, "cloudStorageOptions", "fileSet", "regexFileSet", "bucketName")
+    kind = dig(config, "datastoreOptions", "kind", "name")
+    project = dig(config, "datastoreOptions", "partitionId", "projectId")
+    return asset_key(
+        dig(config, "cloudStorageOptions", "fileSet", "url"),
+        f"gs://{bucket}" if isinstance(bucket, str) and bucket else None,
+        f"//datastore.googleapis.com/projects/{project}/kinds/{kind}" if isinstance(kind, str) and project else None,
     )
 
 
 # strings inside the protobuf: the profile's resource name and the infoType names it predicts
 PROFILE_NAME = re.compile(rb"projects/[\w.-]+/locations/[\w-]+/(?:table|fileStore|column)DataProfiles/[\w.-]+")
+# the profiled resource's full name: //bigquery.googleapis.com/projects/…/tables/…, //storage.googleapis.com/…
+PROFILED_RESOURCE = re.compile(rb"//[a-z]+\.googleapis\.com/[\w./-]+")
 INFO_TYPE_NAME = re.compile(rb"(?<![A-Za-z0-9_])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?![A-Za-z0-9_])")
 
 
@@ -230,6 +282,8 @@ def data_profile(data: bytes, message: Mapping[str, Any], published: Any) -> Ven
         raise UnreadablePayload("the message data is neither JSON nor a DLP data-profile message")
     name = profile.group().decode()
     names = sorted({m.decode() for m in INFO_TYPE_NAME.findall(data) if INFO_TYPES.knows(m.decode())})
+    resource = PROFILED_RESOURCE.search(data)
+    asset = asset_key(resource.group().decode()) if resource else None
     return VendorAlert(
         alert_id=name,
         incident_kind=IncidentKind.OTHER,
@@ -237,7 +291,9 @@ def data_profile(data: bytes, message: Mapping[str, Any], published: Any) -> Ven
         aware_at=parse_time(published, "publishTime"),
         title=f"Cloud DLP data profile: {name.rsplit('/', 1)[-1]}",
         summary=f"Sensitive Data Protection profiled {name}; predicted infoTypes: {', '.join(names) or 'none'}.",
-        assets=[name],
+        assets=with_asset([name], asset),
+        asset=asset,
+        # a profile predicts infoTypes with a prevalence, not a count of matches: no detections
     )
 
 

@@ -12,7 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pidesk.services.intake.webhooks.common import CategoryTable, as_id, dig, int_or_none, parse_time
+from pidesk.services.intake.webhooks.common import (
+    CategoryTable,
+    actor_key,
+    as_id,
+    asset_key,
+    dig,
+    int_or_none,
+    parse_time,
+    rule_key,
+    with_asset,
+)
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
 from pidesk.shared.vocabulary import DataCategory as C
@@ -97,6 +107,37 @@ def _actions(record: dict[str, Any]) -> set[str]:
     }
 
 
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+def _rule(record: dict[str, Any]) -> str | None:
+    """The rule that fired, by name; of several (one record can match rules of several policies), the
+    most severe, then the first listed. A policy without rule names stands for its rules."""
+    ranked = [
+        (SEVERITY_RANK.get(str(rule.get("Severity", "")).strip().lower(), 3), rule_key(rule.get("RuleName")))
+        for policy in record.get("PolicyDetails") or []
+        if isinstance(policy, dict)
+        for rule in policy.get("Rules") or []
+        if isinstance(rule, dict)
+    ]
+    named = [name for _, name in sorted(ranked, key=lambda r: r[0]) if name]
+    policies = [p.get("PolicyName") for p in record.get("PolicyDetails") or [] if isinstance(p, dict)]
+    return named[0] if named else rule_key(*policies)
+
+
+def _asset(record: dict[str, Any], workload: str) -> str | None:
+    """Mail (Exchange, Teams): the sender's mailbox; SharePoint and OneDrive: the site collection;
+    a device (Endpoint): its name."""
+    mailbox = dig(record, "ExchangeMetaData", "From")
+    site = dig(record, "SharePointMetaData", "SiteCollectionUrl")
+    device = dig(record, "EndpointMetaData", "DeviceName")
+    if workload in {"sharepoint", "onedrive"}:
+        return asset_key(site, mailbox, device)
+    if workload == "endpoint":
+        return asset_key(device, site, mailbox)
+    return asset_key(mailbox, site, device)
+
+
 def _kind(workload: str) -> IncidentKind:
     if workload in {"exchange", "sharepoint", "onedrive", "microsoftteams", "teams"}:
         return IncidentKind.UNAUTHORIZED_PROVISION
@@ -120,10 +161,19 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
             continue  # DlpInfo, MipLabel…: not a rule match
         sensitive = _sensitive_information(record)
         per_type: dict[str, int] = {}
+        type_names: dict[str, str] = {}
         for s in sensitive:  # a type repeats once per matching rule and policy: count it once
             type_key = str(s.get("SensitiveType") or s.get("SensitiveInformationTypeName", "")).strip().lower()
-            count = int_or_none(s.get("UniqueCount")) or int_or_none(s.get("Count")) or 0
+            count = int_or_none(s.get("UniqueCount")) or int_or_none(s.get("Count"))
+            if count is None or not type_key:
+                continue
             per_type[type_key] = max(per_type.get(type_key, 0), count)
+            type_names.setdefault(type_key, str(s.get("SensitiveInformationTypeName") or "").strip() or type_key)
+        # matches per sensitive information type, by its name (never DetectedValues: those are the matches)
+        detections: dict[str, int] = {}
+        for type_key, count in per_type.items():
+            name = type_names[type_key][:300]
+            detections[name] = max(detections.get(name, 0), count)
         names = [str(s.get("SensitiveInformationTypeName", "")) for s in sensitive]
         workload = str(record.get("Workload", "")).strip().lower()
         policies = sorted({str(p.get("PolicyName")) for p in record.get("PolicyDetails") or [] if p.get("PolicyName")})
@@ -134,6 +184,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
             or record.get("ObjectId")
         )
         recipients = dig(record, "ExchangeMetaData", "RecipientCount")
+        asset = _asset(record, workload)
         alerts.append(
             VendorAlert(
                 alert_id=as_id(record.get("IncidentId") or record.get("Id"), "Id"),
@@ -150,10 +201,15 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
                 ),
                 affected_count=max(per_type.values()) if per_type else None,
                 recovered_before_access=bool(_actions(record) & BLOCKING_ACTIONS),
-                assets=[
-                    str(a) for a in (dig(record, "SharePointMetaData", "FilePathUrl"), record.get("ObjectId")) if a
-                ],
+                assets=with_asset(
+                    [str(a) for a in (dig(record, "SharePointMetaData", "FilePathUrl"), record.get("ObjectId")) if a],
+                    asset,
+                ),
                 vendor_state="undone" if operation == UNDO else "matched",
+                rule=_rule(record),
+                asset=asset,
+                actor=actor_key(record.get("UserId")),
+                detections=detections,
             )
         )
     if not alerts:

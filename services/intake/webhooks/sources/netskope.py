@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pidesk.services.intake.webhooks.common import KeywordTable, as_id, int_or_none, parse_time
+from pidesk.services.intake.webhooks.common import (
+    KeywordTable,
+    actor_key,
+    as_id,
+    asset_key,
+    int_or_none,
+    parse_time,
+    rule_key,
+    with_asset,
+)
 from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
 from pidesk.shared.vocabulary import DataCategory as C
@@ -79,6 +88,34 @@ def _matches(record: dict[str, Any]) -> int | None:
     return int_or_none(record.get("dlp_rule_count"))
 
 
+def _detections(group: list[dict[str, Any]]) -> dict[str, int]:
+    """Matches per DLP rule (its profile when the rule is not named). Netskope raises one alert per
+    rule of an incident; a rule's alert seen twice reports the same matches, so its largest count."""
+    found: dict[str, int] = {}
+    for record in group:
+        name, count = rule_key(record.get("dlp_rule"), record.get("dlp_profile")), _matches(record)
+        if name and count is not None:
+            found[name] = max(found.get(name, 0), count)
+    return found
+
+
+def _rule(group: list[dict[str, Any]], detections: dict[str, int]) -> str | None:
+    """The incident's rule: of its alerts' rules, the one with most matches (then by name); without
+    rule names, its DLP profile, then the real-time policy."""
+    for field in ("dlp_rule", "dlp_profile", "policy"):
+        names = {n for n in (rule_key(r.get(field)) for r in group) if n}
+        if names:
+            return min(names, key=lambda n: (-detections.get(n, -1), n))
+    return None
+
+
+def _asset(record: dict[str, Any]) -> str | None:
+    """The app instance the data went to or sits in (`Google Drive/gmail.com` is someone's personal
+    Drive); the app alone when Netskope names no instance."""
+    app, instance = (str(record.get(k) or "").strip() for k in ("app", "instance_id"))
+    return asset_key(f"{app}/{instance}" if app and instance else app or instance)
+
+
 def _kind(record: dict[str, Any]) -> tuple[IncidentKind, bool]:
     exposure = str(record.get("exposure", "")).lower()
     if exposure == "public":
@@ -106,6 +143,8 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
         first = group[0]
         names = [n for r in group for n in (r.get("dlp_rule"), r.get("dlp_profile"))]
         counts = [c for c in (_matches(r) for r in group) if c is not None]
+        detections = _detections(group)
+        asset = _asset(first)
         kind, public = _kind(first)
         when = min(parse_time(r.get("timestamp", r.get("_insertion_epoch_timestamp")), "timestamp") for r in group)
         rules = sorted({str(r.get("dlp_rule")) for r in group if r.get("dlp_rule")})
@@ -126,8 +165,14 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
                 ),
                 affected_count=max(counts) if counts else None,
                 publicly_viewable=public,
-                assets=[str(a) for a in (first.get("app"), first.get("instance_id"), first.get("object")) if a],
+                assets=with_asset(
+                    [str(a) for a in (first.get("app"), first.get("instance_id"), first.get("object")) if a], asset
+                ),
                 vendor_state=str(first["status"]).lower() if first.get("status") else None,
+                rule=_rule(group, detections),
+                asset=asset,
+                actor=actor_key(first.get("user"), first.get("ur_normalized"), first.get("userkey")),
+                detections=detections,
             )
         )
     if not alerts:

@@ -13,7 +13,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pidesk.services.intake.webhooks.common import CategoryTable, as_id, dig, parse_time
+from pidesk.services.intake.webhooks.common import (
+    CategoryTable,
+    add_count,
+    as_id,
+    asset_key,
+    dig,
+    parse_time,
+    rule_key,
+    with_asset,
+)
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_nightfall
 from pidesk.shared.vocabulary import DataCategory as C
@@ -91,6 +100,23 @@ def _category(detector: Mapping[str, Any]) -> list[C]:
     return DETECTORS.categories([detector.get("nightfallDetector") or detector.get("name")])
 
 
+def _detector_name(detector: Mapping[str, Any]) -> Any:
+    return detector.get("name") or detector.get("nightfallDetector") or detector.get("uuid") or detector.get("id")
+
+
+def _rule(findings: list[dict[str, Any]], detections: dict[str, int]) -> str | None:
+    """The detection rule the findings matched (the one most of them matched, then the first seen);
+    without rule names, the detector with most findings."""
+    rules: dict[str, int] = {}
+    for finding in findings:
+        names = finding.get("matchedDetectionRules")
+        for name in names if isinstance(names, list) else []:
+            if key := rule_key(name):
+                rules[key] = rules.get(key, 0) + 1
+    tally = rules or detections
+    return rule_key(max(tally, key=lambda n: tally[n])) if tally else None
+
+
 def _aware_at(payload: Mapping[str, Any], headers: Mapping[str, str]) -> datetime:
     stamp = headers.get("x-nightfall-timestamp", "").strip()
     if stamp.isdecimal():
@@ -108,12 +134,11 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
     if payload.get("findingsPresent") is False and not payload.get("findings"):
         return Handshake(body={"status": "no findings", "uploadID": payload["uploadID"]})
     findings = [f for f in payload.get("findings") or [] if isinstance(f, dict)]
-    per_detector: dict[str, int] = {}
+    detections: dict[str, int] = {}  # each finding is one match of its detector
     categories: list[C] = []
     for finding in findings:
         detector = finding.get("detector") if isinstance(finding.get("detector"), dict) else {}
-        key = str(detector.get("uuid") or detector.get("id") or detector.get("name"))
-        per_detector[key] = per_detector.get(key, 0) + 1
+        add_count(detections, _detector_name(detector), 1)
         categories.extend(_category(detector))
     names = sorted({str(dig(f, "detector", "name")) for f in findings if dig(f, "detector", "name")})
     try:
@@ -121,6 +146,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
     except (TypeError, ValueError):
         metadata = {}
     file_name = metadata.get("fileName") if isinstance(metadata, dict) else None
+    asset = asset_key(file_name)  # the scan names no place but what our uploader put in requestMetadata
     unique = [c for c in dict.fromkeys(categories) if c is not C.OTHER] or [C.OTHER]
     return [
         VendorAlert(
@@ -136,8 +162,11 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
                 f"{', '.join(names) or 'see the findings link (valid until ' + str(payload.get('validUntil')) + ')'}"
                 f"{'; scan errors: ' + str(len(payload['errors'])) if payload.get('errors') else ''}."
             ),
-            affected_count=max(per_detector.values()) if per_detector and not payload.get("errors") else None,
-            assets=[str(file_name)] if file_name else [],
+            affected_count=max(detections.values()) if detections and not payload.get("errors") else None,
+            assets=with_asset([str(file_name)] if file_name else [], asset),
+            rule=_rule(findings, detections),
+            asset=asset,
+            detections=detections,
         )
     ]
 
