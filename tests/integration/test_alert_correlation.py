@@ -5,10 +5,12 @@ intake processes never split a group, and every alert reaches escalation exactly
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +31,9 @@ from pidesk.services.intake.webhooks.model import VendorAlert
 from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.events import Envelope
 from pidesk.shared.vocabulary import DataCategory, IncidentKind, ReportSource
+from tests.support.apps import intake_app
 from tests.support.infra import fresh_postgres_database
+from tests.support.webhooks import fixture_bytes, signed
 
 CIPHER = FieldCipher("k1:" + "A" * 43 + "=")
 REPORTER = AlertReporter("dlp@example.com", "Information Security", "Head office", "JP")
@@ -221,3 +225,34 @@ async def test_two_intake_processes_never_split_a_group(start: Callable[..., Int
     assert sum(a.created for a in accepted) == 1
     assert await count(one, Report) == 1
     assert sorted(alert_ids(await events(one), accepted[0].incident_id)) == sorted(f"a{n}" for n in range(200))
+
+
+async def test_a_vendor_storm_over_http_answers_202_then_200_grouped(tmp_path: Path) -> None:
+    record = json.loads(fixture_bytes("ms-purview", "dlp_rule_match_single.json"))
+    rule = record["PolicyDetails"][0]["Rules"][0]
+
+    def delivery(n: int, rule_name: str) -> bytes:
+        copy = json.loads(json.dumps(record))
+        copy["IncidentId"] = copy["Id"] = str(uuid.UUID(int=n))
+        copy["UserId"] = f"sender{n}@contoso.co.jp"
+        copy["PolicyDetails"][0]["Rules"][0]["RuleName"] = rule_name
+        return json.dumps(copy).encode()
+
+    assert rule["RuleName"], "the fixture names its rule"
+    async with intake_app(tmp_path, "corr_http", webhook_secrets={"ms-purview": "s3cret"}) as (client, _url):
+        answers = []
+        for n, rule_name in enumerate(["Card numbers"] * 5 + ["My Number"]):
+            body = delivery(n + 1, rule_name)
+            answers.append(
+                await client.post("/v1/webhooks/ms-purview", content=body, headers=signed("ms-purview", "s3cret", body))
+            )
+        repeat = delivery(2, "Card numbers")
+        again = await client.post(
+            "/v1/webhooks/ms-purview", content=repeat, headers=signed("ms-purview", "s3cret", repeat)
+        )
+    assert [a.status_code for a in answers] == [202, 200, 200, 200, 200, 202]
+    bodies = [a.json() for a in answers]
+    assert len({b["incident_id"] for b in bodies[:5]}) == 1 and bodies[5]["incident_id"] != bodies[0]["incident_id"]
+    assert [b.get("grouped", False) for b in bodies] == [False, True, True, True, True, False]
+    assert again.status_code == 200 and "grouped" not in again.json(), "a repeated alert is the known incident"
+    assert again.json()["incident_id"] == bodies[0]["incident_id"]

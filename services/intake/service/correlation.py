@@ -97,12 +97,14 @@ class AlertCorrelator:
         self.batches_written = 0
 
     async def submit(self, command: SubmitReport, key: GroupKey, vendor_state: str | None = None) -> ReportAccepted:
-        """Correlate the alert of `command` in the next batch; returns once that batch committed."""
-        if not self.running:
-            raise BatchNotWritten("the correlator is not running")
+        """Correlate the alert of `command` in the next batch; returns once that batch committed.
+        Without a running batch writer (an app without its lifespan) the alert is its own batch."""
         assert command.alert is not None
         pending = _Pending(command, command.alert, key, vendor_state)
-        self._queue.put_nowait(pending)
+        if not self.running:
+            await self._write([pending])
+        else:
+            self._queue.put_nowait(pending)
         return await asyncio.shield(pending.done)  # a client that hangs up does not unmake its alert
 
     async def run(self) -> None:
