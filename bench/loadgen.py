@@ -28,10 +28,14 @@ latency is measured from its scheduled time, so a stall shows up in the percenti
     python -m bench.loadgen wrk --url http://127.0.0.1:8001 --script generic_webhook --secret S -c 32 -d 20
     python -m bench.loadgen fixed-rate --url http://127.0.0.1:8001 --kind report --rate 500 -d 20
     python -m bench.loadgen fixed-rate ... --responses var/bench/responses.jsonl   (one record per request)
+    python -m bench.loadgen fixed-rate --url http://127.0.0.1:8001 --kind storm --storm-run R --rate 167 -d 60
+    python -m bench.loadgen fixed-rate --url http://127.0.0.1:8001 --kind probe --rate 1 -d 70
     python -m bench.loadgen sign-webhooks --secret S --count 40000 --out var/bench/webhooks.tsv
 
-The webhook secret may also come from INTAKE_WEBHOOK_SECRET_GENERIC. wrk is installed from Debian's
-packages by deploy/bench-tools.sh when missing.
+The webhook secret may also come from INTAKE_WEBHOOK_SECRET_GENERIC. `--kind storm` posts the DLP storm
+of bench/storm_alerts.py (vendor payloads, each signed as its vendor signs, with the secrets in
+INTAKE_WEBHOOK_SECRET_<SOURCE>); `--kind probe` posts very-high-risk reports aware of now. wrk is
+installed from Debian's packages by deploy/bench-tools.sh when missing.
 """
 
 from __future__ import annotations
@@ -259,6 +263,36 @@ def signed_webhook_requests(secret: str, path: str = "/v1/webhooks/generic") -> 
     def make(n: int) -> HttpRequest:
         content = body(n)
         return HttpRequest("POST", path, content, {"Content-Type": "application/json", **sign_pidesk(secret, content)})
+
+    return make
+
+
+def storm_requests(run: str, secrets: Mapping[str, str]) -> Callable[[int], HttpRequest]:
+    """make_request for the DLP storm: alert n of bench/storm_alerts.py to /v1/webhooks/<its source>,
+    built and signed when it is sent."""
+    from bench import storm_alerts
+
+    def make(n: int) -> HttpRequest:
+        alert = storm_alerts.build(run, n)
+        headers = storm_alerts.signed_headers(alert.source, secrets[alert.source], alert.body)
+        return HttpRequest("POST", f"/v1/webhooks/{alert.source}", alert.body, headers)
+
+    return make
+
+
+def probe_requests(path: str = "/v1/reports") -> Callable[[int], HttpRequest]:
+    """make_request for the storm's probe: the tests' very-high-risk report (tests/unit/factories.report_body:
+    misdelivery, names and card numbers, 12 people in JP), aware of it now."""
+    from tests.unit.factories import report_body
+
+    run = uuid.uuid4().hex[:8]
+
+    def make(n: int) -> HttpRequest:
+        body = report_body(
+            title=f"Storm probe {run}-{n}: order mail sent to the wrong customer",
+            aware_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        return HttpRequest("POST", path, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
     return make
 
@@ -521,6 +555,15 @@ def _secret(args: argparse.Namespace) -> str:
     return secret
 
 
+def _storm_secrets() -> dict[str, str]:
+    from bench import storm_alerts
+
+    try:
+        return storm_alerts.secrets_from(os.environ)
+    except KeyError as exc:
+        raise SystemExit(f"loadgen: {exc.args[0]}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -538,12 +581,13 @@ def main(argv: list[str] | None = None) -> int:
 
     fixed = commands.add_parser("fixed-rate", help="open-loop load at a fixed rate")
     fixed.add_argument("--url", required=True)
-    fixed.add_argument("--kind", choices=("report", "webhook", "alerta"), default="report")
+    fixed.add_argument("--kind", choices=("report", "webhook", "alerta", "storm", "probe"), default="report")
     fixed.add_argument("--rate", type=float, required=True, help="requests/s")
     fixed.add_argument("-d", "--duration", type=float, default=20.0, help="seconds")
     fixed.add_argument("-c", "--connections", type=int, default=256, help="most connections open at once")
     fixed.add_argument("--timeout", type=float, default=10.0, help="seconds")
     fixed.add_argument("--secret", help="generic webhook secret (webhook only)")
+    fixed.add_argument("--storm-run", default="", help="the storm's id: its alert ids derive from it (storm only)")
     fixed.add_argument("--responses", type=Path, help="write one JSON line per request here (kept out of stdout)")
 
     sign = commands.add_parser("sign-webhooks", help="prepare signed generic webhooks for generic_webhook.lua")
@@ -582,6 +626,8 @@ def main(argv: list[str] | None = None) -> int:
                 "report": report_requests,
                 "alerta": alerta_requests,
                 "webhook": lambda: signed_webhook_requests(_secret(args)),
+                "storm": lambda: storm_requests(args.storm_run or uuid.uuid4().hex[:12], _storm_secrets()),
+                "probe": probe_requests,
             }[args.kind]()
             result = run_fixed_rate(
                 args.url,

@@ -9,11 +9,13 @@ one with fsync on) and KAFKA_BOOTSTRAP_SERVERS (`make bench`: a fresh broker), b
 Scenarios, in order (bench/scenarios/*.py): intake (capacity with wrk, durability, latency at a fixed
 rate; reports and signed webhooks), peer (Alerta, bench/peer_alerta.sh), escalation (one and two
 instances), end_to_end (200 reports/s through the three services to SMTP; lag, memory, table growth),
-notifier (bench/notice_delivery.py). Each is bounded in time, stops what it started, and a failure is
-recorded in the table while the run goes on. Writes bench/results/<UTC time>.json; a run of every
-scenario also bench/results/latest.md and, unless BENCH_QUICK, the figures section of
-docs/performance.md (--write-docs: also after a quick or partial run; --no-docs: never). Logs of every
-process: var/bench/run-<id>/. Exit status 1 only when a scenario failed; a target missed is a figure.
+storm (issue 11: 10,000 signed DLP alerts in vendor formats in 60 s and a very-high-risk report a
+second through them: its first alert; every alert assessed), notifier (bench/notice_delivery.py). Each
+is bounded in time, stops what it started, and a failure is recorded in the table while the run goes on.
+Writes bench/results/<UTC time>.json; a run of every scenario also bench/results/latest.md and, unless
+BENCH_QUICK, the figures section of docs/performance.md (--write-docs: also after a quick or partial
+run; --no-docs: never). Logs of every process: var/bench/run-<id>/. Exit status 1 only when a scenario
+failed; a target missed is a figure.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench import report
-from bench.scenarios import end_to_end, escalation, intake, notifier
+from bench.scenarios import end_to_end, escalation, intake, notifier, storm
 from bench.scenarios.common import (
     REPO_ROOT,
     Context,
@@ -57,6 +59,7 @@ SCENARIOS: dict[str, tuple[Callable[[Context], Awaitable[dict[str, Any]]], float
     "peer": (intake.run_peer, 1200, 600),  # the first run installs Alerta
     "escalation": (escalation.run, 900, 300),
     "end_to_end": (end_to_end.run, 600, 300),
+    "storm": (storm.run, 720, 420),
     "notifier": (notifier.run, 2400, 900),
 }
 

@@ -1,5 +1,6 @@
-"""The table of `make bench`: one row per target of issue 10 (target, measured, met), from the scenarios'
-results; rendered as text (stdout), Markdown (bench/results/latest.md) and into docs/performance.md.
+"""The table of `make bench`: one row per target of issue 10 and of issue 11's storm benchmark (target,
+measured, met), from the scenarios' results; rendered as text (stdout), Markdown
+(bench/results/latest.md) and into docs/performance.md.
 
 Pure functions of the results dict, so they can be checked on made-up numbers (tests/unit).
 `met` is "yes", "no", "error" (the scenario failed: `measured` says why), "n/a" (a figure, no target)
@@ -19,6 +20,7 @@ MARK_START, MARK_END = "<!-- bench:figures:start -->", "<!-- bench:figures:end -
 INTAKE_RATE, ALERTA_FACTOR, INTAKE_P99_MS = 1_500, 10, 50
 E2E_P50_MS, E2E_P99_MS = 100, 500
 ESCALATION_RATE, NOTIFIER_RATE, RSS_MB = 1_000, 500, 250
+STORM_ALERTS, STORM_SECONDS, STORM_PROBE_P99_MS, STORM_ASSESSED_S = 10_000, 60, 2_000, 120
 
 
 class Missing(Exception):
@@ -167,6 +169,91 @@ def end_to_end_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[]
     ]
 
 
+def storm_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[], tuple[str, str]]]]:
+    """Issue 11, item 2: a DLP storm must not delay a real incident, and every storm alert is assessed."""
+
+    def probe() -> tuple[str, str]:
+        found = part(results, "storm", "probe")
+        first = found["to_first_alert"]
+        missing = int(found["without_alert"])
+        ok = (
+            int(found["accepted"]) > 0
+            and first["p99_ms"] is not None
+            and first["p99_ms"] <= STORM_PROBE_P99_MS
+            and missing == 0
+            and not found.get("errors")
+        )
+        errors = f", {num(found['errors'])} answered with an error" if found.get("errors") else ""
+        return (
+            f"p50 {ms(first['p50_ms'])}, p95 {ms(first['p95_ms'])}, p99 {ms(first['p99_ms'])}, "
+            f"max {ms(first['max_ms'])}; {num(found['sent'])} probes{errors}, {num(missing)} without alert by the end",
+            met(ok),
+        )
+
+    def assessed() -> tuple[str, str]:
+        found = part(results, "storm", "assessment")
+        after, lost = found["all_assessed_after_s"], int(found["lost"])
+        if after is not None:
+            text = f"all {num(found['accepted'])} accepted alerts assessed " + (
+                f"{num(after, 1)} s after the storm ended" if after > 0 else "before the storm ended"
+            )
+        else:
+            last = found.get("last_assessed_after_s")
+            text = f"only {num(found['assessed'])} of {num(found['accepted'])} accepted alerts assessed"
+            text += f" (the last {num(last, 1)} s after the storm ended)" if last is not None else ""
+        if after is not None or not found.get("waited_s"):
+            text += f"; {num(found['stored'])} stored by escalation, {num(lost)} lost"
+        else:  # the bench stopped waiting: what is not stored yet may still come
+            text += (
+                f"; {num(found['stored'])} stored by escalation, {num(lost)} not stored "
+                f"{num(found['waited_s'])} s after the storm (late or lost)"
+            )
+        if found.get("unanswered_but_stored"):
+            text += f" (+{num(found['unanswered_but_stored'])} stored whose answer was an error)"
+        ok = after is not None and after <= STORM_ASSESSED_S and lost == 0 and int(found["accepted"]) > 0
+        return text, met(ok)
+
+    def load() -> tuple[str, str]:
+        storm = part(results, "storm")
+        answers = storm["answers"]
+        return (
+            f"{num(answers['posted'])} alerts posted in {num(storm['storm_seconds_taken'], 1)} s "
+            f"({num(storm['posting_rate'])}/s of {num(storm['target_rate'])}/s, {storm['connections']} connections): "
+            f"{num(answers['accepted'])} accepted ({num(answers['opened'])} opened an incident, "
+            f"{num(answers['grouped'])} grouped), {num(answers['errors'])} answered with an error; "
+            f"{num(answers['incidents'])} incidents",
+            INFO,
+        )
+
+    def mails() -> tuple[str, str]:
+        found = part(results, "storm", "mails")
+        busiest = f" ({found['busiest_recipient']})" if found.get("busiest_recipient") else ""
+        during = found.get("during_storm", {})
+        return (
+            f"{num(found['total'])} mails from the storm's start to {num(found.get('after_storm_s'))} s after its end "
+            f"({num(found['storm'])} about storm incidents, {num(found['probes'])} about probes; "
+            f"{num(during.get('total'))} during the storm) to {num(found['recipients'])} recipients; "
+            f"at most {num(found['per_recipient_max'])} to one{busiest}",
+            INFO,
+        )
+
+    return [
+        (
+            "storm_probe",
+            f"2. storm: a very-high-risk report's first alert at SMTP p99 ≤ {num(STORM_PROBE_P99_MS / 1000)} s "
+            "(one probe/s during the storm)",
+            probe,
+        ),
+        (
+            "storm_assessed",
+            f"2. storm: every alert assessed ≤ {STORM_ASSESSED_S} s after the storm ends, none lost",
+            assessed,
+        ),
+        ("storm_load", f"2. storm: {STORM_ALERTS:,} signed DLP alerts (vendor formats) within {STORM_SECONDS} s", load),
+        ("storm_mails", "2. storm: mails during the storm and the minute after (total, per recipient)", mails),
+    ]
+
+
 def escalation_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[], tuple[str, str]]]]:
     def one() -> tuple[str, str]:
         run = part(results, "escalation", "x1")
@@ -247,6 +334,7 @@ def build_rows(results: dict[str, Any]) -> list[dict[str, str]]:
         *intake_rows(results, "reports", "reports"),
         *intake_rows(results, "webhooks", "signed webhooks"),
         *end_to_end_rows(results),
+        *storm_rows(results),
         *escalation_rows(results),
         *notifier_rows(results),
         *growth_rows(results),
@@ -291,6 +379,10 @@ def ratios(results: dict[str, Any]) -> list[tuple[str, str]]:
     add(
         "end-to-end p99 / its target (< 1 is met)",
         lambda: part(results, "end_to_end")["to_first_alert"]["p99_ms"] / E2E_P99_MS,
+    )
+    add(
+        "storm probe p99 / its target (< 1 is met)",
+        lambda: part(results, "storm", "probe")["to_first_alert"]["p99_ms"] / STORM_PROBE_P99_MS,
     )
     add(
         "intake reports p99 at 500/s / its target (< 1 is met)",
@@ -377,6 +469,7 @@ def render_details(report: dict[str, Any]) -> str:
             outbox = ", ".join(f"{k} {v.get('lag', '?')}" for k, v in s.get("outbox", {}).items())
             memory = ", ".join(f"{k} {v.get('max_rss_mb', '?')}" for k, v in s.get("memory", {}).items())
             lines.append(f"| {s.get('t')} | {lag} | {outbox} | {memory} |")
+    lines += storm_details(scenarios.get("storm", {}))
     escalation = scenarios.get("escalation", {})
     if escalation and not escalation.get("error"):
         lines += ["", "#### Escalation runs", ""]
@@ -388,6 +481,37 @@ def render_details(report: dict[str, Any]) -> str:
         lines += ["", "#### Scenario errors", ""]
         lines += [f"- {name}: `{md_cell(error.splitlines()[0][:300])}`" for name, error in failed.items()]
     return "\n".join(lines) + "\n"
+
+
+def storm_details(storm: dict[str, Any]) -> list[str]:
+    """The storm per source, its probes one by one, the busiest recipients and the consumer lag."""
+    answers = storm.get("answers")
+    if not answers or storm.get("error"):
+        return []
+    lines = ["", "#### DLP storm", ""]
+    keys = ["posted", "accepted", "opened", "grouped", "errors", "incidents"]
+    lines += ["| source | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+    for source, counts in answers.get("per_source", {}).items():
+        lines.append(f"| {source} | " + " | ".join(num(counts.get(k, 0)) for k in keys) + " |")
+    lines.append("| all | " + " | ".join(num(answers.get(k, 0)) for k in keys) + " |")
+    probe = storm.get("probe", {})
+    if probe.get("timeline"):
+        timeline = probe["timeline"]
+        start, step = timeline[0][0], math.ceil(len(timeline) / 24)  # about two dozen of them
+        each = [f"{num(due - start)} s: {'—' if at is None else ms(at)}" for due, at in timeline[::step]]
+        every = "" if step == 1 else f", one in {step}"
+        lines += ["", f"Probes (sent at, after the first{every}; to its first alert): {', '.join(each)}"]
+    assessment = storm.get("assessment", {})
+    if assessment and not assessment.get("error"):
+        lines += ["", "Assessment: " + ", ".join(f"{k} {md_cell(str(v))}" for k, v in assessment.items())]
+    mails = storm.get("mails", {})
+    if mails.get("per_recipient_top"):
+        top = ", ".join(f"{address} {num(n)}" for address, n in mails["per_recipient_top"].items())
+        lines += ["", f"Mails per recipient (most): {top}"]
+    if storm.get("lag"):
+        lag = ", ".join(f"{group} max {num(q.get('max'))}" for group, q in storm["lag"].items())
+        lines += ["", f"Consumer lag during the storm: {lag}"]
+    return lines
 
 
 def replace_figures(document: str, figures: str) -> str:

@@ -49,6 +49,11 @@ class Plan:
     e2e_rate: float = 200.0
     e2e_seconds: float = 60.0
     e2e_drain_seconds: float = 60.0
+    storm_alerts: int = 10_000  # DLP alerts posted in storm_seconds (issue 11)
+    storm_seconds: float = 60.0
+    storm_connections: int = 64
+    storm_probe_tail: float = 10.0  # the probe goes on this long after the storm
+    storm_drain_seconds: float = 240.0  # how long after the storm the bench waits for every alert's assessment
     sample_every: float = 5.0
     drain_timeout: float = 90.0
     notice_args: tuple[str, ...] = ()  # bench.notice_delivery's defaults
@@ -63,6 +68,9 @@ class Plan:
             escalation_events=2_000,
             e2e_seconds=15.0,
             e2e_drain_seconds=30.0,
+            storm_alerts=2_000,
+            storm_seconds=20.0,
+            storm_drain_seconds=150.0,
             sample_every=3.0,
             drain_timeout=30.0,
             notice_args=("--alerts", "400", "--recipients", "400", "--instances", "1", "--connections", "16"),

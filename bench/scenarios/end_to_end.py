@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,6 @@ SERVICES = ("intake", "escalation", "notifier")
 OUTBOX_BACKLOG = (
     "SELECT count(*) FILTER (WHERE published_at IS NULL) AS unpublished, coalesce(max(id), 0) AS written FROM outbox"
 )
-GROUPS = ("escalation", "notifier", "notifier-alerts")  # a lane is a group of its own (wiring.LANES)
 
 
 class Arrivals:
@@ -82,12 +82,15 @@ class Arrivals:
 
 
 class Sink:
-    def __init__(self, out: Path) -> None:
-        self.port, self.out = free_port(), out
+    """bench/smtp_sink.py as a process; `addresses`: each line's third column lists the recipients."""
+
+    def __init__(self, out: Path, *, addresses: bool = False) -> None:
+        self.port, self.out, self.addresses = free_port(), out, addresses
         self.process: subprocess.Popen[bytes] | None = None
 
     def launch(self) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "bench.smtp_sink", "--port", str(self.port), "--out", str(self.out)]
+        command += ["--addresses"] if self.addresses else []
         self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE)
         return self.process
 
@@ -201,54 +204,90 @@ async def escalation_stored(url: str) -> dict[str, float]:
         await connection.close()
 
 
-async def run(ctx: Context) -> dict[str, Any]:
-    plan = ctx.plan
+@dataclass
+class Pipeline:
+    """intake, escalation and notifier on fresh databases, their consumer groups at the end of their
+    topics, the notifier mailing an SMTP sink; what a scenario needs of them."""
+
+    services: dict[str, Service]
+    urls: dict[str, str]  # each service's database
+    groups: dict[str, str]  # label ("escalation", "notifier", "notifier-alerts") → consumer group id
+    sink: Sink
+    arrivals: Arrivals
+    out: Path  # the scenario's files (the sink's arrivals, the clients' answers)
+
+    @property
+    def running(self) -> list[Service]:
+        return list(self.services.values())
+
+
+def group_labels(suffix: str) -> dict[str, str]:
+    """Every consumer group of escalation and the notifier (lanes included), by a short label."""
+    return {
+        group.removeprefix("pidesk-").replace(suffix, ""): group
+        for service in ("escalation", "notifier")
+        for group in consumer_group_ids(service, suffix)
+    }
+
+
+async def start_pipeline(
+    ctx: Context, stack: AsyncExitStack, tag: str, env: dict[str, str] | None = None, *, addresses: bool = False
+) -> Pipeline:
+    """Start the three services and the sink for the scenario `tag` (its groups, databases, log names
+    and directory carry the tag); all of it is stopped, and the databases dropped, when `stack` closes."""
     await ensure_bench_topics(ctx.bootstrap)
-    suffix = f"-bench-{ctx.run_id}-e2e"
-    ids = [*consumer_group_ids("escalation", suffix), *consumer_group_ids("notifier", suffix)]
-    groups = dict(zip(GROUPS, ids, strict=True))
+    suffix = f"-bench-{ctx.run_id}-{tag}"
+    groups = group_labels(suffix)
     for service in ("escalation", "notifier"):
         offsets = await end_offsets(ctx.bootstrap, service_topics(service))
         for group in consumer_group_ids(service, suffix):
             await position_group(ctx.bootstrap, group, offsets)
-    out = ctx.workdir / "e2e"
+    out = ctx.workdir / tag
     out.mkdir(parents=True, exist_ok=True)
     arrivals = Arrivals(out / "arrivals.tsv")
+    urls = {
+        service: await stack.enter_async_context(migrated_database(f"bench_{tag}_{service[:3]}", service))
+        for service in SERVICES
+    }
+    sink = Sink(arrivals.path, addresses=addresses)
+    stack.callback(sink.stop)
+    await sink.start()
+    env = {
+        **base_env(ctx),
+        **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
+        "PIDESK_CONSUMER_GROUP_SUFFIX": suffix,
+        "NOTIFIER_SMTP_HOST": "127.0.0.1",
+        "NOTIFIER_SMTP_PORT": str(sink.port),
+        "INTAKE_REPORTS_PER_MINUTE": "100000000",
+        **(env or {}),
+    }
+    services = {
+        "intake": Service("intake", env, ctx.workdir / "logs", workers=ctx.cores, tag=f"-{tag}"),
+        "escalation": Service("escalation", env, ctx.workdir / "logs", tag=f"-{tag}"),
+        "notifier": Service("notifier", env, ctx.workdir / "logs", tag=f"-{tag}"),
+    }
+    links = {
+        "ESCALATION_NOTIFIER_URL": services["notifier"].url,
+        "NOTIFIER_PUBLIC_URL": services["notifier"].url,
+        "NOTIFIER_DESK_URL": f"{services['escalation'].url}/desk",
+    }
+    for service in services.values():
+        service.env.update(links)
+        stack.callback(service.stop)
+        service.launch()
+    for service in services.values():
+        await service.ready()
+    return Pipeline(services, urls, groups, sink, arrivals, out)
+
+
+async def run(ctx: Context) -> dict[str, Any]:
+    plan = ctx.plan
     samples: list[dict[str, Any]] = []
     subscribed: dict[str, list[str]] = {}
     async with AsyncExitStack() as stack:
-        urls = {
-            service: await stack.enter_async_context(migrated_database(f"bench_e2e_{service[:3]}", service))
-            for service in SERVICES
-        }
-        sink = Sink(arrivals.path)
-        stack.callback(sink.stop)
-        await sink.start()
-        env = {
-            **base_env(ctx),
-            **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
-            "PIDESK_CONSUMER_GROUP_SUFFIX": suffix,
-            "NOTIFIER_SMTP_HOST": "127.0.0.1",
-            "NOTIFIER_SMTP_PORT": str(sink.port),
-            "INTAKE_REPORTS_PER_MINUTE": "100000000",
-        }
-        services = {
-            "intake": Service("intake", env, ctx.workdir / "logs", workers=ctx.cores, tag="-e2e"),
-            "escalation": Service("escalation", env, ctx.workdir / "logs", tag="-e2e"),
-            "notifier": Service("notifier", env, ctx.workdir / "logs", tag="-e2e"),
-        }
-        links = {
-            "ESCALATION_NOTIFIER_URL": services["notifier"].url,
-            "NOTIFIER_PUBLIC_URL": services["notifier"].url,
-            "NOTIFIER_DESK_URL": f"{services['escalation'].url}/desk",
-        }
-        for service in services.values():
-            service.env.update(links)
-            stack.callback(service.stop)
-            service.launch()
-        for service in services.values():
-            await service.ready()
-        running = list(services.values())
+        pipeline = await start_pipeline(ctx, stack, "e2e")
+        services, urls, groups = pipeline.services, pipeline.urls, pipeline.groups
+        arrivals, out, running = pipeline.arrivals, pipeline.out, pipeline.running
         log("end to end: warm-up")
         warm = await warm_up(services["intake"].url, arrivals, running)
         tables_start = {service: await table_counts(url) for service, url in urls.items()}
@@ -295,10 +334,10 @@ async def run(ctx: Context) -> dict[str, Any]:
         "alerts_per_s": round(len(in_window) / load_seconds, 1) if load_seconds else None,
         "messages": len(arrivals.times),
         "drain_s": drain,
-        "lag": {service: lag_summary(during, "lag", service, load_seconds) for service in GROUPS},
+        "lag": {service: lag_summary(during, "lag", service, load_seconds) for service in groups},
         "outbox_backlog": {service: lag_summary(during, "outbox", service, load_seconds) for service in SERVICES},
         "lag_topics": subscribed,
-        "lag_after_drain": {service: samples[-1]["lag"].get(service) for service in GROUPS} if samples else {},
+        "lag_after_drain": {service: samples[-1]["lag"].get(service) for service in groups} if samples else {},
         "memory": memory_summary(samples),
         "tables": {
             service: {

@@ -10,7 +10,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from bench import pipeline, report
+from bench import pipeline, report, storm_alerts
+from bench.scenarios import storm
 from bench.scenarios.common import Plan, lag_is_flat, percentiles
 from bench.scenarios.end_to_end import Arrivals
 from bench.smtp_sink import reference_of
@@ -27,6 +28,10 @@ ROW_IDS = [
     "e2e_latency",
     "e2e_stored",
     "e2e_lag",
+    "storm_probe",
+    "storm_assessed",
+    "storm_load",
+    "storm_mails",
     "escalation_one",
     "escalation_two",
     "notifier_alerts",
@@ -99,6 +104,56 @@ def fabricated() -> dict[str, Any]:
                 {"t": 0.1, "lag": {"escalation": {"lag": 3, "end": 10}}, "memory": {"intake": {"max_rss_mb": 100.0}}}
             ],
         },
+        "storm": {
+            "alerts": 10_000,
+            "seconds": 60.0,
+            "target_rate": 166.7,
+            "connections": 64,
+            "posting_rate": 165.0,
+            "storm_seconds_taken": 60.6,
+            "answers": {
+                "posted": 10_000,
+                "accepted": 10_000,
+                "opened": 518,
+                "grouped": 9_482,
+                "errors": 0,
+                "incidents": 518,
+                "per_source": {
+                    "ms-purview": {"posted": 6_000, "accepted": 6_000, "opened": 1, "grouped": 5_999, "incidents": 1},
+                    "generic": {"posted": 500, "accepted": 500, "opened": 500, "incidents": 500},
+                },
+            },
+            "probe": {
+                "sent": 70,
+                "accepted": 70,
+                "errors": 0,
+                "without_alert": 0,
+                "to_first_alert": {"p50_ms": 300.0, "p95_ms": 900.0, "p99_ms": 1500.0, "max_ms": 1900.0},
+                "timeline": [[1000.0, 300.0], [1001.0, 1900.0]],
+            },
+            "assessment": {
+                "accepted": 10_000,
+                "stored": 10_000,
+                "assessed": 10_000,
+                "lost": 0,
+                "unanswered_but_stored": 0,
+                "incidents": 518,
+                "all_assessed_after_s": 45.2,
+                "last_assessed_after_s": 45.2,
+            },
+            "mails": {
+                "window_s": 120.0,
+                "total": 900,
+                "storm": 700,
+                "probes": 200,
+                "recipients": 14,
+                "per_recipient_max": 120,
+                "busiest_recipient": "pi-admin@example.co.jp",
+                "per_recipient_top": {"pi-admin@example.co.jp": 120},
+                "during_storm": {"total": 600},
+                "after_storm_s": 60.0,
+            },
+        },
         "notifier": {
             "rows": [
                 {"name": "internal_alerts-1x1", "scenario": "internal_alerts", "instances": 1, "messages_per_s": 300.0},
@@ -129,6 +184,10 @@ def test_every_target_has_a_row_with_a_verdict() -> None:
         "e2e_latency": "yes",
         "e2e_stored": "n/a",
         "e2e_lag": "yes",
+        "storm_probe": "yes",  # p99 1.5 s, every probe alerted
+        "storm_assessed": "yes",  # 45 s after the storm, none lost
+        "storm_load": "n/a",
+        "storm_mails": "n/a",
         "escalation_one": "yes",
         "escalation_two": "yes",
         "notifier_alerts": "yes",  # the best single-instance internal-alert row, 650/s
@@ -204,16 +263,19 @@ def test_the_table_renders_as_text_and_markdown_and_the_result_is_json() -> None
     assert "WARNING: PostgreSQL runs with fsync=off" in text
     for row in document["rows"]:
         assert row["target"] in text
-    assert "met 10, not met 4, errors 0, figures 2 (of 16 rows)" in text
+    assert "met 12, not met 4, errors 0, figures 4 (of 20 rows)" in text
 
     markdown = report.render_markdown(document)
     table_lines = [line for line in markdown.splitlines() if line.startswith("| ")]
     assert len(table_lines) == 1 + len(ROW_IDS)
     assert "- intake reports / Alerta: 16.00×" in markdown
     assert "- escalation two instances / one: 1.50×" in markdown
+    assert "- storm probe p99 / its target (< 1 is met): 0.75×" in markdown
 
     details = report.render_details(document)
     assert "internal_alerts-1x4" in details
+    assert "| ms-purview | 6,000 | 6,000 | 1 | 5,999 | 0 | 1 |" in details
+    assert "1 s: 1,900 ms" in details
     assert "| Test CPU |" in details
 
     again = json.loads(json.dumps(document, default=str))
@@ -243,7 +305,7 @@ def test_lag_that_follows_the_input_is_growth_and_jitter_is_not() -> None:
 
 
 def test_the_pipeline_runs_every_scenario_and_quick_is_smaller() -> None:
-    assert list(pipeline.SCENARIOS) == ["intake", "peer", "escalation", "end_to_end", "notifier"]
+    assert list(pipeline.SCENARIOS) == ["intake", "peer", "escalation", "end_to_end", "storm", "notifier"]
     full, quick = Plan(), Plan.quick_plan()
     assert quick.quick and not full.quick
     assert quick.wrk_seconds < full.wrk_seconds and quick.escalation_events < full.escalation_events
@@ -254,6 +316,8 @@ def test_the_pipeline_runs_every_scenario_and_quick_is_smaller() -> None:
         200.0,
         60.0,
     )
+    assert (full.storm_alerts, full.storm_seconds) == (10_000, 60.0)  # issue 11: 10,000 alerts within 60 s
+    assert quick.storm_alerts < full.storm_alerts and quick.storm_seconds < full.storm_seconds
 
 
 def test_the_sink_reads_the_reference_from_the_header_block_only() -> None:
@@ -276,3 +340,120 @@ def test_arrivals_keep_the_first_per_reference_and_wait_for_whole_lines(tmp_path
         handle.write("\t2\n")
     arrivals.poll()
     assert arrivals.first == {"PI-1": 10.5, "PI-2": 13.0}
+
+
+def test_the_storm_rows_judge_the_probe_and_every_alert_assessed() -> None:
+    rows = {row["id"]: row for row in report.build_rows(fabricated())}
+    assert rows["storm_probe"]["measured"] == (
+        "p50 300 ms, p95 900 ms, p99 1,500 ms, max 1,900 ms; 70 probes, 0 without alert by the end"
+    )
+    assert rows["storm_assessed"]["measured"] == (
+        "all 10,000 accepted alerts assessed 45.2 s after the storm ended; 10,000 stored by escalation, 0 lost"
+    )
+    assert "10,000 alerts posted in 60.6 s (165/s of 167/s, 64 connections)" in rows["storm_load"]["measured"]
+    assert "5,1" not in rows["storm_load"]["measured"] and "518 incidents" in rows["storm_load"]["measured"]
+    assert rows["storm_mails"]["measured"] == (
+        "900 mails from the storm's start to 60 s after its end (700 about storm incidents, 200 about probes; "
+        "600 during the storm) to 14 recipients; at most 120 to one (pi-admin@example.co.jp)"
+    )
+
+    late = fabricated()
+    late["storm"]["probe"].update(without_alert=1, to_first_alert={**late["storm"]["probe"]["to_first_alert"]})
+    late["storm"]["probe"]["to_first_alert"].update(p99_ms=math.inf, max_ms=math.inf)
+    late["storm"]["assessment"].update(all_assessed_after_s=130.0, last_assessed_after_s=130.0)
+    rows = {row["id"]: row for row in report.build_rows(late)}
+    assert (rows["storm_probe"]["met"], rows["storm_assessed"]["met"]) == ("no", "no")
+    assert "p99 ∞" in rows["storm_probe"]["measured"] and "1 without alert" in rows["storm_probe"]["measured"]
+    assert "130.0 s after the storm ended" in rows["storm_assessed"]["measured"]
+
+    lost = fabricated()
+    lost["storm"]["assessment"].update(stored=9_997, assessed=9_997, lost=3, all_assessed_after_s=None)
+    rows = {row["id"]: row for row in report.build_rows(lost)}
+    assert rows["storm_assessed"]["met"] == "no"
+    assert rows["storm_assessed"]["measured"] == (
+        "only 9,997 of 10,000 accepted alerts assessed (the last 45.2 s after the storm ended); "
+        "9,997 stored by escalation, 3 lost"
+    )
+    lost["storm"]["assessment"]["waited_s"] = 240.0  # the bench gave up waiting: they may still come
+    rows = {row["id"]: row for row in report.build_rows(lost)}
+    assert rows["storm_assessed"]["met"] == "no"
+    assert rows["storm_assessed"]["measured"].endswith("3 not stored 240 s after the storm (late or lost)")
+
+
+def test_a_storm_without_escalation_s_alert_table_is_an_error_row_and_the_probe_stands() -> None:
+    scenarios = fabricated()
+    scenarios["storm"]["assessment"] = {"error": "escalation has no incident_alerts.grouped_at yet: …"}
+    found = verdicts(scenarios)
+    assert (found["storm_assessed"], found["storm_probe"]) == ("error", "yes")
+    del scenarios["storm"]
+    found = verdicts(scenarios)
+    assert {found[r] for r in ("storm_probe", "storm_assessed", "storm_load", "storm_mails")} == {"not run"}
+
+
+def test_the_storm_s_answers_alerts_and_mails_become_its_figures() -> None:
+    run = "run1"
+    ids = [storm_alerts.alert_id(run, n) for n in range(20)]
+    assert [source for source, _ in ids].count("ms-purview") == 12 and len(set(ids)) == 20
+
+    def answer(n: int) -> dict[str, Any]:
+        body = {"incident_id": f"i-{storm_alerts.source_of(n)[0]}", "reference": f"PI-{n}"}
+        body.update({"grouped": True} if n >= 2 else {})
+        return {
+            "n": n,
+            "due_at": 100.0 + n / 10,
+            "status": 202 if n < 2 else 200,
+            "latency_ms": 50.0,
+            "body": json.dumps(body),
+        }
+
+    responses = [answer(n) for n in range(19)] + [{"n": 19, "due_at": 101.9, "error": "timeout"}]
+    answers = storm.storm_answers(run, responses)
+    figures = [answers[k] for k in ("posted", "accepted", "opened", "grouped", "errors", "incidents")]
+    assert figures == [20, 19, 2, 17, 1, 4]  # made-up answers: one incident per source
+    assert answers["first_due_at"] == 100.0 and answers["last_answer_at"] == 101.85
+    accepted = answers["accepted_alerts"]
+    assert len(accepted) == 19 and ids[19] not in accepted
+
+    rows = [
+        {"source": s, "alert_id": a, "incident_id": "i", "stored_at": 101.0, "assessed_at": 104.5} for s, a in ids[:18]
+    ] + [{"source": ids[19][0], "alert_id": ids[19][1], "incident_id": "i", "stored_at": 101.0, "assessed_at": None}]
+    found = storm.assessment_figures(accepted, rows, storm_end=102.0)
+    assert (found["accepted"], found["stored"], found["assessed"], found["lost"]) == (19, 18, 18, 1)
+    assert found["unanswered_but_stored"] == 1 and found["all_assessed_after_s"] is None
+    assert found["last_assessed_after_s"] == 2.5
+    rows[18].update(source=ids[18][0], alert_id=ids[18][1], assessed_at=103.0)  # the missing one, stored after all
+    assert storm.assessment_figures(accepted, rows[:19], storm_end=102.0)["all_assessed_after_s"] == 2.5
+
+    mails = [(100.5, "PI-0", ["a@x", "b@x"]), (101.0, "PI-0", ["A@x"]), (101.5, "PI-P", ["a@x"]), (200.0, "", ["a@x"])]
+    figures = storm.mail_figures(mails, 100.0, 150.0, {"PI-0"}, {"PI-P"})
+    assert (figures["total"], figures["storm"], figures["probes"], figures["recipients"]) == (3, 2, 1, 2)
+    assert (figures["per_recipient_max"], figures["busiest_recipient"]) == (3, "a@x")
+
+    probes = [
+        {"n": 0, "due_at": 100.0, "status": 202, "body": json.dumps({"reference": "PI-P"})},
+        {"n": 1, "due_at": 101.0, "status": 202, "body": json.dumps({"reference": "PI-Q"})},
+        {"n": 2, "due_at": 102.0, "error": "timeout"},
+    ]
+    found = storm.probe_figures(probes, {"PI-P": 101.5})
+    assert (found["sent"], found["accepted"], found["errors"], found["without_alert"]) == (3, 2, 1, 1)
+    assert found["to_first_alert"]["p50_ms"] == 1500.0 and found["to_first_alert"]["p99_ms"] == math.inf
+    assert found["timeline"] == [[100.0, 1500.0], [101.0, None]]
+
+
+def test_storm_alerts_are_vendor_payloads_whose_ids_the_bench_can_recompute() -> None:
+    from pidesk.services.intake.webhooks.sources import aws_macie, generic, github, ms_purview
+
+    parsers = {"ms-purview": ms_purview, "aws-macie": aws_macie, "github": github, "generic": generic}
+    assert storm_alerts.counts(10_000) == {"ms-purview": 6_000, "aws-macie": 2_500, "github": 1_000, "generic": 500}
+    seen = set()
+    for n in range(40):
+        alert = storm_alerts.build("run1", n)
+        (parsed,) = parsers[alert.source].parse(json.loads(alert.body), {"x-github-event": "secret_scanning_alert"})
+        assert (alert.source, parsed.alert_id) == storm_alerts.alert_id("run1", n)
+        seen.add((alert.source, parsed.rule if alert.source != "generic" else parsed.asset))
+        headers = storm_alerts.signed_headers(alert.source, "s3cret", alert.body)
+        assert ("X-Hub-Signature-256" if alert.source == "github" else "X-Pidesk-Signature") in headers
+    # one Purview rule and one Macie finding type, whatever the sender or object; a generic alert each
+    assert len({rule for source, rule in seen if source == "ms-purview"}) == 1
+    assert len({rule for source, rule in seen if source == "aws-macie"}) == 1
+    assert len({asset for source, asset in seen if source == "generic"}) == 2
