@@ -234,6 +234,8 @@ class Recipient(BaseModel):
     email: str
     language: str = "en"
     chat_webhook: str | None = None
+    # the directory's `digest: daily`: non-urgent alerts come as one mail a day (notifier, issue 11)
+    digest: str | None = None
 
 
 class GroupProgress(BaseModel):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pydantic import AliasChoices, Field, model_validator
 
 from pidesk.services.notifier.domain.context import Contact
+from pidesk.services.notifier.domain.pacing import Pacing
 from pidesk.shared.settings import CommonSettings
 
 
@@ -29,6 +32,11 @@ class NotifierSettings(CommonSettings):
     retry_max_seconds: float = Field(default=3600.0, gt=0, validation_alias=_env("NOTIFIER_RETRY_MAX_SECONDS"))
     max_attempts: int = Field(default=10, ge=1, validation_alias=_env("NOTIFIER_MAX_ATTEMPTS"))
     chat_timeout_seconds: float = Field(default=10.0, gt=0, validation_alias=_env("NOTIFIER_CHAT_TIMEOUT"))
+    # internal alert mail pacing (domain/pacing.py): per-address mails an hour (0: no limit; a very_high
+    # first routing is never held), one group update per person and incident per window, digest hour (JST)
+    alert_mails_per_hour: int = Field(default=30, ge=0, validation_alias=_env("NOTIFIER_ALERT_MAILS_PER_HOUR"))
+    group_update_seconds: float = Field(default=300.0, ge=0, validation_alias=_env("NOTIFIER_GROUP_UPDATE_SECONDS"))
+    digest_hour: int = Field(default=9, ge=0, le=23, validation_alias=_env("NOTIFIER_DIGEST_HOUR"))
 
     mail_from: str = Field(default="privacy-desk@example.com", validation_alias=_env("NOTIFIER_MAIL_FROM"))
     mail_from_name: str = Field(default="Privacy Incident Desk", validation_alias=_env("NOTIFIER_MAIL_FROM_NAME"))
@@ -60,6 +68,14 @@ class NotifierSettings(CommonSettings):
             url=f"{self.public_url.rstrip('/')}/notices/public",
             dpo_name={"ja": self.dpo_name_ja, "en": self.dpo_name_en},
             dpo_email=self.dpo_email,
+        )
+
+    @property
+    def pacing(self) -> Pacing:
+        return Pacing(
+            per_hour=self.alert_mails_per_hour,
+            group_window=timedelta(seconds=self.group_update_seconds),
+            digest_hour=self.digest_hour,
         )
 
     @property

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -87,6 +88,7 @@ class Notice(TimestampMixin, NotifierBase):
 
 PENDING_ROWS = text("status = 'pending'")
 SENDING_ROWS = text("status = 'sending'")
+ALERT_MAIL_ROWS = text("mail_key IS NOT NULL")
 
 
 class Delivery(NotifierBase):
@@ -109,6 +111,14 @@ class Delivery(NotifierBase):
         ),
         # recovery: rows in flight whose lease ran out
         Index("ix_deliveries_sending_lease", "lease_until", postgresql_where=SENDING_ROWS, sqlite_where=SENDING_ROWS),
+        # alert mail per person: what waits to go with a claimed row, and what went within the hour
+        Index(
+            "ix_deliveries_alert_mail",
+            "address",
+            "mail_key",
+            postgresql_where=ALERT_MAIL_ROWS,
+            sqlite_where=ALERT_MAIL_ROWS,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -126,6 +136,14 @@ class Delivery(NotifierBase):
     priority: Mapped[int] = mapped_column(SmallInteger(), nullable=False, default=5, server_default=text("5"))
     lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # internal alert mail (issue 11, item 3; service/mailings.py): rows of one person with the same key
+    # (incident, reason, step) go as one mail; `hold` says why a row waits (rate_limit, group_window,
+    # digest) and `note` what became of it; `carried_by` is the row whose mail carried this one
+    mail_key: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    exempt: Mapped[bool] = mapped_column(Boolean(), nullable=False, default=False, server_default=false())
+    hold: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    carried_by: Mapped[int | None] = mapped_column(BigId, nullable=True)
 
 
 class AuditEntry(AuditEntryMixin, NotifierBase):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from pidesk.services.notifier.domain.alert_mail import compose
 from pidesk.services.notifier.domain.plan import NoticePlan, regimes
 from pidesk.shared import labels
 
@@ -147,7 +148,16 @@ def _basis(obligations: list[dict[str, Any]], codes: tuple[str, ...]) -> str:
 
 
 def alert_context(event: dict[str, Any], language: str, desk_url: str) -> dict[str, Any]:
-    """The internal alert's values, from a pidesk.escalation.requested.v1 payload."""
+    """The internal alert's values, from a pidesk.escalation.requested.v1 payload (`desk_url`: the incident
+    on the desk): the event's own, from which mails carrying several alerts are folded, and those of a
+    mail carrying this one alone (`alert_mail.compose`), so the stored context renders its template."""
+    values = _alert_values(event, language, desk_url)
+    moment = event.get("requested_at")
+    now = datetime.fromisoformat(moment) if moment else datetime.now(UTC)
+    return values | compose([values], language=language, desk_url=desk_url, now=now)
+
+
+def _alert_values(event: dict[str, Any], language: str, desk_url: str) -> dict[str, Any]:
     obligation = event.get("nearest_obligation")
     ack_due = format_time(event.get("ack_due_at"), language)
     due = format_time(obligation["due_at"], language) if obligation else None
@@ -155,12 +165,16 @@ def alert_context(event: dict[str, Any], language: str, desk_url: str) -> dict[s
     return {
         "reference": event["reference"],
         "target": labels.label(labels.TARGET_LABELS, event["target"], language),
+        "target_code": event["target"],
         "step": event["step"],
         "reason_code": event["reason"],
-        "reason": labels.label(labels.REASON_LABELS, event["reason"], language),
+        "reason": labels.label(REASON_LABELS, event["reason"], language),
         "risk_level": labels.label(labels.RISK_LABELS, event["risk_level"], language),
+        "risk_code": event["risk_level"],
+        "requested_at": event.get("requested_at"),
         "ack_due_at": ack_due,
         "deadline": format_time(min(moments), language) if moments else None,
+        "deadline_iso": min(moments).isoformat() if moments else None,
         "obligation": (
             {
                 "label": labels.label(labels.OBLIGATION_LABELS, obligation["code"], language),
@@ -170,6 +184,36 @@ def alert_context(event: dict[str, Any], language: str, desk_url: str) -> dict[s
             if obligation
             else None
         ),
+        "obligations": [obligation_entry(o, language) for o in covered_obligations(event)],
+        "group": event.get("group"),
         "desk_url": desk_url,
         "recipient_name": "",
+    }
+
+
+REASON_LABELS: dict[str, dict[str, str]] = {
+    **labels.REASON_LABELS,
+    "group_update": {"ja": "アラートのグループが拡大しました", "en": "the group of alerts grew"},
+}
+
+
+def covered_obligations(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The obligations a reminder covers: its `obligations`, else (an event of before the list) its one code."""
+    if event.get("obligations"):
+        return list(event["obligations"])
+    code = event.get("obligation_code")
+    if not code or event.get("reason") != "obligation_reminder":
+        return []
+    nearest = event.get("nearest_obligation") or {}
+    return [nearest if nearest.get("code") == code else {"code": code}]
+
+
+def obligation_entry(obligation: dict[str, Any], language: str) -> dict[str, Any]:
+    code = obligation["code"]
+    return {
+        "code": code,
+        "label": labels.label(labels.OBLIGATION_LABELS, code, language),
+        "due_at": format_time(obligation.get("due_at"), language) or "",
+        "due_iso": obligation.get("due_at"),
+        "basis": obligation.get("basis", ""),
     }

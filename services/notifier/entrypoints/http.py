@@ -9,12 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.notifier.adapters.orm import Delivery, Notice
 from pidesk.services.notifier.adapters.rendering import markdown_html, pages
-from pidesk.services.notifier.domain.plan import LANGUAGES, PUBLIC
+from pidesk.services.notifier.domain.plan import INTERNAL, LANGUAGES, PUBLIC
 from pidesk.services.notifier.service.drafting import DraftLocked, edit_draft, gaps
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.auth import Principal, bearer_principal, require_role
@@ -50,7 +50,9 @@ class DraftEdit(BaseModel):
     body: str = Field(min_length=1, max_length=100_000)
 
 
-def notice_summary(notice: Notice) -> dict[str, Any]:
+def notice_summary(notice: Notice, held: int = 0) -> dict[str, Any]:
+    """`held`: an internal alert's recipients whose mail waits (rate limit, group-update window, daily digest),
+    counted among `recipients.pending`."""
     delivered = notice.sent + notice.unconfirmed
     return {
         "notice_id": str(notice.id),
@@ -71,6 +73,7 @@ def notice_summary(notice: Notice) -> dict[str, Any]:
             "unconfirmed": notice.unconfirmed,
             "pending": max(notice.total - delivered - notice.failed, 0),
         },
+        "held": held,
         "gaps": gaps(notice.body),
         "edited_by": notice.edited_by,
         "edited_at": _iso(notice.edited_at),
@@ -85,6 +88,18 @@ def notice_summary(notice: Notice) -> dict[str, Any]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+async def _held(session: AsyncSession, notice_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Per internal notice, its recipients whose alert waits (pending with a `hold`)."""
+    if not notice_ids:
+        return {}
+    statement = (
+        select(Delivery.notice_id, func.count())
+        .where(Delivery.notice_id.in_(notice_ids), Delivery.status == "pending", Delivery.hold.is_not(None))
+        .group_by(Delivery.notice_id)
+    )
+    return {notice_id: count for notice_id, count in (await session.execute(statement)).all()}
 
 
 def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
@@ -112,14 +127,17 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
         if status:
             statement = statement.where(Notice.status == status)
         async with sessions() as session:
-            return [notice_summary(n) for n in (await session.scalars(statement)).all()]
+            notices = (await session.scalars(statement)).all()
+            held = await _held(session, [n.id for n in notices if n.kind == INTERNAL])
+            return [notice_summary(n, held.get(n.id, 0)) for n in notices]
 
     @router.get("/v1/notices/{notice_id}")
     async def get_notice(notice_id: uuid.UUID, _principal: Reader) -> dict[str, Any]:
         async with sessions() as session:
             notice = await _notice(session, notice_id)
+            held = await _held(session, [notice.id])
             return {
-                **notice_summary(notice),
+                **notice_summary(notice, held.get(notice.id, 0)),
                 "body": notice.body,
                 "body_html": markdown_html(notice.body),
                 "approvals": notice.approvals,
@@ -171,6 +189,10 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
                     "last_error": r.last_error,
                     "sent_at": _iso(r.sent_at),
                     "next_attempt_at": _iso(r.next_attempt_at) if r.status == "pending" else None,
+                    # an internal alert's mail: why it waited, what became of it, whose mail carried it
+                    "hold": r.hold,
+                    "note": r.note,
+                    "carried_by": r.carried_by,
                 }
                 for r in rows
             ]

@@ -39,7 +39,9 @@ def kafka_handlers(settings: NotifierSettings) -> dict[str, Handler]:
 
     async def on_escalation(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, EscalationRequested)
-        await alerts.record_alert(session, envelope.incident_id, payload, settings.desk_url, settings.mail_domain)
+        await alerts.record_alert(
+            session, envelope.incident_id, payload, settings.desk_url, settings.mail_domain, settings.pacing
+        )
 
     async def on_notice_requested(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, NoticeRequested)
@@ -63,6 +65,6 @@ def kafka_batch_handlers(settings: NotifierSettings) -> dict[str, BatchHandler]:
             if not isinstance(payload, EscalationRequested):
                 raise TypeError(f"{envelope.topic} carried {type(payload).__name__}")
             requests.append((envelope.incident_id, payload))
-        await alert_batches.record_alerts(session, requests, settings.desk_url, settings.mail_domain)
+        await alert_batches.record_alerts(session, requests, settings.desk_url, settings.mail_domain, settings.pacing)
 
     return {topics.ESCALATION_REQUESTED: on_escalations}

@@ -15,7 +15,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.adapters.orm import Delivery, Notice
-from pidesk.services.notifier.service.alerts import PlannedAlert, new_alert_notice, plan_alerts, record_alert
+from pidesk.services.notifier.domain.pacing import Pacing
+from pidesk.services.notifier.service.alerts import (
+    DEFAULT_PACING,
+    PlannedAlert,
+    new_alert_notice,
+    plan_alerts,
+    record_alert,
+)
 from pidesk.services.notifier.service.issuing import recipient_rows
 from pidesk.shared.db.bulk import row_of
 from pidesk.shared.db.engine import conflict_insert
@@ -27,8 +34,11 @@ async def record_alerts(
     requests: Sequence[tuple[uuid.UUID, EscalationRequested]],
     desk_url: str,
     mail_domain: str,
+    pacing: Pacing = DEFAULT_PACING,
 ) -> None:
-    planned = [(incident_id, event, plan_alerts(incident_id, event, desk_url)) for incident_id, event in requests]
+    planned = [
+        (incident_id, event, plan_alerts(incident_id, event, desk_url, pacing)) for incident_id, event in requests
+    ]
     wanted = {alert.notice_id for _, _, alerts in planned for alert in alerts}
     known = set((await session.scalars(select(Notice.id).where(Notice.id.in_(wanted)))).all()) if wanted else set()
     fresh: list[tuple[uuid.UUID, EscalationRequested, list[PlannedAlert]]] = []
@@ -45,7 +55,7 @@ async def record_alerts(
             notice = new_alert_notice(incident_id, event, alert)
             notices.append(row_of(notice)[1])
             deliveries += recipient_rows(
-                notice.id, alert.people, "email", event.requested_at, mail_domain, alert.priority
+                notice.id, alert.people, "email", event.requested_at, mail_domain, alert.priority, alert.mailing
             )
             deliveries += recipient_rows(
                 notice.id, alert.chats, "chat", event.requested_at, mail_domain, alert.priority
@@ -65,4 +75,4 @@ async def record_alerts(
         for notice_id, count in added.items():
             await session.execute(update(Notice).where(Notice.id == notice_id).values(total=Notice.total + count))
     for incident_id, event in later:
-        await record_alert(session, incident_id, event, desk_url, mail_domain)
+        await record_alert(session, incident_id, event, desk_url, mail_domain, pacing)

@@ -3,7 +3,9 @@
 In each instance a claimer takes due rows in batches, riskiest first (leases.py), into a local priority
 queue; a pool of SMTP sessions kept open (NOTIFIER_SMTP_CONNECTIONS) takes them in turn; the ledger
 commits the `sending` marks of all sessions together, and their outcomes together (ledger.py); each
-message is its notice's MIME built once, personalised (wording.py, adapters/letters.py). Per recipient:
+message is its notice's MIME built once, personalised (wording.py, adapters/letters.py). Internal alert
+mail is assembled as it is claimed: one mail per person, incident and step, held back or deferred by the
+rate limit, the group-update window and the daily digest (mailings.py). Per recipient:
 
 1. MAIL FROM, RCPT TO: a refusal here sent nothing (retried with backoff, or failed);
 2. `sending` committed, if the row is still this instance's: from here on the message may arrive;
@@ -21,7 +23,7 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -29,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from pidesk.services.notifier.adapters.chat import post_chat
 from pidesk.services.notifier.adapters.mail import RETRY, UNCONFIRMED, MailConnection, Outcome
 from pidesk.services.notifier.config import NotifierSettings
-from pidesk.services.notifier.service import leases
+from pidesk.services.notifier.service import leases, mailings
 from pidesk.services.notifier.service.leases import Claim
 from pidesk.services.notifier.service.ledger import Ledger
 from pidesk.services.notifier.service.tally import record_lapsed
@@ -48,11 +50,14 @@ class DeliveryService:
         settings: NotifierSettings,
         on_commit: Callable[[], None] = lambda: None,
         owner: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.engine, self.sessions, self.settings, self.on_commit = engine, sessions, settings, on_commit
         self.owner = owner or leases.instance_id()
-        self.ledger = Ledger(engine, self.owner, settings, on_commit)
+        self.clock = clock  # what time it is (the pacing of alert mails is tested with a clock of its own)
+        self.ledger = Ledger(engine, self.owner, settings, on_commit, clock)
         self.wording = Wording(settings)
+        self.pacing = settings.pacing
         self._queue: asyncio.PriorityQueue[tuple[tuple[object, ...], Claim]] = asyncio.PriorityQueue()
         self._held: dict[int, Claim] = {}  # claimed and not yet finished: their leases are renewed
         self._signal = asyncio.Event()
@@ -93,8 +98,8 @@ class DeliveryService:
         count = 0
         async with self._pipeline():
             while count < limit:
-                claimed = await self._claim(min(self.settings.claim_batch, limit - count))
-                if not claimed:
+                claimed, taken = await self._claim(min(self.settings.claim_batch, limit - count))
+                if not taken:
                     break
                 count += len(claimed)
                 await self._queue.join()
@@ -109,7 +114,7 @@ class DeliveryService:
             async with self.sessions() as session, session.begin():
                 if everyone:
                     await leases.free_all(session)
-                count, issued = await record_lapsed(session, utcnow(), everyone=everyone)
+                count, issued = await record_lapsed(session, self.clock(), everyone=everyone)
             if issued:
                 self.on_commit()
             total += count
@@ -139,7 +144,7 @@ class DeliveryService:
                 await asyncio.gather(*workers, return_exceptions=True)
                 unstarted = []
                 while not self._queue.empty():
-                    unstarted.append(self._queue.get_nowait()[1].id)
+                    unstarted.extend(self._queue.get_nowait()[1].ids)
                     self._queue.task_done()
                 self.ledger.give_back(unstarted)
                 self._held.clear()
@@ -151,17 +156,22 @@ class DeliveryService:
                 await asyncio.gather(writer, return_exceptions=True)
                 await asyncio.gather(*(mail.close() for mail in mails), return_exceptions=True)
 
-    async def _claim(self, limit: int) -> list[Claim]:
-        now = utcnow()
+    async def _claim(self, limit: int) -> tuple[list[Claim], int]:
+        """Claim up to `limit` due rows; returns the claims to attempt (an alert mail carrying the rows that
+        ride in it; rows to wait given back, mailings.py) and how many rows were taken."""
+        now = self.clock()
         until = now + timedelta(seconds=self.settings.lease_seconds)
         async with self.sessions() as session, session.begin():
-            claims = await leases.claim(await session.connection(), self.owner, limit, now, until)
-            if claims:
-                await self.wording.attach(session, claims)
+            db = await session.connection()
+            taken = await leases.claim(db, self.owner, limit, now, until)
+            claims = taken
+            if taken:
+                claims = await mailings.assemble(db, taken, owner=self.owner, now=now, until=until, pacing=self.pacing)
+                await self.wording.attach(session, claims, now)
         for claim in claims:
             self._held[claim.id] = claim
             self._queue.put_nowait((claim.order, claim))
-        return claims
+        return claims, len(taken)
 
     async def _claim_loop(self) -> None:
         """Keep about `claim_batch` rows at hand; claim at once when woken (new work may come first)."""
@@ -171,11 +181,11 @@ class DeliveryService:
             if urgent or len(self._held) <= self._low_water:
                 wanted = max(self.settings.claim_batch - len(self._held), self.workers)
                 try:
-                    claimed = await self._claim(wanted)
+                    _, taken = await self._claim(wanted)
                 except Exception:  # the database is away: try again at the next poll
                     log.warning("claiming deliveries failed", exc_info=True)
-                    claimed = []
-                self._drained = len(claimed) < wanted
+                    taken = 0
+                self._drained = taken < wanted
                 if not self._drained:
                     continue  # more is due
             with contextlib.suppress(TimeoutError):
@@ -184,7 +194,7 @@ class DeliveryService:
     async def _keep_leases(self) -> None:
         while True:
             await asyncio.sleep(self.settings.lease_seconds / 3)
-            self.ledger.renew(list(self._held))
+            self.ledger.renew([i for claim in list(self._held.values()) for i in claim.ids])
 
     async def _sweep(self) -> None:
         """Now and then, record what dead instances left in flight (the embedded database did at start)."""
@@ -216,7 +226,7 @@ class DeliveryService:
                 self.ledger.record(claim, Outcome(RETRY, claim.problem))
                 return
             if claim.channel == "email":
-                message = letter.mime(to=claim.address, name=claim.name, message_id=claim.message_id, now=utcnow())
+                message = letter.mime(to=claim.address, name=claim.name, message_id=claim.message_id, now=self.clock())
                 refusal = await mail.prepare(claim.address)
                 if refusal is not None:  # nothing was sent
                     self.ledger.record(claim, refusal)
@@ -238,7 +248,7 @@ class DeliveryService:
             if sending:
                 self.ledger.record(claim, Outcome(UNCONFIRMED, f"{type(exc).__name__}: {exc}"[:500]))
             else:
-                self.ledger.give_back([claim.id])
+                self.ledger.give_back(claim.ids)
                 if claim.channel == "email":
                     await mail.abandon()  # the session may hold a MAIL FROM: the next recipient starts clean
         finally:

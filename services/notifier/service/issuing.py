@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.adapters.mail import message_id_for
 from pidesk.services.notifier.adapters.orm import Delivery, Notice, OutboxMessage
+from pidesk.services.notifier.domain.pacing import AlertMailing
 from pidesk.services.notifier.domain.plan import DATA_SUBJECT, INTERNAL
 from pidesk.services.notifier.domain.priority import NOTICE_PRIORITY
 from pidesk.shared.db.engine import conflict_insert
@@ -77,10 +78,11 @@ async def add_recipients(
     now: datetime,
     mail_domain: str,
     priority: int,
+    mailing: AlertMailing | None = None,
 ) -> int:
     """Insert the (notice, channel, address) rows not already there, to be sent in `priority` order (lower
     first); returns how many were new."""
-    rows = recipient_rows(notice.id, recipients, channel, now, mail_domain, priority)
+    rows = recipient_rows(notice.id, recipients, channel, now, mail_domain, priority, mailing)
     if not rows:
         return 0
     statement = (  # one statement whatever the count (batched by SQLAlchemy), compiled once
@@ -98,26 +100,33 @@ def recipient_rows(
     now: datetime,
     mail_domain: str,
     priority: int,
+    mailing: AlertMailing | None = None,
 ) -> list[dict[str, object]]:
-    """The delivery rows of (address, name, language) recipients; addresses compared lower-cased."""
+    """The delivery rows of (address, name, language) recipients; addresses compared lower-cased. An alert's
+    mail rows (`mailing`) also carry how they are paced; every row has every column (one multi-row insert)."""
     rows: list[dict[str, object]] = []
     for address, name, language in recipients:
         normalised = address.strip().lower()
         key = f"{notice_id}.{uuid.uuid5(notice_id, f'{channel}:{normalised}')}"
-        rows.append(
-            {
-                "notice_id": notice_id,
-                "channel": channel,
-                "address": normalised,
-                "name": name,
-                "language": language,
-                "status": PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "priority": priority,
-                "message_id": message_id_for(key, mail_domain),
-            }
-        )
+        row: dict[str, object] = {
+            "notice_id": notice_id,
+            "channel": channel,
+            "address": normalised,
+            "name": name,
+            "language": language,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "priority": priority,
+            "message_id": message_id_for(key, mail_domain),
+            "mail_key": None,
+            "exempt": False,
+            "hold": None,
+            "note": None,
+        }
+        if mailing is not None and channel == "email":
+            row |= mailing.row_values(normalised, now)
+        rows.append(row)
     return rows
 
 

@@ -111,13 +111,33 @@ class Claim:
     priority: int
     due_at: datetime
     message_id: str
+    mail_key: str | None = None  # an internal alert's mail row: its person's mail per incident and step
+    hold: str | None = None  # why it waited (rate_limit, group_window, digest), if it did
+    exempt: bool = False  # never held by the rate limit
+    carried_by: int | None = None  # as last assembled (mailings.py)
     letter: Letter | None = field(default=None, repr=False)  # what it is sent (wording.py)
     problem: str = ""  # why there is no letter
+    mail: str = ""  # an assembled alert mail: alert, digest or held (mailings.py); "" its notice alone
+    riders: list[Rider] = field(default_factory=list)  # other rows this one's mail carries
 
     @property
     def order(self) -> tuple[int, datetime, int]:
         """Risk first, then age (issue 11)."""
         return (self.priority, self.due_at, self.id)
+
+    @property
+    def ids(self) -> list[int]:
+        """This row and the rows riding in its mail: sent, or not, together."""
+        return [self.id, *(rider.id for rider in self.riders)]
+
+
+@dataclass(frozen=True)
+class Rider:
+    """A row whose alert goes in another row's mail: one of its alerts, or `held` (named as held back)."""
+
+    id: int
+    notice_id: uuid.UUID
+    held: bool = False
 
 
 @functools.cache
@@ -148,6 +168,10 @@ def _claim() -> Any:
             COLUMNS.priority,
             COLUMNS.next_attempt_at,
             COLUMNS.message_id,
+            COLUMNS.mail_key,
+            COLUMNS.hold,
+            COLUMNS.exempt,
+            COLUMNS.carried_by,
         )
     )
 

@@ -50,6 +50,30 @@ def _sent(dialect: str) -> Any:
     )
 
 
+@functools.cache
+def _carried(dialect: str) -> Any:
+    """Rows that rode in a sent mail (mailings.py): sent with it, and whose mail it was."""
+    return (
+        update(DELIVERIES)
+        .where(ids_in(COLUMNS.id, dialect), COLUMNS.lease_owner == bindparam("owner"))
+        .where(COLUMNS.status == issuing.SENDING)
+        .values(
+            status=SENT,
+            sent_at=bindparam("now"),
+            last_error=None,
+            carried_by=bindparam("carrier"),
+            lease_owner=None,
+            lease_until=None,
+        )
+        .returning(COLUMNS.notice_id)
+    )
+
+
+def _as_rider(values: dict[str, Any]) -> dict[str, Any]:
+    """The carrier's outcome for the rows riding in its mail (their attempts were counted as they were marked)."""
+    return {k: v for k, v in values.items() if k != "attempts"}
+
+
 async def _disconnect(writer: _Writer) -> None:
     connection, writer.connection = writer.connection, None
     if connection is not None:
@@ -88,8 +112,10 @@ class Ledger:
         owner: str,
         settings: NotifierSettings,
         on_commit: Callable[[], None],
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.engine, self.owner, self.settings, self.on_commit = engine, owner, settings, on_commit
+        self.clock = clock
         self._sending: list[tuple[Claim, asyncio.Future[bool]]] = []
         self._returned: list[int] = []
         self._renewals: list[int] = []
@@ -160,23 +186,27 @@ class Ledger:
         returned, self._returned = self._returned, []
         renewals, self._renewals = self._renewals, []
         if sending or returned or renewals:
-            until = utcnow() + timedelta(seconds=self.settings.lease_seconds)
+            until = self.clock() + timedelta(seconds=self.settings.lease_seconds)
             try:
                 async with session.begin():
                     db = await session.connection()
                     # rows in id order, each statement: instances never deadlock
                     await leases.give_back(db, self.owner, returned)
                     await leases.renew(db, self.owner, renewals, until)
-                    ours = await leases.mark_sending(db, self.owner, [c.id for c, _ in sending], until)
+                    ours = await leases.mark_sending(db, self.owner, [i for c, _ in sending for i in c.ids], until)
             except BaseException:
                 for claim, future in sending:
                     future.set_result(False)
-                    returned.append(claim.id)  # its `sending` may have committed all the same: DATA never began
+                    returned.extend(claim.ids)  # its `sending` may have committed all the same: DATA never began
                 self._returned.extend(returned)
                 self._renewals = self._renewals or renewals
                 raise
             for claim, future in sending:
-                future.set_result(claim.id in ours)
+                whole = all(i in ours for i in claim.ids)  # a mail goes with every row it carries, or not at all
+                if not whole and len(claim.ids) > 1:
+                    self._returned.extend(i for i in claim.ids if i in ours)
+                    self._marks.queued()
+                future.set_result(whole)
             self.commits += 1
         return not (self._sending or self._returned or self._renewals)
 
@@ -185,7 +215,7 @@ class Ledger:
         if outcomes:
             try:
                 async with session.begin():
-                    issued = await self._record(session, await session.connection(), outcomes, utcnow())
+                    issued = await self._record(session, await session.connection(), outcomes, self.clock())
             except BaseException:
                 self._outcomes[:0] = outcomes
                 raise
@@ -203,17 +233,22 @@ class Ledger:
         if sent:  # the common case: one statement for all of them
             values = {"ids": sent, "owner": self.owner, "now": now}
             finished.update((notice, SENT) for notice in (await db.scalars(_sent(dialect_of(db)), values)).all())
+        for claim in sorted((c for c, o in outcomes if o.status == SENT and c.riders), key=lambda c: c.id):
+            values = {"ids": sorted(r.id for r in claim.riders), "owner": self.owner, "now": now, "carrier": claim.id}
+            finished.update((notice, SENT) for notice in (await db.scalars(_carried(dialect_of(db)), values)).all())
         for claim, outcome in sorted(((c, o) for c, o in outcomes if o.status != SENT), key=lambda p: p[0].id):
             values = self._values(claim.attempts + 1, outcome, now)
-            statement = (
-                update(DELIVERIES)
-                .where(COLUMNS.id == claim.id, COLUMNS.lease_owner == self.owner, COLUMNS.status.in_(issuing.OPEN))
-                .values(values)
-                .returning(COLUMNS.notice_id)
-            )
-            notice = (await db.scalars(statement)).first()
-            if notice is not None and values["status"] != issuing.PENDING:
-                finished[notice, values["status"]] += 1
+            for ids, changes in ([claim.id], values), (sorted(r.id for r in claim.riders), _as_rider(values)):
+                statement = (
+                    update(DELIVERIES)
+                    .where(ids_in(COLUMNS.id, dialect_of(db)), COLUMNS.lease_owner == self.owner)
+                    .where(COLUMNS.status.in_(issuing.OPEN))
+                    .values(changes)
+                    .returning(COLUMNS.notice_id)
+                )
+                notices = (await db.scalars(statement, {"ids": ids})).all() if ids else []
+                if values["status"] != issuing.PENDING:
+                    finished.update((notice, values["status"]) for notice in notices)
         return await count_finished(session, finished, now)
 
     def _values(self, attempts: int, outcome: Outcome, now: datetime) -> dict[str, Any]:
