@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
@@ -41,7 +42,11 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     settings = settings or EscalationSettings()
     runtime = service_runtime(SERVICE, settings, settings.database_url, OutboxMessage, TOPICS, ProcessedEvent)
     # a bad policy or directory file stops the start-up here, naming the file and line
-    rules = RoutingRules(load_policy(settings.routing_policy), load_directory(settings.directory))
+    rules = RoutingRules(
+        load_policy(settings.routing_policy),
+        load_directory(settings.directory),
+        group_update_window=timedelta(seconds=settings.group_update_seconds),
+    )
     consumer = build_consumer(
         SERVICE,
         settings,

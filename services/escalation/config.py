@@ -17,6 +17,10 @@ class EscalationSettings(CommonSettings):
     timer_interval_seconds: float = Field(default=1.0, gt=0, validation_alias=AliasChoices("ESCALATION_TIMER_INTERVAL"))
     notifier_url: str = Field(default="http://127.0.0.1:8003", validation_alias=AliasChoices("ESCALATION_NOTIFIER_URL"))
     desk_url: str = Field(default="http://127.0.0.1:8002/desk", validation_alias=AliasChoices("ESCALATION_DESK_URL"))
+    # a growing group of DLP alerts tells the people on its incident at most once per this many seconds
+    group_update_seconds: float = Field(
+        default=300.0, gt=0, validation_alias=AliasChoices("ESCALATION_GROUP_UPDATE_SECONDS")
+    )
 
     @model_validator(mode="after")
     def _escalation_defaults(self) -> EscalationSettings:

@@ -15,7 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.migrations import runner
-from pidesk.services.escalation.adapters.orm import AssessmentRecord, EscalationTimer, Incident, OutboxMessage
+from pidesk.services.escalation.adapters.orm import (
+    AssessmentRecord,
+    EscalationTimer,
+    Incident,
+    IncidentAlert,
+    OutboxMessage,
+)
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.entrypoints.views import incident_detail
@@ -24,6 +30,7 @@ from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.timers import fire_next_timer
 from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.events import IncidentReported
+from tests.support.alert_groups import dlp_alert, webhook_incident
 from tests.support.infra import fresh_postgres_database
 from tests.unit.factories import reported_incident
 
@@ -152,3 +159,65 @@ async def test_a_batch_skips_incidents_already_known_and_repeats_within_itself(
             for incident_id in (known, new)
         }
     assert counts == {known: 1, new: 1}
+
+
+def grouped_events(tag: str, ids: list[uuid.UUID]) -> list[IncidentReported]:
+    """Webhook incidents with their alerts: a duplicate within an event, an alert another incident of
+    the same batch owns already, an unknown count, and a successor of a closed group."""
+    return [
+        webhook_incident(
+            21,
+            [
+                dlp_alert(f"{tag}-1", "s3://a", email=700),
+                dlp_alert(f"{tag}-2", "s3://b", email=400),
+                dlp_alert(f"{tag}-1", "s3://a", email=700),
+            ],
+        ),
+        webhook_incident(22, [dlp_alert(f"{tag}-3", None, categories=("my_number",))], data_categories=["name"]),
+        webhook_incident(23, [dlp_alert(f"{tag}-2", "s3://b", email=400), dlp_alert(f"{tag}-4", "x", email=9)]),
+        webhook_incident(24, [dlp_alert(f"{tag}-5", "s3://a", email=3)], follows=ids[0]),
+    ]
+
+
+async def alert_rows(sessions: async_sessionmaker[AsyncSession], incident_id: uuid.UUID) -> list[tuple[Any, ...]]:
+    async with sessions() as session:
+        rows = (
+            await session.scalars(
+                select(IncidentAlert).where(IncidentAlert.incident_id == incident_id).order_by(IncidentAlert.id)
+            )
+        ).all()
+    fields = ("source", "asset", "rule", "actor", "detections", "data_categories", "affected_count", "vendor_state")
+    return [(r.alert_id.split("-", 1)[1], r.received_at, *(getattr(r, f) for f in fields)) for r in rows]
+
+
+async def test_a_batch_stores_grouped_alerts_as_one_at_a_time_does(sessions: async_sessionmaker[AsyncSession]) -> None:
+    single = [uuid.uuid4() for _ in range(4)]
+    batched = [uuid.uuid4() for _ in range(4)]
+    for incident_id, event in zip(single, grouped_events("one", single), strict=True):
+        async with sessions() as session, session.begin():
+            assert await record_reported_incident(
+                IncidentRepository(session), RULES, incident_id=incident_id, event=event
+            )
+    async with sessions() as session, session.begin():
+        assert await record_reported_incidents(
+            session, RULES, list(zip(batched, grouped_events("many", batched), strict=True))
+        ) == len(batched)
+
+    def same(detail: str, ids: list[uuid.UUID], tag: str) -> str:
+        for n, incident_id in enumerate(ids):
+            detail = detail.replace(str(incident_id), f"incident-{n}")
+        return detail.replace(f'"{tag}-', '"tag-')
+
+    for one, many in zip(single, batched, strict=True):
+        expected, got = await snapshot(sessions, one), await snapshot(sessions, many)
+        assert same(got.pop("detail"), batched, "many") == same(expected.pop("detail"), single, "one")
+        assert got == expected
+        assert await alert_rows(sessions, many) == await alert_rows(sessions, one)
+    counts = [len(await alert_rows(sessions, i)) for i in batched]
+    assert counts == [2, 1, 1, 1], "each alert once: the duplicate and the alert owned already are not stored"
+    async with sessions() as session:
+        incidents = [await session.get(Incident, i) for i in batched]
+    assert [i.facts["affected_count"] for i in incidents if i] == [1100, None, 9, 3]
+    assert [i.alert_count for i in incidents if i] == counts
+    first = next(e for e in incidents[0].timeline if e.kind == "followed_by")  # type: ignore[union-attr]
+    assert first.detail == {"incident_id": str(batched[3]), "reference": "PI-2026-000024"}

@@ -41,6 +41,12 @@ class Incident(TimestampMixin, EscalationBase):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # a group of DLP alerts: how many it holds and when the newest came (kept with every change)
+    alert_count: Mapped[int] = mapped_column(Integer(), nullable=False, default=0, server_default="0")
+    last_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # the incident its group's alerts went to before it was closed; the survivor it was merged into
+    follows_incident_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), nullable=True, index=True)
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid(), nullable=True)
 
     routes: Mapped[list[RouteRecord]] = relationship(
         back_populates="incident", order_by="RouteRecord.id", cascade="all, delete-orphan", lazy="selectin"
@@ -66,6 +72,38 @@ class TimelineEntry(EscalationBase):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False, default=dict)
 
     incident: Mapped[Incident] = relationship(back_populates="timeline")
+
+
+class IncidentAlert(EscalationBase):
+    """One DLP alert of an incident's group. Each vendor alert is stored once and belongs to one
+    incident at a time (a split or a merge moves it); never the matched content."""
+
+    __tablename__ = "incident_alerts"
+    __table_args__ = (
+        UniqueConstraint("source", "alert_id", name="uq_incident_alerts_source_alert_id"),
+        Index("ix_incident_alerts_incident_received", "incident_id", "received_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), nullable=False)
+    source: Mapped[str] = mapped_column(String(30), nullable=False)
+    alert_id: Mapped[str] = mapped_column(String(300), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    aware_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    rule: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    asset: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    actor: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    detections: Mapped[dict[str, int]] = mapped_column(JSON(), nullable=False, default=dict)
+    data_categories: Mapped[list[str]] = mapped_column(JSON(), nullable=False, default=list)
+    affected_count: Mapped[int | None] = mapped_column(BigInteger(), nullable=True)
+    vendor_state: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    # the alert's own count by the group rule (domain.alert_groups.alert_count; None: it says none), so a
+    # group's count is aggregated per place in the database, not read alert by alert
+    detected_count: Mapped[int | None] = mapped_column(BigInteger(), nullable=True)
+    # when it joined this incident's group (stored, moved by a split or a merge): group updates count from it
+    grouped_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+    incident: Mapped[Incident] = relationship()  # one way: an incident never loads its thousands of alerts
 
 
 class ObligationRecord(EscalationBase):
@@ -116,7 +154,7 @@ class EscalationTimer(EscalationBase):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
     incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True, nullable=False)
-    kind: Mapped[str] = mapped_column(String(30), nullable=False)  # ack_deadline, obligation_reminder
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)  # ack_deadline, obligation_reminder, group_update
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     obligation_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -2,21 +2,23 @@
 
 Two stores take the records a use case makes: `IncidentRepository`, the ORM session (the desk, the
 timers, updates), and `NewIncidents`, the consumer's batch of newly reported incidents, written as
-multi-row INSERTs. The assessment and routing code is the same for both (`IncidentStore`).
+multi-row INSERTs (their grouped alerts too). The assessment, routing and alert-grouping code is the
+same for both (`IncidentStore`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pidesk.services.escalation.adapters.orm import EscalationTimer, Incident, OutboxMessage
+from pidesk.services.escalation.adapters.alerts import AlertKey, AlertRepository
+from pidesk.services.escalation.adapters.orm import EscalationTimer, Incident, IncidentAlert, OutboxMessage
 from pidesk.shared.db.bulk import BulkRows
 from pidesk.shared.events import Envelope
 from pidesk.shared.messaging.records import add_to_outbox, outbox_message
@@ -33,6 +35,10 @@ class IncidentStore(Protocol):
 
     async def fired_reminders(self, incident: Incident) -> set[tuple[str | None, datetime]]: ...
 
+    async def alert_owners(self, keys: Collection[AlertKey]) -> dict[AlertKey, uuid.UUID]:
+        """Which incident owns each of these vendor alerts already (staged ones included)."""
+        ...
+
 
 class IncidentRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -40,6 +46,12 @@ class IncidentRepository:
 
     async def get(self, incident_id: uuid.UUID) -> Incident | None:
         return await self.session.get(Incident, incident_id)
+
+    async def get_for_update(self, incident_id: uuid.UUID) -> Incident | None:
+        """The incident, its row locked until the transaction ends (PostgreSQL; SQLite has one writer)."""
+        if self.session.bind.dialect.name != "postgresql":
+            return await self.get(incident_id)
+        return await self.session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
 
     def add(self, record: object) -> None:
         self.session.add(record)
@@ -63,6 +75,17 @@ class IncidentRepository:
         )
         return {(code, due) for code, due in rows.all()}
 
+    async def alert_owners(self, keys: Collection[AlertKey]) -> dict[AlertKey, uuid.UUID]:
+        return await AlertRepository(self.session).owners(keys)
+
+    async def references(self, incident_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The reference of each of these incidents that is stored (one query)."""
+        wanted = list(incident_ids)
+        if not wanted:
+            return {}
+        rows = await self.session.execute(select(Incident.id, Incident.reference).where(Incident.id.in_(wanted)))
+        return {incident_id: reference for incident_id, reference in rows.all()}
+
     async def known(self, incident_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         """Which of these incidents are stored already (one query for a whole batch)."""
         wanted = list(incident_ids)
@@ -77,10 +100,12 @@ class NewIncidents:
     They have no timers or reminders yet beyond the ones staged here, so those questions need no query.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, alert_owners: dict[AlertKey, uuid.UUID] | None = None) -> None:
         self._incidents: list[Incident] = []
         self._records = BulkRows()
         self._timers: dict[uuid.UUID, list[EscalationTimer]] = defaultdict(list)
+        # the owners of the batch's alerts already stored (one query for the batch), and of those staged
+        self._alert_owners: dict[AlertKey, uuid.UUID] = dict(alert_owners or {})
 
     def __len__(self) -> int:
         return len(self._incidents)
@@ -91,6 +116,8 @@ class NewIncidents:
             return
         if isinstance(record, EscalationTimer):
             self._timers[record.incident.id].append(record)
+        elif isinstance(record, IncidentAlert):
+            self._alert_owners[(record.source, record.alert_id)] = record.incident.id
         self._records.add(record)
 
     def publish(self, envelope: Envelope) -> None:
@@ -101,6 +128,9 @@ class NewIncidents:
 
     async def fired_reminders(self, incident: Incident) -> set[tuple[str | None, datetime]]:
         return set()
+
+    async def alert_owners(self, keys: Collection[AlertKey]) -> dict[AlertKey, uuid.UUID]:
+        return {key: self._alert_owners[key] for key in keys if key in self._alert_owners}
 
     async def insert(self, session: AsyncSession) -> None:
         """The incidents, their timelines, obligations and routes, then the rest in the order staged."""

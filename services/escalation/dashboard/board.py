@@ -26,6 +26,8 @@ class BoardRow:
     received_at: datetime
     deadline: Deadline | None
     acknowledged_by: tuple[str, ...]
+    alert_count: int = 0  # a group of DLP alerts: how many, and when the newest came
+    last_alert_at: datetime | None = None
 
 
 def board_row(incident: Any) -> BoardRow:
@@ -45,6 +47,8 @@ def board_row(incident: Any) -> BoardRow:
         received_at=incident.received_at,
         deadline=min(deadlines, key=lambda d: d.due_at) if deadlines else None,
         acknowledged_by=tuple(dict.fromkeys(name for name in acknowledged if name)),
+        alert_count=getattr(incident, "alert_count", 0) or 0,
+        last_alert_at=getattr(incident, "last_alert_at", None),
     )
 
 

@@ -134,6 +134,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     "edit_wording": {"ja": "文面を編集する", "en": "Edit the wording"},
     "body_markdown": {"ja": "本文（Markdown）", "en": "Body (Markdown)"},
     "save": {"ja": "保存する", "en": "Save"},
+    "alerts_n": {"ja": "アラート{n}件", "en": "{n} alerts"},
+    "last_alert": {"ja": "最新", "en": "last"},
+    "grouped_alerts": {"ja": "集約されたアラート", "en": "Grouped alerts"},
+    "alerts_in_all": {"ja": "全{n}件（新しい順）", "en": "{n} in all, newest first"},
+    "alert_source": {"ja": "検知元", "en": "Source"},
+    "alert_id": {"ja": "アラートID", "en": "Alert ID"},
+    "alert_time": {"ja": "受信日時", "en": "Received"},
+    "alert_rule": {"ja": "ルール", "en": "Rule"},
+    "alert_asset": {"ja": "場所", "en": "Asset"},
+    "alert_actor": {"ja": "操作者", "en": "Actor"},
+    "detections": {"ja": "検出数", "en": "Detections"},
+    "split": {"ja": "別のインシデントに分離", "en": "Split out"},
+    "older_alerts": {"ja": "さらに古いアラート", "en": "Older alerts"},
+    "newest_alerts": {"ja": "最新のアラートへ", "en": "Newest alerts"},
+    "merge": {"ja": "別のインシデントに統合する", "en": "Merge into another incident"},
+    "merge_into": {"ja": "統合先", "en": "Merge into"},
+    "merge_help": {
+        "ja": "このインシデントのアラートと事実は統合先に移り、このインシデントは「統合済み」としてクローズされます。",
+        "en": "This incident's alerts and facts move to the one chosen; this one is closed as merged.",
+    },
+    "merge_button": {"ja": "統合する", "en": "Merge"},
+    "follows": {"ja": "前のインシデント", "en": "Follows"},
+    "merged_into_note": {"ja": "このインシデントは次に統合されました:", "en": "This incident was merged into"},
+    "alerts": {"ja": "アラート", "en": "Alerts"},
 }
 
 # statuses and timeline events as the API names them, shown in words
@@ -166,6 +190,16 @@ WORDS: dict[str, dict[str, str]] = {
     "none": {"ja": "なし", "en": "none"},
     "standard": {"ja": "標準的な暗号化", "en": "standard"},
     "high_level": {"ja": "高度な暗号化", "en": "high-level"},
+    "merged": {"ja": "統合済み", "en": "merged"},
+    "alerts_grouped": {"ja": "アラートの集約", "en": "alerts grouped"},
+    "group_update": {"ja": "集約の続報", "en": "group update"},
+    "alert_split": {"ja": "アラートの分離", "en": "alert split out"},
+    "split_from": {"ja": "分離して作成", "en": "split out"},
+    "merged_into": {"ja": "統合", "en": "merged"},
+    "merged_from": {"ja": "統合の受け入れ", "en": "merge received"},
+    "follows": {"ja": "前のインシデントの続き", "en": "follows a closed incident"},
+    "followed_by": {"ja": "後続のインシデント", "en": "followed by"},
+    "forwarded": {"ja": "統合先へ転送", "en": "passed on"},
 }
 
 

@@ -31,9 +31,11 @@ from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.dashboard import board, stats
 from pidesk.services.escalation.dashboard.i18n import LANG_COOKIE, LANGUAGES, language_of, translator, word
+from pidesk.services.escalation.dashboard.timeline_notes import timeline_note
 from pidesk.services.escalation.entrypoints.deps import SESSION_COOKIE, session_principal
-from pidesk.services.escalation.entrypoints.views import notice_view
-from pidesk.services.escalation.service import accounts
+from pidesk.services.escalation.entrypoints.views import alert_view, notice_view
+from pidesk.services.escalation.service import accounts, alert_listing
+from pidesk.services.escalation.service.desk import DeskError
 from pidesk.shared import labels
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.auth import Principal
@@ -47,6 +49,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 EVENTS_POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
+ALERTS_PER_PAGE = 50
+MERGE_CANDIDATES = 200
 
 RESPONDERS = frozenset({Role.DESK_OPERATOR, Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR, Role.OFFICER})
 FACT_KEEPERS = frozenset({Role.DESK_OPERATOR, Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR})
@@ -201,7 +205,7 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
         async with context.sessions() as session:
             open_incidents = (
                 select(Incident)
-                .where(Incident.status != "closed")
+                .where(Incident.closed_at.is_(None))  # neither closed nor merged
                 .options(lazyload(Incident.timeline))  # deadlines and routes, never the timelines
                 .limit(2000)
             )
@@ -275,6 +279,11 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
                 return render(request, "not_found.html", 404, principal=principal, csrf_token=session_csrf)
             known = (await session.scalars(select(NoticeRecord).where(NoticeRecord.incident_id == incident_id))).all()
             notices = await _live_notices(context, incident_id, known)
+            allowed = can(principal)
+            linked = [i for i in (incident.follows_incident_id, incident.merged_into) if i is not None]
+            references = await IncidentRepository(session).references(linked)
+            candidates = await _merge_candidates(session, incident) if allowed["facts"] else []
+            alerts = await _alert_page(context, incident, request.query_params.get("alerts"))
             return render(
                 request,
                 "incident.html",
@@ -283,9 +292,14 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
                 incident=incident,
                 row=board.board_row(incident),
                 notices=notices,
-                can=can(principal),
+                can=allowed,
                 targets=TARGETS,
                 now=utcnow(),
+                alerts=alerts,
+                alerts_cursor=request.query_params.get("alerts"),
+                references=references,
+                merge_candidates=candidates,
+                note=lambda entry: timeline_note(entry.kind, entry.detail, language_of(request)),
             )
 
     @router.get("/desk/incidents/{incident_id}/notices/{notice_id}", response_class=HTMLResponse)
@@ -391,6 +405,38 @@ async def _version(context: EscalationContext, incident_id: uuid.UUID | None = N
         row = (await session.execute(select(latest_entry.scalar_subquery(), last_update.scalar_subquery()))).one()
     latest, updated = row
     return f"{latest or 0}:{updated.timestamp() if updated else 0}"
+
+
+async def _alert_page(
+    context: EscalationContext, incident: Incident, cursor: str | None
+) -> alert_listing.AlertPage | None:
+    """A page of the incident's grouped alerts (a cursor from an older link starts again at the newest)."""
+    if not incident.alert_count:
+        return None
+    try:
+        return await alert_listing.list_alerts(
+            context.uow(), incident.id, cursor=cursor, limit=ALERTS_PER_PAGE, present=alert_view
+        )
+    except DeskError:
+        return await alert_listing.list_alerts(
+            context.uow(), incident.id, cursor=None, limit=ALERTS_PER_PAGE, present=alert_view
+        )
+
+
+async def _merge_candidates(session: Any, incident: Incident) -> list[dict[str, Any]]:
+    """Open incidents this one could be merged into, newest first (grouped ones and reports alike)."""
+    if incident.closed_at is not None:
+        return []
+    rows = await session.execute(
+        select(Incident.id, Incident.reference, Incident.facts, Incident.alert_count)
+        .where(Incident.closed_at.is_(None), Incident.id != incident.id)
+        .order_by(Incident.received_at.desc())
+        .limit(MERGE_CANDIDATES)
+    )
+    return [
+        {"id": str(i), "reference": ref, "kind": (facts or {}).get("incident_kind", "other"), "alert_count": n}
+        for i, ref, facts, n in rows.all()
+    ]
 
 
 async def _live_notices(context: EscalationContext, incident_id: uuid.UUID, known: Any) -> list[dict[str, Any]]:

@@ -61,8 +61,8 @@ def year_stats(year: int, incidents: list[Any], now: datetime) -> YearStats:
     """Counts for the incidents received in fiscal `year` (each with its obligations loaded)."""
     stats = YearStats(year)
     for incident in incidents:
-        if fiscal_year(incident.received_at) != year:
-            continue
+        if fiscal_year(incident.received_at) != year or incident.status == "merged":
+            continue  # a merged incident is counted as the one it was merged into
         stats.incidents += 1
         stats.by_kind[str(incident.facts.get("incident_kind", "other"))] += 1
         stats.by_risk[incident.risk_level or "unassessed"] += 1

@@ -16,6 +16,9 @@ class Person(BaseModel):
     email: EmailStr
     language: Literal["ja", "en"] = "en"
     chat_webhook: str | None = None  # Slack/Teams-compatible incoming webhook, optional
+    # "daily": non-urgent alerts (low/medium risk, group updates, reminders not yet overdue) come as one
+    # mail a day from the notifier; very_high/high first routing and overdue statutory reminders at once
+    digest: Literal["daily"] | None = None
 
 
 class Entity(BaseModel):

@@ -16,8 +16,8 @@ from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.domain.routing import Target
 from pidesk.services.escalation.entrypoints.deps import Approver, AuditReader, Closer, FactKeeper, Reader, Responder
 from pidesk.services.escalation.entrypoints.facts import FactsUpdate
-from pidesk.services.escalation.entrypoints.views import incident_detail, incident_summary, notice_view
-from pidesk.services.escalation.service import desk
+from pidesk.services.escalation.entrypoints.views import alert_view, incident_detail, incident_summary, notice_view
+from pidesk.services.escalation.service import alert_listing, desk, regrouping
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.events import NoticeRecipient
 from pidesk.shared.http.body import parse_json_body
@@ -35,6 +35,11 @@ class NoticeWording(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subject: str | None = Field(default=None, min_length=1, max_length=500)
     body: str = Field(min_length=1, max_length=100_000)
+
+
+class MergeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    into: uuid.UUID  # the incident that stays (the survivor)
 
 
 class RecipientsBody(BaseModel):
@@ -66,7 +71,7 @@ def desk_router(context: EscalationContext) -> APIRouter:
     @router.get("/v1/incidents")
     async def list_incidents(
         _principal: Reader,
-        status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
+        status: Annotated[str | None, Query(pattern="^(open|closed|merged)$")] = None,
         risk_level: Annotated[str | None, Query(pattern="^(low|medium|high|very_high)$")] = None,
         cursor: Annotated[str | None, Query(max_length=500)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -87,6 +92,33 @@ def desk_router(context: EscalationContext) -> APIRouter:
     @router.get("/v1/incidents/{incident_id}")
     async def get_incident(incident_id: uuid.UUID, _principal: Reader) -> dict[str, Any]:
         return await detail(incident_id)
+
+    @router.get("/v1/incidents/{incident_id}/alerts")
+    async def list_alerts(
+        incident_id: uuid.UUID,
+        _principal: Reader,
+        cursor: Annotated[str | None, Query(max_length=500)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    ) -> dict[str, Any]:
+        """The DLP alerts the incident groups, newest first, with how many there are in all."""
+        try:
+            page = await alert_listing.list_alerts(
+                context.uow(), incident_id, cursor=cursor, limit=limit, present=alert_view
+            )
+        except desk.DeskError as exc:
+            raise ApiError(exc.status, exc.code, exc.message) from None
+        return {"items": page.items, "total": page.total, "next_cursor": page.next_cursor}
+
+    @router.post("/v1/incidents/{incident_id}/alerts/{alert_row_id}/split", status_code=201)
+    async def split_alert(incident_id: uuid.UUID, alert_row_id: int, principal: FactKeeper) -> dict[str, Any]:
+        """The alert out into a new incident of its own; answers the new incident."""
+        return await run(regrouping.split_alert(context.uow(), rules, incident_id, alert_row_id, principal, utcnow()))
+
+    @router.post("/v1/incidents/{incident_id}/merge")
+    async def merge(incident_id: uuid.UUID, principal: FactKeeper, request: Request) -> dict[str, Any]:
+        """`{"into": id}`: this incident's alerts and facts go to that one; this one is closed as merged."""
+        body = await parse_json_body(request, MergeBody)
+        return await run(regrouping.merge_incidents(context.uow(), rules, incident_id, body.into, principal, utcnow()))
 
     @router.post("/v1/incidents/{incident_id}/acknowledge")
     async def acknowledge(incident_id: uuid.UUID, principal: Responder) -> dict[str, Any]:

@@ -32,6 +32,8 @@ def kafka_handlers(rules: RoutingRules) -> dict[str, Handler]:
 
     async def on_incident_reported(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, IncidentReported)
+        if envelope.producer == PRODUCER:
+            return  # an incident the desk split out: recorded when it was made
         await record_reported_incident(
             IncidentRepository(session), rules, incident_id=envelope.incident_id, event=payload
         )
@@ -70,7 +72,8 @@ def kafka_batch_handlers(rules: RoutingRules) -> dict[str, BatchHandler]:
         for envelope, payload in events:
             if not isinstance(payload, IncidentReported):
                 raise TypeError(f"{envelope.topic} carried {type(payload).__name__}")
-            reported.append((envelope.incident_id, payload))
+            if envelope.producer != PRODUCER:  # the desk's own splits were recorded when made
+                reported.append((envelope.incident_id, payload))
         await record_reported_incidents(session, rules, reported)
 
     return {topics.INCIDENT_REPORTED: on_incidents_reported}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord
+from pidesk.services.escalation.adapters.orm import Incident, IncidentAlert, NoticeRecord
 
 
 def incident_detail(incident: Incident) -> dict[str, Any]:
@@ -22,6 +22,9 @@ def incident_detail(incident: Incident) -> dict[str, Any]:
             "source_alert_id": incident.source_alert_id,
             **facts,
         },
+        "alerts": alerts_summary(incident),
+        "follows_incident_id": _id(incident.follows_incident_id),
+        "merged_into": _id(incident.merged_into),
         "assessment": incident.assessment,
         "obligations": [
             {
@@ -72,8 +75,40 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
         "received_at": incident.received_at.isoformat(),
         "aware_at": incident.aware_at.isoformat(),
         "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
+        "alert_count": incident.alert_count,
+        "last_alert_at": incident.last_alert_at.isoformat() if incident.last_alert_at else None,
         "next_obligation": {"code": pending[0].code, "due_at": pending[0].due_at.isoformat()} if pending else None,
     }
+
+
+def alerts_summary(incident: Incident) -> dict[str, Any]:
+    return {
+        "count": incident.alert_count,
+        "last_alert_at": incident.last_alert_at.isoformat() if incident.last_alert_at else None,
+    }
+
+
+def alert_view(alert: IncidentAlert) -> dict[str, Any]:
+    """One grouped DLP alert: where, what fired and how many; never the matched content."""
+    return {
+        "alert_row_id": alert.id,
+        "source": alert.source,
+        "alert_id": alert.alert_id,
+        "received_at": alert.received_at.isoformat(),
+        "aware_at": alert.aware_at.isoformat(),
+        "grouped_at": alert.grouped_at.isoformat(),
+        "rule": alert.rule,
+        "asset": alert.asset,
+        "actor": alert.actor,
+        "detections": alert.detections,
+        "data_categories": alert.data_categories,
+        "affected_count": alert.affected_count,
+        "vendor_state": alert.vendor_state,
+    }
+
+
+def _id(value: Any) -> str | None:
+    return str(value) if value is not None else None
 
 
 def notice_view(notice: NoticeRecord) -> dict[str, Any]:

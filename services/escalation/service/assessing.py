@@ -22,9 +22,9 @@ def facts_of(incident: Incident) -> IncidentFacts:
     return IncidentFacts.from_report(incident.facts, incident.reporter.get("entity_country", "JP"))
 
 
-def _sync_obligations(incident: Incident, result: Assessment) -> dict[str, list[str]]:
+def _sync_obligations(incident: Incident, result: Assessment, *, duties: bool = True) -> dict[str, list[str]]:
     current = {o.code: o for o in incident.obligations}
-    wanted = {o.code: o for o in result.obligations}
+    wanted = {o.code: o for o in result.obligations} if duties else {}
     added, withdrawn, rescheduled = [], [], []
     for code, obligation in wanted.items():
         record = current.get(code)
@@ -55,11 +55,15 @@ def _sync_obligations(incident: Incident, result: Assessment) -> dict[str, list[
     return {"obligations_added": added, "obligations_withdrawn": withdrawn, "obligations_rescheduled": rescheduled}
 
 
-def reassess(store: IncidentStore, incident: Incident, *, reason: str, by: str, now: datetime) -> Assessment:
+def reassess(
+    store: IncidentStore, incident: Incident, *, reason: str, by: str, now: datetime, duties: bool = True
+) -> Assessment:
+    """`duties=False`: the incident was merged into another, which carries its duties from now on:
+    it is assessed as ever, and every obligation not done is withdrawn here."""
     result = assess(facts_of(incident))
     summary = result.summary()
     previous: dict[str, Any] = incident.assessment or {}
-    changes: dict[str, Any] = {k: v for k, v in _sync_obligations(incident, result).items() if v}
+    changes: dict[str, Any] = {k: v for k, v in _sync_obligations(incident, result, duties=duties).items() if v}
     if previous.get("risk_level") != summary["risk_level"]:
         changes["risk_level"] = {"from": previous.get("risk_level"), "to": summary["risk_level"]}
     new_triggers = sorted(set(summary["legal_triggers"]) - set(previous.get("legal_triggers", [])))

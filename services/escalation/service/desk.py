@@ -21,7 +21,7 @@ from pidesk.services.escalation.service.assessing import DONE, PENDING, PRODUCER
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident, schedule, tell
 from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.db.uow import UnitOfWork
-from pidesk.shared.events import IncidentUpdated, NoticeRecipient, NoticeRequested
+from pidesk.shared.events import Envelope, IncidentUpdated, NoticeRecipient, NoticeRequested
 from pidesk.shared.http.auth import Principal
 from pidesk.shared.vocabulary import ReportSource, RiskLevel, Role
 
@@ -175,9 +175,29 @@ async def close(
                 )
             incident.closed_at, incident.status = now, "closed"
             incident.timeline.append(TimelineEntry(at=now, kind="closed", by=actor(principal), detail={}))
-            await schedule(IncidentRepository(uow.session), incident, rules, now=now)
+            incidents = IncidentRepository(uow.session)
+            await schedule(incidents, incident, rules, now=now)
+            # intake opens a new incident (linked to this one) for the group's next alert
+            incidents.publish(status_event(incident, "closed", principal, now))
         await uow.commit()
         return incident.id
+
+
+def status_event(
+    incident: Incident, reason: str, principal: Principal, now: datetime, *, merged_into: uuid.UUID | None = None
+) -> Envelope:
+    """pidesk.incident.updated.v1 telling intake the incident was closed or merged (no facts change)."""
+    event = IncidentUpdated(
+        reference=incident.reference,
+        source=ReportSource(incident.source),
+        source_alert_id=incident.source_alert_id,
+        reason=reason,
+        changes={},
+        updated_at=now,
+        updated_by=actor(principal),
+        merged_into=merged_into,
+    )
+    return event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now)
 
 
 async def approve_notice(

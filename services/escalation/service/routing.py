@@ -18,6 +18,7 @@ from pidesk.services.escalation.adapters.orm import (
 from pidesk.services.escalation.adapters.repository import OBLIGATION_REMINDER, IncidentStore
 from pidesk.services.escalation.domain.assessment import Assessment
 from pidesk.services.escalation.domain.directory import Directory
+from pidesk.services.escalation.domain.group_updates import DEFAULT_WINDOW
 from pidesk.services.escalation.domain.routing import RoutingPolicy, route
 from pidesk.services.escalation.service.assessing import PENDING, PRODUCER, facts_of
 from pidesk.shared.events import EscalationRequested, ObligationRef, Recipient
@@ -30,11 +31,21 @@ ACK_DEADLINE = "ack_deadline"
 class RoutingRules:
     policy: RoutingPolicy
     directory: Directory
+    # a growing group of alerts tells its people at most once per window (ESCALATION_GROUP_UPDATE_SECONDS)
+    group_update_window: timedelta = DEFAULT_WINDOW
 
 
 def nearest_obligation(incident: Incident) -> ObligationRecord | None:
     pending = [o for o in incident.obligations if o.status == PENDING]
     return min(pending, key=lambda o: o.due_at) if pending else None
+
+
+def obligation_ref(record: ObligationRecord | None) -> ObligationRef | None:
+    if record is None:
+        return None
+    return ObligationRef(
+        code=record.code, due_at=record.due_at, target_at=record.target_at, status=record.status, basis=record.basis
+    )
 
 
 def tell(
@@ -78,17 +89,7 @@ def tell(
         risk_level=incident.risk_level or RiskLevel.LOW.value,
         recipients=[Recipient(**r) for r in recipients],
         ack_due_at=ack_due_at,
-        nearest_obligation=(
-            ObligationRef(
-                code=nearest.code,
-                due_at=nearest.due_at,
-                target_at=nearest.target_at,
-                status=nearest.status,
-                basis=nearest.basis,
-            )
-            if nearest
-            else None
-        ),
+        nearest_obligation=obligation_ref(nearest),
         obligation_code=obligation_code,
         requested_at=now,
     )

@@ -9,13 +9,15 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pidesk.services.escalation.adapters.orm import EscalationTimer, Incident
+from pidesk.services.escalation.adapters.orm import EscalationTimer, Incident, ObligationRecord
 from pidesk.services.escalation.adapters.repository import IncidentRepository, IncidentStore
 from pidesk.services.escalation.service.assessing import PENDING
+from pidesk.services.escalation.service.group_updates import GROUP_UPDATE, fire_group_update
 from pidesk.services.escalation.service.routing import (
     ACK_DEADLINE,
     OBLIGATION_REMINDER,
@@ -24,6 +26,7 @@ from pidesk.services.escalation.service.routing import (
     tell,
 )
 from pidesk.shared.db.base import utcnow
+from pidesk.shared.events import Envelope, EscalationRequested, ObligationRef
 from pidesk.shared.vocabulary import RiskLevel
 
 log = logging.getLogger(__name__)
@@ -50,13 +53,23 @@ async def fire_next_timer(
         assert incident is not None
         incidents = IncidentRepository(session)
         timer.fired_at = now
-        timer.outcome = _fire(incidents, incident, timer, rules, now=now)
+        if timer.kind == GROUP_UPDATE:  # a growing group's folded update (service/group_updates.py)
+            timer.outcome = await fire_group_update(incidents, incident, now=now)
+        else:
+            together = await _reminders_due_with(session, timer, now) if timer.kind == OBLIGATION_REMINDER else []
+            timer.outcome = _fire(incidents, incident, timer, rules, now=now, together=together)
         await schedule(incidents, incident, rules, now=now)
         return timer
 
 
 def _fire(
-    store: IncidentStore, incident: Incident, timer: EscalationTimer, rules: RoutingRules, *, now: datetime
+    store: IncidentStore,
+    incident: Incident,
+    timer: EscalationTimer,
+    rules: RoutingRules,
+    *,
+    now: datetime,
+    together: list[EscalationTimer] | None = None,
 ) -> str:
     if incident.closed_at is not None:
         return "closed"
@@ -72,9 +85,17 @@ def _fire(
         obligation = next((o for o in incident.obligations if o.code == timer.obligation_code), None)
         if obligation is None or obligation.status != PENDING:
             return "obligation_closed"
+        # one reminder for every pending obligation whose reminder is due now (issue 11: one mail listing them)
+        pending = {o.code: o for o in incident.obligations if o.status == PENDING}
+        joined = [t for t in together or [] if t.obligation_code in pending and t.obligation_code != obligation.code]
+        covered = sorted(
+            [obligation, *(pending[str(t.obligation_code)] for t in joined)], key=lambda o: (o.due_at, o.code)
+        )
+        for sibling in joined:
+            sibling.fired_at, sibling.outcome = now, f"reminded_with:{timer.id}"
         step = max((r.step for r in incident.routes), default=1)
         tell(
-            store,
+            cast(IncidentStore, _Reminding(store, covered)),
             incident,
             rules,
             target=rules.policy.obligation_reminder.target,
@@ -82,10 +103,47 @@ def _fire(
             reason="obligation_reminder",
             now=now,
             ack_due_at=None,
-            obligation_code=obligation.code,
+            obligation_code=covered[0].code,  # the first, as before the list
         )
+        entry = incident.timeline[-1]
+        entry.detail = {**entry.detail, "obligation_codes": [o.code for o in covered]}
         return f"reminded:{rules.policy.obligation_reminder.target}"
     return "unknown_kind"
+
+
+async def _reminders_due_with(session: AsyncSession, timer: EscalationTimer, now: datetime) -> list[EscalationTimer]:
+    """The incident's other obligation reminders due by now: they go in the same reminder. Locked; one
+    another instance is firing is skipped (it reminds of that obligation itself)."""
+    statement = select(EscalationTimer).where(
+        EscalationTimer.incident_id == timer.incident_id,
+        EscalationTimer.kind == OBLIGATION_REMINDER,
+        EscalationTimer.fired_at.is_(None),
+        EscalationTimer.due_at <= now,
+        EscalationTimer.id != timer.id,
+    )
+    if session.bind.dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    return list((await session.scalars(statement.order_by(EscalationTimer.id))).all())
+
+
+class _Reminding:
+    """The incident store as `tell` sees it for one reminder: the event it publishes lists every
+    obligation the reminder covers (`EscalationRequested.obligations`)."""
+
+    def __init__(self, store: IncidentStore, covered: list[ObligationRecord]) -> None:
+        self._store = store
+        self._covered = [
+            ObligationRef(code=o.code, due_at=o.due_at, target_at=o.target_at, status=o.status, basis=o.basis)
+            for o in covered
+        ]
+
+    def publish(self, envelope: Envelope) -> None:
+        payload = {**envelope.payload, "obligations": [o.model_dump(mode="json") for o in self._covered]}
+        EscalationRequested.model_validate(payload)  # still the contract's event
+        self._store.publish(envelope.model_copy(update={"payload": payload}))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
 
 
 class TimerScheduler:

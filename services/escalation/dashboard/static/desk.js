@@ -4,6 +4,7 @@
   const body = document.body;
   const csrf = body.dataset.csrf || "";
   const status = document.getElementById("status");
+  let leaving = false; // a split or a merge is under way: the page goes to another incident, not reloads
 
   function say(text, bad) {
     if (!status) return;
@@ -60,7 +61,7 @@
     pageEvents.addEventListener("changed", function () {
       const active = document.activeElement;
       const inForm = active && active.closest && active.closest("form, details[open]");
-      if (!editing && !inForm) window.location.reload();
+      if (!editing && !inForm && !leaving) window.location.reload();
     });
   }
 
@@ -94,6 +95,21 @@
     }
   }
 
+  // a split or a merge answers with the incident to go on with (the new one, or the survivor)
+  async function runThenOpen(button, work) {
+    button.disabled = true;
+    leaving = true;
+    try {
+      const data = await work();
+      say(body.dataset.done);
+      window.location.assign("/desk/incidents/" + encodeURIComponent(data.incident_id));
+    } catch (error) {
+      leaving = false;
+      say(body.dataset.failed + ": " + error.message, true);
+      button.disabled = false;
+    }
+  }
+
   const actions = document.querySelector(".actions[data-incident]");
   const incident = actions ? actions.dataset.incident : null;
   document.querySelectorAll("[data-action]").forEach(function (button) {
@@ -107,6 +123,9 @@
       if (action === "escalate") {
         const target = document.getElementById("escalate-target").value;
         run(button, function () { return call("POST", base + "/escalate", target ? { target: target } : {}); });
+      }
+      if (action === "split") {
+        runThenOpen(button, function () { return call("POST", base + "/alerts/" + encodeURIComponent(button.dataset.alert) + "/split"); });
       }
       if (action === "obligation-done") {
         run(button, function () { return call("POST", base + "/obligations/" + encodeURIComponent(button.dataset.code) + "/done"); });
@@ -128,6 +147,18 @@
       changes.publicly_viewable = form.get("publicly_viewable") === "true";
       changes.recovered_before_access = form.get("recovered_before_access") === "true";
       run(facts.querySelector("button"), function () { return call("POST", "/v1/incidents/" + incident + "/facts", changes); });
+    });
+  }
+
+  const merge = document.getElementById("merge-form");
+  if (merge) {
+    merge.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const into = new FormData(merge).get("into");
+      if (!into) return;
+      runThenOpen(merge.querySelector("button"), function () {
+        return call("POST", "/v1/incidents/" + incident + "/merge", { into: into });
+      });
     });
   }
 
