@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pidesk.shared.db.base import ServiceBase, TimestampMixin, UTCDateTime, new_metadata
@@ -241,3 +241,15 @@ class OutboxMessage(OutboxMessageMixin, EscalationBase):
 
 class ProcessedEvent(ProcessedEventMixin, EscalationBase):
     __tablename__ = "processed_events"
+
+
+class EarlyUpdate(EscalationBase):
+    """An `incident.updated` that arrived before its incident's `incident.reported` (the two topics
+    are read independently): kept until the incident is recorded, then applied in order."""
+
+    __tablename__ = "early_updates"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(Uuid(), index=True, nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    envelope: Mapped[str] = mapped_column(Text(), nullable=False)

@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.service.assessing import PRODUCER
 from pidesk.services.escalation.service.incidents import (
-    record_incident_update,
     record_reported_incident,
     record_reported_incidents,
 )
 from pidesk.services.escalation.service.notices import record_notice_drafted, record_notice_issued
 from pidesk.services.escalation.service.routing import RoutingRules
+from pidesk.services.escalation.service.updates import apply_early_updates, lock_incidents, record_incident_updates
 from pidesk.shared import topics
 from pidesk.shared.events import (
     Envelope,
@@ -34,19 +34,16 @@ def kafka_handlers(rules: RoutingRules) -> dict[str, Handler]:
         assert isinstance(payload, IncidentReported)
         if envelope.producer == PRODUCER:
             return  # an incident the desk split out: recorded when it was made
+        await lock_incidents(session, [envelope.incident_id])
         await record_reported_incident(
             IncidentRepository(session), rules, incident_id=envelope.incident_id, event=payload
         )
+        await apply_early_updates(session, rules, [envelope.incident_id])
 
     async def on_incident_updated(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, IncidentUpdated)
-        if envelope.producer == PRODUCER:
-            return  # the desk's own update: applied when it was made
-        known = await record_incident_update(
-            IncidentRepository(session), rules, incident_id=envelope.incident_id, event=payload
-        )
-        if not known:  # its reported event has not arrived: retry, and dead-letter if it never does
-            raise LookupError(f"incident {envelope.incident_id} is not known yet")
+        if not isinstance(payload, IncidentUpdated):
+            raise TypeError(f"{envelope.topic} carried {type(payload).__name__}")
+        await record_incident_updates(session, rules, [(envelope, payload)])
 
     async def on_notice_drafted(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, NoticeDrafted)
@@ -65,7 +62,8 @@ def kafka_handlers(rules: RoutingRules) -> dict[str, Handler]:
 
 
 def kafka_batch_handlers(rules: RoutingRules) -> dict[str, BatchHandler]:
-    """Reported incidents arrive in bursts: a fetched batch is assessed and written in one go."""
+    """Reported incidents arrive in bursts: a fetched batch is assessed and written in one go; a
+    batch of updates re-assesses each incident once (coalesced), keeping those that came early."""
 
     async def on_incidents_reported(session: AsyncSession, events: list[tuple[Envelope, EventPayload]]) -> None:
         reported: list[tuple[uuid.UUID, IncidentReported]] = []
@@ -74,6 +72,17 @@ def kafka_batch_handlers(rules: RoutingRules) -> dict[str, BatchHandler]:
                 raise TypeError(f"{envelope.topic} carried {type(payload).__name__}")
             if envelope.producer != PRODUCER:  # the desk's own splits were recorded when made
                 reported.append((envelope.incident_id, payload))
+        ids = [incident_id for incident_id, _ in reported]
+        await lock_incidents(session, ids)
         await record_reported_incidents(session, rules, reported)
+        await apply_early_updates(session, rules, ids)
 
-    return {topics.INCIDENT_REPORTED: on_incidents_reported}
+    async def on_incidents_updated(session: AsyncSession, events: list[tuple[Envelope, EventPayload]]) -> None:
+        updates: list[tuple[Envelope, IncidentUpdated]] = []
+        for envelope, payload in events:
+            if not isinstance(payload, IncidentUpdated):
+                raise TypeError(f"{envelope.topic} carried {type(payload).__name__}")
+            updates.append((envelope, payload))
+        await record_incident_updates(session, rules, updates)
+
+    return {topics.INCIDENT_REPORTED: on_incidents_reported, topics.INCIDENT_UPDATED: on_incidents_updated}
