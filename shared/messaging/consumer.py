@@ -15,6 +15,10 @@ multi-row insert into processed_events, then the handlers in order, or the topic
 so a burst costs one commit per partition batch instead of one per event. If anything in a batch
 fails, the transaction rolls back and its records go through steps 2-3 one at a time, so a poison
 message still costs only itself.
+
+Latency under a backlog: each round first takes what waits on the priority partitions
+(shared/messaging/priority.py), and takes only as many records as fit in `round_target_seconds` at
+the recent cost per record, so an urgent record waits for at most about one round.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import asyncio
 import base64
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +89,24 @@ class IdempotentConsumer:
     # run once before the first start: e.g. a lane's new group taking its parent group's offsets
     before_first_start: Callable[[], Awaitable[None]] | None = None
     fetch_max_records: int = 500
+    # a round (fetch, apply, commit) should take about this long: an urgent record fetched in the next
+    # round waits for at most one. How many records a round takes follows the recent cost per record.
+    round_target_seconds: float = 0.5
+    min_round_records: int = 10
+    _seconds_per_record: float = field(default=0.0, init=False, repr=False)
+
+    def round_size(self) -> int:
+        """How many records the next round takes (all the fetch allows until costs are known)."""
+        if self._seconds_per_record <= 0:
+            return self.fetch_max_records
+        fits = int(self.round_target_seconds / self._seconds_per_record)
+        return max(self.min_round_records, min(self.fetch_max_records, fits))
+
+    def _learn(self, records: int, seconds: float) -> None:
+        if records:
+            cost = seconds / records
+            known = self._seconds_per_record
+            self._seconds_per_record = cost if known <= 0 else 0.7 * known + 0.3 * cost
 
     async def run(self) -> None:
         """Consume until cancelled, reconnecting after broker outages."""
@@ -120,6 +143,7 @@ class IdempotentConsumer:
     async def _consume(self, consumer: AIOKafkaConsumer, dlq: AIOKafkaProducer) -> None:
         while True:
             batches = await self._fetch(consumer)
+            started = time.monotonic()
             done: dict[TopicPartition, OffsetAndMetadata] = {}
             # partitions in parallel (order is only promised within one); records of one in sequence
             outcomes = await asyncio.gather(
@@ -130,6 +154,7 @@ class IdempotentConsumer:
             # before this line replays them, and processed_events makes the replay harmless
             if done:
                 await consumer.commit(done)
+            self._learn(sum(len(records) for records in batches.values()), time.monotonic() - started)
             for outcome in outcomes:
                 if isinstance(outcome, BaseException):
                     raise outcome
@@ -142,11 +167,10 @@ class IdempotentConsumer:
             for tp in consumer.assignment()
             if tp.partition == PRIORITY_PARTITION and has_priority_partition(tp.topic)
         ]
-        first = await consumer.getmany(*urgent, timeout_ms=0, max_records=self.fetch_max_records) if urgent else {}
+        size = self.round_size()
+        first = await consumer.getmany(*urgent, timeout_ms=0, max_records=size) if urgent else {}
         waiting = sum(len(records) for records in first.values())
-        rest = await consumer.getmany(
-            timeout_ms=0 if waiting else 500, max_records=max(self.fetch_max_records - waiting, 1)
-        )
+        rest = await consumer.getmany(timeout_ms=0 if waiting else 500, max_records=max(size - waiting, 1))
         for partition, records in rest.items():
             first[partition] = first.get(partition, []) + records
         return first
