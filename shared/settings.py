@@ -35,6 +35,8 @@ class CommonSettings(BaseSettings):
     token_secret: SecretStr | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     consumer_max_attempts: int = Field(default=5, ge=1)
+    # how long one consumer round (fetch, apply, commit) should take: an urgent record waits for about one
+    consumer_round_seconds: float = Field(default=0.25, gt=0, le=10)
     # appended to every consumer group id (pidesk-<service><suffix>): lets a benchmark or a second
     # deployment on the same broker read the topics from a position of its own; empty in production
     consumer_group_suffix: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._-]*$")

@@ -91,7 +91,7 @@ class IdempotentConsumer:
     fetch_max_records: int = 500
     # a round (fetch, apply, commit) should take about this long: an urgent record fetched in the next
     # round waits for at most one. How many records a round takes follows the recent cost per record.
-    round_target_seconds: float = 0.5
+    round_target_seconds: float = 0.25
     min_round_records: int = 10
     _seconds_per_record: float = field(default=0.0, init=False, repr=False)
 

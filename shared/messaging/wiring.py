@@ -98,6 +98,7 @@ def build_consumer(
         batch_handlers=batch_handlers or {},
         after_commit=after_commit or (lambda: None),
         before_first_start=from_parent if lane else None,
+        round_target_seconds=settings.consumer_round_seconds,
     )
 
 
