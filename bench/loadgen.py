@@ -319,14 +319,16 @@ def alerta_requests(path: str = "/alert") -> Callable[[int], HttpRequest]:
 
 
 class _RequestError(Exception):
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, nothing_read: bool = False) -> None:
         super().__init__(kind)
         self.kind = kind
+        self.nothing_read = nothing_read  # the connection ended before a byte of the answer
 
 
 class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
+        self.used = False  # has carried a request before (a keep-alive connection the server may close)
 
     def usable(self) -> bool:
         return not self.reader.at_eof() and not self.writer.is_closing()
@@ -344,7 +346,7 @@ class _Connection:
         try:
             status_line = await self.reader.readline()
             if not status_line:
-                raise _RequestError("read")
+                raise _RequestError("read", nothing_read=True)
             version, status = status_line.split(b" ", 2)[:2]
             headers: dict[bytes, bytes] = {}
             body = b""
@@ -461,7 +463,19 @@ async def run_fixed_rate_async(
         try:
             async with asyncio.timeout_at(due + timeout_s), slots:
                 conn = await connection()
-                status, keep, body = await conn.exchange(raw)
+                reused = conn.used
+                conn.used = True
+                try:
+                    status, keep, body = await conn.exchange(raw)
+                except _RequestError as exc:
+                    if not (reused and exc.kind == "read" and exc.nothing_read):
+                        raise
+                    # the server closed this idle keep-alive connection as the request went out
+                    # (nothing was read, so nothing was done): retry once on a new one, as HTTP clients do
+                    conn.close()
+                    conn = await connection()
+                    conn.used = True
+                    status, keep, body = await conn.exchange(raw)
         except (TimeoutError, _RequestError) as exc:
             kind = exc.kind if isinstance(exc, _RequestError) else "timeout"
             tally.errors[kind] += 1
