@@ -1,0 +1,161 @@
+"""A DLP storm end to end: real intake, escalation and notifier processes, Kafka, PostgreSQL and SMTP.
+
+Hundreds of Microsoft Purview alerts of two misfiring rules fold into two incidents, every alert kept
+exactly once and listed on the desk, the group's count crossing APPI's 1,000 as it grows; a burst of
+distinct low-risk alerts meanwhile; a very-high-risk report from a person posted in the middle of it
+all is alerted, and no one receives more internal alert mails than the per-recipient limit allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.test_notices import bearer, eventually
+from tests.support.apps import service_stack
+from tests.support.mail import MailSink
+from tests.support.services import ServiceProcess
+from tests.support.webhooks import fixture_bytes, signed
+from tests.unit.factories import report_body
+
+SECRET = "storm-secret"
+CARDS, NUMBERS, LOW = 400, 200, 120  # Purview alerts of two rules, distinct low-risk generic alerts
+MAILS_PER_HOUR = 30
+
+
+@pytest.fixture
+def sink() -> Any:
+    with MailSink() as running:
+        yield running
+
+
+@pytest.fixture
+async def system(tmp_path: Path, sink: MailSink) -> AsyncIterator[dict[str, Any]]:
+    env = {
+        "NOTIFIER_SMTP_PORT": str(sink.port),
+        "NOTIFIER_ALERT_MAILS_PER_HOUR": str(MAILS_PER_HOUR),
+        "INTAKE_WEBHOOK_SECRET_MS_PURVIEW": SECRET,
+        "INTAKE_WEBHOOK_SECRET_GENERIC": SECRET,
+        "INTAKE_WEBHOOKS_PER_MINUTE": "100000",
+    }
+    async with service_stack(tmp_path, ("intake", "escalation", "notifier"), env) as stack:
+        yield stack
+
+
+PURVIEW = json.loads(fixture_bytes("ms-purview", "dlp_rule_match_single.json"))
+
+
+def purview_alert(n: int, rule: str) -> bytes:
+    """One DLP.All record: its own alert id and sender, four card numbers found, the given rule."""
+    record = json.loads(json.dumps(PURVIEW))
+    record["IncidentId"] = record["Id"] = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{rule}-{n}"))
+    record["UserId"] = record["ExchangeMetaData"]["From"] = f"sender{n}@contoso.co.jp"
+    for policy in record["PolicyDetails"]:
+        for each in policy["Rules"]:
+            each["RuleName"] = rule
+    return json.dumps(record).encode()
+
+
+def low_risk_alert(n: int) -> bytes:
+    body = report_body(
+        title="DLP match on a mail recalled before anyone opened it",
+        aware_at=datetime.now(UTC).isoformat(),
+        data_categories=["name"],
+        affected_count=1,
+        subject_regions={"JP": 1},
+        recovered_before_access=True,
+        assets=[f"mailbox-{n}@example.co.jp"],
+    )
+    body["source_alert_id"] = f"low-{n}"
+    return json.dumps(body).encode()
+
+
+async def post_all(client: httpx.AsyncClient, url: str, source: str, bodies: list[bytes]) -> list[httpx.Response]:
+    slots = asyncio.Semaphore(16)
+
+    async def one(body: bytes) -> httpx.Response:
+        async with slots:
+            return await client.post(f"{url}/v1/webhooks/{source}", content=body, headers=signed(source, SECRET, body))
+
+    return await asyncio.gather(*(one(b) for b in bodies))
+
+
+async def test_a_storm_folds_into_few_incidents_and_a_real_report_still_gets_through(
+    system: dict[str, Any], sink: MailSink
+) -> None:
+    intake: ServiceProcess = system["intake"]
+    escalation: ServiceProcess = system["escalation"]
+    reader = bearer(system["env"], "auditor")
+    async with httpx.AsyncClient(timeout=60) as client:
+        storm = [purview_alert(n, "Card numbers") for n in range(CARDS)]
+        storm += [purview_alert(n, "My Number") for n in range(NUMBERS)]
+        purview = asyncio.create_task(post_all(client, intake.url, "ms-purview", storm))
+        low = asyncio.create_task(post_all(client, intake.url, "generic", [low_risk_alert(n) for n in range(LOW)]))
+        await asyncio.sleep(1.0)  # the storm is under way
+        aware_at = datetime.now(UTC).isoformat()
+        person = await client.post(f"{intake.url}/v1/reports", json=report_body(aware_at=aware_at))
+        assert person.status_code == 202, person.text
+        reference = person.json()["reference"]
+        answers = await purview
+        low_answers = await low
+
+        # every alert accepted; one incident per rule, the rest grouped into it
+        assert all(a.status_code in (200, 202) for a in answers + low_answers)
+        incidents = Counter(a.json()["incident_id"] for a in answers)
+        assert sorted(incidents.values()) == [NUMBERS, CARDS]
+        assert sum(a.status_code == 202 for a in answers) == 2
+        assert sum(bool(a.json().get("grouped")) for a in answers) == CARDS + NUMBERS - 2
+        assert len({a.json()["incident_id"] for a in low_answers}) == LOW, "distinct assets: not grouped"
+
+        # the desk lists every alert exactly once; the card group's count (4 per sender, 400 senders)
+        # crossed APPI's 1,000 as it grew, and the timeline says so
+        cards = next(i for i, n in incidents.items() if n == CARDS)
+
+        async def all_alerts() -> dict[str, Any] | None:
+            listed: list[dict[str, Any]] = []
+            cursor = None
+            while True:
+                response = await client.get(
+                    f"{escalation.url}/v1/incidents/{cards}/alerts",
+                    params={"limit": 200, **({"cursor": cursor} if cursor else {})},
+                    headers=reader,
+                )
+                if response.status_code != 200:
+                    return None
+                page = response.json()
+                listed += page["items"]
+                cursor = page.get("next_cursor")
+                if not cursor:
+                    break
+            return {"total": page["total"], "ids": [a["alert_id"] for a in listed]} if page["total"] == CARDS else None
+
+        listed = await eventually(all_alerts, timeout=120)
+        assert listed, "the card group's alerts did not all reach the desk"
+        assert len(listed["ids"]) == len(set(listed["ids"])) == CARDS
+        incident = (await client.get(f"{escalation.url}/v1/incidents/{cards}", headers=reader)).json()
+        assert incident["alerts"]["count"] == CARDS
+        assert incident["report"]["affected_count"] == 4 * CARDS
+        assert "appi.over_1000" in incident["assessment"]["legal_triggers"]
+        assert any(e["kind"] == "alerts_grouped" for e in incident["timeline"])
+
+        # the report from a person is alerted, whatever the storm's backlog
+        async def person_alerted() -> bool:
+            return any(reference in (m.message["Subject"] or "") for m in sink.handler.messages)
+
+        assert await eventually(person_alerted, timeout=60), "the very-high-risk report was never alerted"
+
+    # no one gets more internal alert mails than the limit, plus the mail saying what was held and the
+    # first alerts of the three very-high-risk incidents (the two storm groups, the person's report),
+    # which are never held
+    per_person = Counter(r for m in sink.handler.messages for r in m.recipients)
+    assert per_person and max(per_person.values()) <= MAILS_PER_HOUR + 1 + 3, per_person
+    assert max(per_person.values()) < LOW, "the low-risk burst was not held back"
