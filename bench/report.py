@@ -511,6 +511,24 @@ def storm_details(storm: dict[str, Any]) -> list[str]:
     if storm.get("lag"):
         lag = ", ".join(f"{group} max {num(q.get('max'))}" for group, q in storm["lag"].items())
         lines += ["", f"Consumer lag during the storm: {lag}"]
+    desk = storm.get("desk") or {}
+    if desk.get("largest"):
+        sources = ", ".join(f"{source} {num(n)}" for source, n in desk.get("by_source", {}).items())
+        lines += [
+            "",
+            f"The storm's incidents on the desk (`GET /v1/incidents`): {num(desk['incidents'])} ({sources}):",
+            "",
+        ]
+        lines += [
+            "| reference | source | status | risk | alerts | last alert | next obligation |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for row in desk["largest"]:
+            due = row.get("next_obligation") or {}
+            lines.append(
+                f"| {row['reference']} | {row['source']} | {row['status']} | {row['risk_level']} | "
+                f"{num(row.get('alert_count') or 0)} | {row.get('last_alert_at') or '—'} | {due.get('code', '—')} |"
+            )
     return lines
 
 

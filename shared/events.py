@@ -266,6 +266,8 @@ class EscalationRequested(EventPayload):
     nearest_obligation: ObligationRef | None = None
     obligation_code: str | None = None
     requested_at: AwareDatetime
+    # who raised the incident: at one risk level a report from a person is mailed before a tool's alert
+    source: ReportSource | None = None
     # reason obligation_reminder: every obligation this one reminder covers (due together)
     obligations: list[ObligationRef] = Field(default_factory=list)
     # reason group_update: how the incident's group of alerts grew since the last mail

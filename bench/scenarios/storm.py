@@ -31,7 +31,9 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import secrets
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -41,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 
 from bench import storm_alerts
 from bench.scenarios.common import (
@@ -296,6 +299,41 @@ async def wait_assessed(
 # ---------------------------------------------------------------- the run
 
 
+DESK_FIELDS = ("reference", "source", "status", "risk_level", "alert_count", "last_alert_at", "next_obligation")
+
+
+async def desk_view(escalation: Service, out: Path) -> dict[str, Any]:
+    """The storm's incidents as the desk API lists them (every page, saved to desk_incidents.json);
+    the figures keep the ten with most alerts, and how many incidents there were by source."""
+    command = [sys.executable, "-m", "pidesk", "token", "issue", "--role", "auditor", "--name", "bench"]
+    issued = await asyncio.to_thread(
+        subprocess.run, command, env={**os.environ, **escalation.env}, capture_output=True, text=True, check=True
+    )
+    headers = {"Authorization": f"Bearer {issued.stdout.strip()}"}
+    rows: list[dict[str, Any]] = []
+    async with httpx.AsyncClient(base_url=escalation.url, headers=headers, timeout=30) as client:
+        cursor: str | None = None
+        while True:
+            page = (
+                await client.get("/v1/incidents", params={"limit": 200, **({"cursor": cursor} if cursor else {})})
+            ).json()
+            rows += page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+    (out / "desk_incidents.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    storm = [r for r in rows if r.get("source") not in ("api", "form")]
+    by_source: dict[str, int] = {}
+    for row in storm:
+        by_source[row["source"]] = by_source.get(row["source"], 0) + 1
+    largest = sorted(storm, key=lambda r: -(r.get("alert_count") or 0))[:10]
+    return {
+        "incidents": len(storm),
+        "by_source": by_source,
+        "largest": [{k: r.get(k) for k in DESK_FIELDS} for r in largest],
+    }
+
+
 async def run(ctx: Context) -> dict[str, Any]:
     plan = ctx.plan
     storm_run = ctx.run_id
@@ -367,6 +405,7 @@ async def run(ctx: Context) -> dict[str, Any]:
             result["assessment"]["waited_s"] = round(result["progress"]["at"] - storm_end, 1)
         except MISSING_SCHEMA as exc:
             result["assessment"] = {"error": f"escalation has no {ALERTS_TABLE}.{ALERT_STORED_AT} yet: {exc}"}
+        result["desk"] = await desk_view(services["escalation"], out)
         probe_client = last_json_line(await probing)
         probe_responses = await asyncio.to_thread(read_jsonl, probe_path)
         probe_references = {

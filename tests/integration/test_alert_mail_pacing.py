@@ -461,3 +461,20 @@ async def test_a_very_high_alert_goes_before_queued_low_ones_and_held_ones(sink:
     assert order[0] == LEE.email, order[:3]
     assert sorted(order[1:]) == sorted([KEN.email, *(p.email for p in queued)])
     assert "5 alerts held back" in subject(sink.handler.to(KEN.email)[-1])
+
+
+async def test_at_one_risk_a_persons_report_goes_before_a_storm_of_tool_alerts(sink: MailSink, tmp_path: Path) -> None:
+    settings = {"NOTIFIER_ALERT_MAILS_PER_HOUR": 0, "NOTIFIER_SMTP_CONNECTIONS": 1, "NOTIFIER_CLAIM_BATCH": 8}
+    async with paced("postgresql", sink, tmp_path, **settings) as notifier:
+        storm = [Recipient(name=f"P{n}", email=f"s{n:02d}@example.com") for n in range(20)]
+        for n, person in enumerate(storm):  # very-high-risk DLP alerts, older than the report
+            tool = request(f"PI-2026-0007{n:02d}", person, risk="very_high", source="ms-purview")
+            await notifier.record(uuid.uuid4(), tool)
+        notifier.clock.at = T0 + timedelta(seconds=5)
+        await notifier.record(
+            uuid.uuid4(), request("PI-2026-000999", LEE, risk="very_high", source="form", at=notifier.clock.at)
+        )
+        await notifier.deliver_all()
+    order = [m.recipients[0] for m in sink.handler.messages]
+    assert order[0] == LEE.email, order[:3]
+    assert sorted(order[1:]) == sorted(p.email for p in storm)

@@ -306,10 +306,11 @@ async def test_the_upgrade_puts_open_alerts_ahead_of_data_subject_mail(tmp_path:
         async with engine.connect() as connection:
             rows = dict((await connection.exec_driver_sql("SELECT address, priority FROM deliveries")).all())
         await engine.dispose()
+    # leases: an open alert of unknown risk 2, the rest 5; then people before tools: 2 * 2 + 1, notices 10
     assert rows == {
-        "internal.pending@example.com": 2,
-        "internal.sent@example.com": 5,
-        "data_subject.pending@example.com": 5,
+        "internal.pending@example.com": 5,
+        "internal.sent@example.com": 10,
+        "data_subject.pending@example.com": 10,
     }
 
 

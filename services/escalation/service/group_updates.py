@@ -4,7 +4,8 @@ quiet window, otherwise folded into one update when the window ends (domain/grou
 Durable like every escalation clock: an update sent is a fired `group_update` timer (its `fired_at`
 is when the people were told), a folded one a pending timer, so a restart neither drops nor repeats
 one. Each person already told about the incident gets one `pidesk.escalation.requested.v1` with
-reason `group_update` per update, under the first role they were told as."""
+reason `group_update` per update, under the first role they were told as. Growth made only of alerts
+a snooze covered tells no one (unless it brought an obligation)."""
 
 from __future__ import annotations
 
@@ -60,10 +61,13 @@ async def send_group_update(
     None: the first routing). False, and nothing sent, when nothing grew."""
     since = since or min(r.notified_at for r in incident.routes)
     session = incidents.session
-    new_alerts = await AlertRepository(session).grouped_since(incident.id, since)
+    alerts = AlertRepository(session)
+    new_alerts = await alerts.grouped_since(incident.id, since)
     gained = await _obligations_gained(session, incident, since)
     if not new_alerts and not gained:
         return False
+    if not gained and not await alerts.grouped_since(incident.id, since, unsnoozed=True):
+        return False  # only alerts the desk snoozed: stored and listed, no mail
     progress = GroupProgress(
         since=since,
         new_alerts=new_alerts,
@@ -83,6 +87,7 @@ async def send_group_update(
             recipients=[Recipient(**p) for p in people],
             nearest_obligation=nearest,
             requested_at=now,
+            source=incident.source,
             group=progress,
         )
         incidents.publish(event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))

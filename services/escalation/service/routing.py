@@ -1,7 +1,8 @@
 """Use case steps: route an assessed incident, tell roles, and keep its durable timers in step.
 
 Every "tell" is a route record, a timeline entry and a `pidesk.escalation.requested.v1` event in the
-outbox, in the caller's transaction."""
+outbox, in the caller's transaction. A snoozed incident is told nothing and has no timers, until a
+statutory obligation overrides its snooze (or something else opens it, service/snoozing.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from pidesk.services.escalation.domain.assessment import Assessment
 from pidesk.services.escalation.domain.directory import Directory
 from pidesk.services.escalation.domain.group_updates import DEFAULT_WINDOW
 from pidesk.services.escalation.domain.routing import RoutingPolicy, route
+from pidesk.services.escalation.domain.snoozes import statutory
 from pidesk.services.escalation.service.assessing import PENDING, PRODUCER, facts_of
+from pidesk.services.escalation.service.snooze_states import is_snoozed, override
 from pidesk.shared.events import EscalationRequested, ObligationRef, Recipient
 from pidesk.shared.vocabulary import RiskLevel
 
@@ -92,6 +95,7 @@ def tell(
         nearest_obligation=obligation_ref(nearest),
         obligation_code=obligation_code,
         requested_at=now,
+        source=incident.source,
     )
     store.publish(event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
     return record
@@ -100,7 +104,13 @@ def tell(
 async def route_incident(
     store: IncidentStore, incident: Incident, result: Assessment, rules: RoutingRules, *, now: datetime
 ) -> list[RouteRecord]:
-    """Tell the targets the policy wants that were not told yet, then bring the timers up to date."""
+    """Tell the targets the policy wants that were not told yet, then bring the timers up to date.
+    A snoozed incident stays silent unless the assessment gives it a statutory obligation: then it opens."""
+    if is_snoozed(incident):
+        overriding = statutory(o.code for o in result.obligations)
+        if not overriding:
+            return []  # it never had timers: an open incident is never snoozed
+        override(incident, [], overriding, now=now)
     told = {r.target for r in incident.routes}
     open_incident = incident.closed_at is None
     deadline = now + rules.policy.ack_deadline(result.risk_level) if incident.acknowledged_at is None else None
@@ -113,6 +123,10 @@ async def route_incident(
     return new
 
 
+def _stopped(incident: Incident) -> str:
+    return "snoozed" if is_snoozed(incident) else "closed"
+
+
 def reminder_due(due_at: datetime, received_at: datetime, lead: timedelta) -> datetime:
     """`lead` before the deadline, but never in the first half of the time the desk had: a duty due
     within a day of the report is not escalated the moment it arrives. Overdue duties remind at once."""
@@ -120,9 +134,10 @@ def reminder_due(due_at: datetime, received_at: datetime, lead: timedelta) -> da
 
 
 async def schedule(store: IncidentStore, incident: Incident, rules: RoutingRules, *, now: datetime) -> None:
-    """One pending acknowledgement timer while unacknowledged; one reminder per pending obligation."""
+    """One pending acknowledgement timer while unacknowledged; one reminder per pending obligation.
+    None for a closed or a snoozed incident."""
     timers = await store.pending_timers(incident)
-    closed = incident.closed_at is not None
+    closed = incident.closed_at is not None or is_snoozed(incident)
     ack = [t for t in timers if t.kind == ACK_DEADLINE]
     waiting = [r for r in incident.routes if r.ack_due_at and r.acknowledged_at is None]
     if incident.acknowledged_at is None and not closed and waiting:
@@ -135,7 +150,7 @@ async def schedule(store: IncidentStore, incident: Incident, rules: RoutingRules
             store.add(EscalationTimer(incident=incident, kind=ACK_DEADLINE, due_at=due))
     else:
         for timer in ack:
-            timer.fired_at, timer.outcome = now, "acknowledged" if incident.acknowledged_at else "closed"
+            timer.fired_at, timer.outcome = now, "acknowledged" if incident.acknowledged_at else _stopped(incident)
     reminders = {t.obligation_code: t for t in timers if t.kind == OBLIGATION_REMINDER}
     reminded = await store.fired_reminders(incident)
     lead: timedelta = rules.policy.reminder_lead()

@@ -133,7 +133,7 @@ class Delivery(NotifierBase):
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     message_id: Mapped[str] = mapped_column(String(300), nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    priority: Mapped[int] = mapped_column(SmallInteger(), nullable=False, default=5, server_default=text("5"))
+    priority: Mapped[int] = mapped_column(SmallInteger(), nullable=False, default=10, server_default=text("10"))
     lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # internal alert mail (issue 11, item 3; service/mailings.py): rows of one person with the same key

@@ -1,15 +1,20 @@
-"""Delivery order (issue 11, "risk first"): internal alerts before data-subject mail, riskiest first.
+"""Delivery order (issue 11, "risk first"): internal alerts before data-subject mail, riskiest first,
+and within one risk level a report from a person before a tool's alert.
 
-Lower goes first; within a priority, the row due longest goes first.
+Lower goes first; within a priority, the row due longest goes first. A person's report is a confirmed
+incident; a DLP tool's alert is a detection no one has looked at yet, and in a storm there are
+thousands of them at the same (often worst-case) risk: the person's report must not queue behind them.
 """
 
 from __future__ import annotations
 
-ALERT_PRIORITY = {"very_high": 0, "high": 1, "medium": 2, "low": 3}
-UNKNOWN_RISK_PRIORITY = 2  # a risk level this code does not know yet: never behind low risk or notices
-NOTICE_PRIORITY = 5  # data-subject notices: after every internal alert
+RISK_RANK = {"very_high": 0, "high": 1, "medium": 2, "low": 3}
+UNKNOWN_RISK_RANK = 2  # a risk level this code does not know yet: never behind low risk or notices
+PEOPLE = frozenset({"api", "form"})
+NOTICE_PRIORITY = 10  # data-subject notices: after every internal alert
 
 
-def alert_priority(risk_level: str) -> int:
-    """The priority of an internal alert about an incident of `risk_level`."""
-    return ALERT_PRIORITY.get(risk_level, UNKNOWN_RISK_PRIORITY)
+def alert_priority(risk_level: str, source: str | None = None) -> int:
+    """The priority of an internal alert about an incident of `risk_level` raised from `source`
+    (None: not said, read as a tool's)."""
+    return 2 * RISK_RANK.get(risk_level, UNKNOWN_RISK_RANK) + (0 if source in PEOPLE else 1)

@@ -75,7 +75,7 @@ def plan_alerts(
         by_language["ja"] = []
     variant = alert_variant(event)
     link = f"{desk_url.rstrip('/')}/incidents/{incident_id}"
-    priority = alert_priority(event.risk_level)  # ahead of data-subject mail, riskiest first
+    priority = alert_priority(event.risk_level, event.source)  # before notices; riskiest, then people, first
     mailing = alert_mailing(incident_id, event, pacing)
     return [
         PlannedAlert(
