@@ -25,7 +25,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("exempt", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column("hold", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("note", sa.String(length=500), nullable=True))
-        batch_op.add_column(sa.Column("carried_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True))
+        batch_op.add_column(
+            sa.Column("carried_by", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True)
+        )
         batch_op.create_index(
             "ix_deliveries_alert_mail",
             ["address", "mail_key"],
