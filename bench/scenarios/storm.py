@@ -281,6 +281,51 @@ async def stored_alerts(url: str) -> list[dict[str, Any]]:
         await connection.close()
 
 
+STAGE_SQL = {
+    "intake": (
+        "SELECT r.id::text AS id, extract(epoch FROM r.received_at) AS accepted,"
+        " extract(epoch FROM min(o.published_at)) AS published FROM reports r"
+        " JOIN outbox o ON o.message_key = r.id::text AND o.topic = 'pidesk.incident.reported.v1'"
+        " WHERE r.id::text = ANY($1) GROUP BY r.id"
+    ),
+    "escalation": (
+        "SELECT i.id::text AS id, extract(epoch FROM i.created_at) AS recorded,"
+        " extract(epoch FROM min(o.published_at)) AS requested FROM incidents i"
+        " JOIN outbox o ON o.message_key = i.id::text AND o.topic = 'pidesk.escalation.requested.v1'"
+        " WHERE i.id::text = ANY($1) GROUP BY i.id"
+    ),
+    "notifier": (
+        "SELECT n.incident_id::text AS id, extract(epoch FROM min(n.created_at)) AS noted,"
+        " extract(epoch FROM min(d.sent_at)) AS sent FROM notices n JOIN deliveries d ON d.notice_id = n.id"
+        " WHERE n.kind = 'internal' AND n.incident_id::text = ANY($1) GROUP BY n.incident_id"
+    ),
+}
+STAGES = (  # (name, from, to): where a probe's time goes, hop by hop
+    ("intake commit → relayed", "accepted", "published"),
+    ("relayed → escalation recorded", "published", "recorded"),
+    ("recorded → alert request relayed", "recorded", "requested"),
+    ("alert request → notifier recorded", "requested", "noted"),
+    ("notifier recorded → sent", "noted", "sent"),
+)
+
+
+async def probe_stages(urls: dict[str, str], incident_ids: list[str]) -> dict[str, Any]:
+    """Per hop, percentiles of where the probes' time went (database clocks of one machine)."""
+    times: dict[str, dict[str, float]] = {i: {} for i in incident_ids}
+    for service, sql in STAGE_SQL.items():
+        connection = await asyncpg.connect(asyncpg_dsn(urls[service]))
+        try:
+            for row in await connection.fetch(sql, incident_ids):
+                times[row["id"]].update({k: float(v) for k, v in dict(row).items() if k != "id" and v is not None})
+        finally:
+            await connection.close()
+    stages: dict[str, Any] = {}
+    for name, start, end in STAGES:
+        spans = [t[end] - t[start] for t in times.values() if start in t and end in t]
+        stages[name] = percentiles(spans)
+    return stages
+
+
 async def wait_assessed(
     url: str, accepted: Sequence[tuple[str, str]], services: list[Service], deadline: float
 ) -> dict[str, Any]:
@@ -413,6 +458,10 @@ async def run(ctx: Context) -> dict[str, Any]:
         }
         log("storm: probes done; waiting for their alerts")
         await wait_for_alerts(arrivals, probe_references, pipeline.running, PROBE_DRAIN_S)
+        probe_ids = [
+            json.loads(r["body"])["incident_id"] for r in probe_responses if r.get("status") == 202 and r.get("body")
+        ]
+        result["probe_stages"] = await probe_stages(urls, probe_ids)
         await asyncio.sleep(max(0.0, storm_end + MAIL_TAIL_S + 1 - time.time()))  # the mail window is over
         await cancel(sampling)
         await asyncio.to_thread(arrivals.poll)

@@ -17,6 +17,7 @@ from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.dashboard.routes import STATIC, SignInRequired, dashboard_router
 from pidesk.services.escalation.entrypoints.http import desk_router
 from pidesk.services.escalation.entrypoints.kafka_handlers import kafka_batch_handlers, kafka_handlers
+from pidesk.services.escalation.entrypoints.snoozes import snooze_router
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.timers import TimerScheduler
 from pidesk.shared import topics
@@ -64,7 +65,7 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     context = EscalationContext(settings=settings, sessions=runtime.sessions, relay=runtime.relay, rules=rules)
     context.notifier = NotifierClient(settings.notifier_url, context.token_secret)
     csrf = CsrfProtector(context.token_secret, salt="pidesk-desk-login")
-    routers = [desk_router(context), dashboard_router(context, csrf)]
+    routers = [desk_router(context), snooze_router(context), dashboard_router(context, csrf)]
     app = create_service_app(runtime, routers, title="pidesk escalation")
     app.state.token_secret = context.token_secret
     app.state.sessions = runtime.sessions

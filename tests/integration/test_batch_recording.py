@@ -1,12 +1,12 @@
 """A consumer batch of reported incidents, written with multi-row inserts, on PostgreSQL and SQLite:
-the same incidents, assessments, routes, timers and events as one at a time through the ORM."""
+the same incidents, assessments, routes, timers, events and snoozes as one at a time through the ORM."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.events import IncidentReported
 from tests.support.alert_groups import dlp_alert, webhook_incident
 from tests.support.infra import fresh_postgres_database
+from tests.support.snoozes import alert_marks, escalations, snooze, timers
 from tests.unit.factories import reported_incident
 
 AWARE = datetime(2026, 11, 20, 1, 15, tzinfo=UTC)
@@ -221,3 +222,50 @@ async def test_a_batch_stores_grouped_alerts_as_one_at_a_time_does(sessions: asy
     assert [i.alert_count for i in incidents if i] == counts
     first = next(e for e in incidents[0].timeline if e.kind == "followed_by")  # type: ignore[union-attr]
     assert first.detail == {"incident_id": str(batched[3]), "reference": "PI-2026-000024"}
+
+
+def snoozable_events(tag: str, at: datetime) -> list[IncidentReported]:
+    """Under a snooze of rule dlp-rule-7 on s3://*: one snoozed, one over APPI's 1,000 (overridden), one
+    with an alert the snooze does not cover, and a report from a person."""
+    return [
+        webhook_incident(31, [dlp_alert(f"{tag}-1", "s3://a", at=at, email=5)], at=at),
+        webhook_incident(32, [dlp_alert(f"{tag}-2", "s3://b", at=at, email=1200)], at=at),
+        webhook_incident(
+            33, [dlp_alert(f"{tag}-3", "s3://c", at=at, email=5), dlp_alert(f"{tag}-4", "site:x", at=at)], at=at
+        ),
+        reported_incident(34, at=at),
+    ]
+
+
+async def test_a_batch_snoozes_as_one_at_a_time_does(sessions: async_sessionmaker[AsyncSession]) -> None:
+    now = datetime.now(UTC)
+    rule = await snooze(sessions, at=now - timedelta(minutes=1), rule="dlp-rule-7", asset="s3://*")
+    single = [uuid.uuid4() for _ in range(4)]
+    batched = [uuid.uuid4() for _ in range(4)]
+    for incident_id, event in zip(single, snoozable_events("one", now), strict=True):
+        async with sessions() as session, session.begin():
+            assert await record_reported_incident(
+                IncidentRepository(session), RULES, incident_id=incident_id, event=event
+            )
+    async with sessions() as session, session.begin():
+        assert await record_reported_incidents(
+            session, RULES, list(zip(batched, snoozable_events("many", now), strict=True))
+        ) == len(batched)
+
+    for one, many in zip(single, batched, strict=True):
+        expected, got = await snapshot(sessions, one), await snapshot(sessions, many)
+        assert got.pop("detail").replace("many-", "tag-") == expected.pop("detail").replace("one-", "tag-")
+        assert got == expected
+        marks = {k.split("-")[1]: v for k, v in (await alert_marks(sessions, many)).items()}
+        assert marks == {k.split("-")[1]: v for k, v in (await alert_marks(sessions, one)).items()}
+    async with sessions() as session:
+        incidents = [await session.get(Incident, i) for i in batched]
+    assert [(i.status, i.snooze_state, i.matched_snooze_id) for i in incidents if i] == [
+        ("snoozed", "snoozed", rule),
+        ("open", "overridden", rule),
+        ("open", None, None),
+        ("open", None, None),
+    ]
+    assert await escalations(sessions, batched[0]) == [] and await timers(sessions, batched[0]) == []
+    assert await escalations(sessions, batched[1]) and await escalations(sessions, batched[2])
+    assert await alert_marks(sessions, batched[2]) == {"many-3": rule, "many-4": None}

@@ -1,9 +1,10 @@
-"""Snooze filters and what they do to an incident, as pure functions."""
+"""Snooze filters and what they do to an incident, as pure functions; snoozed incidents in the statistics."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from pidesk.services.escalation.dashboard.stats import year_stats
 from pidesk.services.escalation.domain.snoozes import (
     AlertKeys,
     SnoozeFilter,
@@ -11,7 +12,9 @@ from pidesk.services.escalation.domain.snoozes import (
     SnoozeWindow,
     matches,
     snooze_outcome,
+    statutory,
 )
+from tests.unit.test_dashboard_rules import NOW, incident, obligation
 
 T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
@@ -51,3 +54,23 @@ def test_a_snooze_never_hides_a_statutory_obligation() -> None:
         [alert()], [staging], ["internal.report_to_desk", "mynumber.ppc_preliminary_report"]
     )
     assert outcome is SnoozeOutcome.OVERRIDDEN and matched == [staging]
+
+
+def test_a_filter_of_wildcards_only_is_empty() -> None:
+    assert SnoozeFilter(rule="*", asset=" ** ").is_empty() and SnoozeFilter(source="").is_empty()
+    assert not matches(SnoozeFilter(rule="*"), alert()), "'*' alone would silence every alert"
+    assert not SnoozeFilter(source="*", rule="card*").is_empty()
+
+
+def test_only_statutory_obligations_override_a_snooze() -> None:
+    codes = ["internal.report_to_desk", "appi.ppc_preliminary_report", "internal.recurrence_prevention"]
+    assert statutory(codes) == ["appi.ppc_preliminary_report"]
+    assert statutory(["internal.report_to_desk"]) == []
+
+
+def test_silenced_incidents_are_not_in_the_statistics() -> None:
+    noise = incident("N", "medium", [obligation("internal.report_to_desk", -1)], snooze_state="snoozed")
+    overridden = incident("O", "high", [obligation("appi.ppc_preliminary_report", 5)], snooze_state="overridden")
+    stats = year_stats(2026, [noise, overridden], NOW)
+    assert stats.incidents == 1 and stats.by_risk == {"high": 1}
+    assert stats.deadlines == {"open": 1}, "a snoozed incident's internal deadline is not counted as missed"

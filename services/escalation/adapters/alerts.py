@@ -127,13 +127,15 @@ class AlertRepository:
         rows = list((await self.session.scalars(statement)).all())
         return rows[:limit], len(rows) > limit
 
-    async def grouped_since(self, incident_id: uuid.UUID, since: datetime) -> int:
-        """How many alerts joined the incident's group after `since`."""
+    async def grouped_since(self, incident_id: uuid.UUID, since: datetime, *, unsnoozed: bool = False) -> int:
+        """How many alerts joined the incident's group after `since` (`unsnoozed`: only those no snooze covered)."""
         statement = (
             select(func.count())
             .select_from(IncidentAlert)
             .where(IncidentAlert.incident_id == incident_id, IncidentAlert.grouped_at > since)
         )
+        if unsnoozed:
+            statement = statement.where(IncidentAlert.snooze_id.is_(None))
         return int(await self.session.scalar(statement) or 0)
 
 

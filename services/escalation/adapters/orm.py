@@ -1,4 +1,4 @@
-"""Escalation's tables: incidents (no free text), their timeline, outbox, processed events."""
+"""Escalation's tables: incidents (no free text), their timeline, the desk's snoozes, outbox, processed events."""
 
 from __future__ import annotations
 
@@ -47,6 +47,10 @@ class Incident(TimestampMixin, EscalationBase):
     # the incident its group's alerts went to before it was closed; the survivor it was merged into
     follows_incident_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), nullable=True, index=True)
     merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid(), nullable=True)
+    # the desk's snooze its alerts matched (kept once it is open again, or when the law overrode it) and
+    # what it did: snoozed (status `snoozed`), overridden (a statutory obligation), opened (afterwards)
+    matched_snooze_id: Mapped[int | None] = mapped_column(ForeignKey("snoozes.id"), nullable=True, index=True)
+    snooze_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     routes: Mapped[list[RouteRecord]] = relationship(
         back_populates="incident", order_by="RouteRecord.id", cascade="all, delete-orphan", lazy="selectin"
@@ -102,8 +106,31 @@ class IncidentAlert(EscalationBase):
     detected_count: Mapped[int | None] = mapped_column(BigInteger(), nullable=True)
     # when it joined this incident's group (stored, moved by a split or a merge): group updates count from it
     grouped_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    # the desk's snooze that was running and covered it when it arrived (kept after the snooze ends)
+    snooze_id: Mapped[int | None] = mapped_column(ForeignKey("snoozes.id"), nullable=True, index=True)
 
     incident: Mapped[Incident] = relationship()  # one way: an incident never loads its thousands of alerts
+
+
+class Snooze(EscalationBase):
+    """The desk silencing DLP alerts it knows to be noise (domain/snoozes.py): a filter of patterns, a
+    reason, who and when; it runs from `starts_at` until `expires_at`, or until the desk ends it."""
+
+    __tablename__ = "snoozes"
+    __table_args__ = (Index("ix_snoozes_ended_at_expires_at", "ended_at", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    source: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    rule: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    asset: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    actor: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    reason: Mapped[str] = mapped_column(String(500), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class ObligationRecord(EscalationBase):

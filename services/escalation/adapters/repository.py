@@ -2,8 +2,8 @@
 
 Two stores take the records a use case makes: `IncidentRepository`, the ORM session (the desk, the
 timers, updates), and `NewIncidents`, the consumer's batch of newly reported incidents, written as
-multi-row INSERTs (their grouped alerts too). The assessment, routing and alert-grouping code is the
-same for both (`IncidentStore`).
+multi-row INSERTs (their grouped alerts too). The assessment, routing, alert-grouping and snooze
+code is the same for both (`IncidentStore`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.escalation.adapters.alerts import AlertKey, AlertRepository
 from pidesk.services.escalation.adapters.orm import EscalationTimer, Incident, IncidentAlert, OutboxMessage
+from pidesk.services.escalation.adapters.snoozes import running_windows
+from pidesk.services.escalation.domain.snoozes import SnoozeWindow
 from pidesk.shared.db.bulk import BulkRows
 from pidesk.shared.events import Envelope
 from pidesk.shared.messaging.records import add_to_outbox, outbox_message
@@ -37,6 +39,14 @@ class IncidentStore(Protocol):
 
     async def alert_owners(self, keys: Collection[AlertKey]) -> dict[AlertKey, uuid.UUID]:
         """Which incident owns each of these vendor alerts already (staged ones included)."""
+        ...
+
+    async def running_snoozes(self, now: datetime) -> list[SnoozeWindow]:
+        """The desk's snoozes that may cover an alert recorded now (read once per transaction)."""
+        ...
+
+    def staged_alerts(self, incident: Incident) -> list[IncidentAlert]:
+        """The alert rows added for this incident in this transaction, not written yet."""
         ...
 
 
@@ -78,6 +88,12 @@ class IncidentRepository:
     async def alert_owners(self, keys: Collection[AlertKey]) -> dict[AlertKey, uuid.UUID]:
         return await AlertRepository(self.session).owners(keys)
 
+    async def running_snoozes(self, now: datetime) -> list[SnoozeWindow]:
+        return await running_windows(self.session, now)
+
+    def staged_alerts(self, incident: Incident) -> list[IncidentAlert]:
+        return [o for o in self.session.new if isinstance(o, IncidentAlert) and o.incident is incident]
+
     async def references(self, incident_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
         """The reference of each of these incidents that is stored (one query)."""
         wanted = list(incident_ids)
@@ -98,14 +114,20 @@ class NewIncidents:
     """Incidents first seen in this batch, with everything recorded about them, inserted in one go.
 
     They have no timers or reminders yet beyond the ones staged here, so those questions need no query.
+    Their alerts stay objects until the insert, so the snooze step may still mark them; the running
+    snoozes are read once for the batch (from `session`; none without one).
     """
 
-    def __init__(self, alert_owners: dict[AlertKey, uuid.UUID] | None = None) -> None:
+    def __init__(
+        self, alert_owners: dict[AlertKey, uuid.UUID] | None = None, session: AsyncSession | None = None
+    ) -> None:
         self._incidents: list[Incident] = []
         self._records = BulkRows()
         self._timers: dict[uuid.UUID, list[EscalationTimer]] = defaultdict(list)
+        self._alerts: dict[uuid.UUID, list[IncidentAlert]] = defaultdict(list)
         # the owners of the batch's alerts already stored (one query for the batch), and of those staged
         self._alert_owners: dict[AlertKey, uuid.UUID] = dict(alert_owners or {})
+        self._session = session
 
     def __len__(self) -> int:
         return len(self._incidents)
@@ -118,6 +140,8 @@ class NewIncidents:
             self._timers[record.incident.id].append(record)
         elif isinstance(record, IncidentAlert):
             self._alert_owners[(record.source, record.alert_id)] = record.incident.id
+            self._alerts[record.incident.id].append(record)
+            return
         self._records.add(record)
 
     def publish(self, envelope: Envelope) -> None:
@@ -132,6 +156,12 @@ class NewIncidents:
     async def alert_owners(self, keys: Collection[AlertKey]) -> dict[AlertKey, uuid.UUID]:
         return {key: self._alert_owners[key] for key in keys if key in self._alert_owners}
 
+    async def running_snoozes(self, now: datetime) -> list[SnoozeWindow]:
+        return [] if self._session is None else await running_windows(self._session, now)
+
+    def staged_alerts(self, incident: Incident) -> list[IncidentAlert]:
+        return list(self._alerts.get(incident.id, []))
+
     async def insert(self, session: AsyncSession) -> None:
         """The incidents, their timelines, obligations and routes, then the rest in the order staged."""
         rows = BulkRows()
@@ -139,6 +169,9 @@ class NewIncidents:
             rows.add(incident)
             for child in (*incident.timeline, *incident.obligations, *incident.routes):
                 rows.add(child)
+        for alerts in self._alerts.values():
+            for alert in alerts:
+                rows.add(alert)
         await rows.insert(session)
         await self._records.insert(session)
-        self._incidents, self._timers = [], defaultdict(list)
+        self._incidents, self._timers, self._alerts = [], defaultdict(list), defaultdict(list)

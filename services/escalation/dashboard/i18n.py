@@ -158,6 +158,60 @@ MESSAGES: dict[str, dict[str, str]] = {
     "follows": {"ja": "前のインシデント", "en": "Follows"},
     "merged_into_note": {"ja": "このインシデントは次に統合されました:", "en": "This incident was merged into"},
     "alerts": {"ja": "アラート", "en": "Alerts"},
+    "snoozes": {"ja": "スヌーズ", "en": "Snoozes"},
+    "snoozes_title": {"ja": "スヌーズ（誤検知アラートの一時停止）", "en": "Snoozes (silencing known noise)"},
+    "snoozes_help": {
+        "ja": "条件に一致するアラートは保存・集計・一覧表示されますが、期限まではインシデントとして連絡されず、"
+        "メールも送られません。ただし法定の義務が生じる場合は、スヌーズに一致しても通常どおり対応します。",
+        "en": "Alerts matching a snooze are stored, counted and listed, but raise no routed incident and no mail "
+        "until it ends. A snooze never hides an alert whose facts trigger a statutory obligation.",
+    },
+    "snoozed_incidents_n": {"ja": "スヌーズ中のインシデント {n}件", "en": "{n} snoozed incidents"},
+    "snoozed_incidents": {"ja": "スヌーズ中のインシデント", "en": "Snoozed incidents"},
+    "no_snoozed_incidents": {"ja": "スヌーズ中のインシデントはありません。", "en": "No snoozed incidents."},
+    "running_snoozes": {"ja": "実行中のスヌーズ", "en": "Running snoozes"},
+    "past_snoozes": {"ja": "終了したスヌーズ", "en": "Past snoozes"},
+    "no_snoozes": {"ja": "ありません。", "en": "None."},
+    "new_snooze": {"ja": "スヌーズを作成する", "en": "Create a snooze"},
+    "snooze_filter_help": {
+        "ja": "* と ? を使えます（大文字・小文字は区別しません）。空欄はすべてに一致します。"
+        "少なくとも1つ指定してください。",
+        "en": "Use * and ? as wildcards (case does not matter). A blank field matches anything; fill in at least one.",
+    },
+    "snooze_source": {"ja": "検知元", "en": "Source"},
+    "snooze_rule": {"ja": "ルール・検出器", "en": "Rule or detector"},
+    "snooze_asset": {"ja": "場所（バケット、サイト、リポジトリ等）", "en": "Asset (bucket, site, repository…)"},
+    "snooze_actor": {"ja": "操作者", "en": "Actor"},
+    "snooze_reason": {"ja": "理由", "en": "Reason"},
+    "snooze_for": {"ja": "期間", "en": "For"},
+    "snooze_until": {"ja": "または終了日時", "en": "or until"},
+    "snooze_button": {"ja": "スヌーズする", "en": "Snooze"},
+    "snooze_filter": {"ja": "条件", "en": "Filter"},
+    "snooze_expires": {"ja": "期限", "en": "Ends"},
+    "snooze_created": {"ja": "作成", "en": "Created"},
+    "snooze_matched": {"ja": "一致", "en": "Matched"},
+    "snooze_matched_n": {
+        "ja": "アラート{alerts}件・インシデント{incidents}件（うちスヌーズ中{snoozed}件）",
+        "en": "{alerts} alerts, {incidents} incidents ({snoozed} snoozed)",
+    },
+    "end_snooze": {"ja": "今すぐ終了する", "en": "End now"},
+    "unsnooze": {"ja": "スヌーズを解除して連絡する", "en": "Un-snooze and route"},
+    "snooze_id": {"ja": "スヌーズ #{id}", "en": "snooze #{id}"},
+    "snoozed_note": {
+        "ja": "このインシデントは{snooze}（{reason}）によりスヌーズ中です。連絡・タイマー・メールはありません。",
+        "en": "This incident is snoozed by {snooze} ({reason}): no routing, no timers, no mail.",
+    },
+    "overridden_note": {
+        "ja": "{snooze}に一致しましたが、法定の義務があるため通常どおり対応しています。",
+        "en": "Matched {snooze}, but a statutory obligation overrides it: handled as usual.",
+    },
+    "opened_note": {
+        "ja": "{snooze}でスヌーズされていましたが、その後解除されました。",
+        "en": "Was snoozed by {snooze}, and has been opened since.",
+    },
+    "minutes_30": {"ja": "30分", "en": "30 minutes"},
+    "hours_n": {"ja": "{n}時間", "en": "{n} hours"},
+    "days_n": {"ja": "{n}日", "en": "{n} days"},
 }
 
 # statuses and timeline events as the API names them, shown in words
@@ -200,6 +254,13 @@ WORDS: dict[str, dict[str, str]] = {
     "follows": {"ja": "前のインシデントの続き", "en": "follows a closed incident"},
     "followed_by": {"ja": "後続のインシデント", "en": "followed by"},
     "forwarded": {"ja": "統合先へ転送", "en": "passed on"},
+    "snoozed": {"ja": "スヌーズ中", "en": "snoozed"},
+    "snooze_overridden": {"ja": "スヌーズより法定義務を優先", "en": "snooze overridden"},
+    "unsnoozed": {"ja": "スヌーズ解除", "en": "un-snoozed"},
+    "running": {"ja": "実行中", "en": "running"},
+    "ended": {"ja": "早期終了", "en": "ended early"},
+    "expired": {"ja": "期限切れ", "en": "expired"},
+    "scheduled": {"ja": "開始前", "en": "scheduled"},
 }
 
 

@@ -1,4 +1,4 @@
-"""The dashboard's pages: sign-in, the live board, an incident, a notice's preview, statistics.
+"""The dashboard's pages: sign-in, the live board, an incident, a notice's preview, snoozes, statistics.
 
 Pages are rendered on the server; every change goes through the desk API (/v1/…) from the page's
 script, with the session cookie and the session's CSRF token. Roles decide which buttons a page shows,
@@ -26,11 +26,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
 from pidesk.services.escalation.adapters.notifier_client import NotifierUnavailable
-from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, TimelineEntry
+from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, Snooze, TimelineEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository
+from pidesk.services.escalation.adapters.snoozes import SNOOZED, SnoozeRepository
 from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.dashboard import board, stats
 from pidesk.services.escalation.dashboard.i18n import LANG_COOKIE, LANGUAGES, language_of, translator, word
+from pidesk.services.escalation.dashboard.snooze_page import DURATIONS, duration_label, snooze_page
 from pidesk.services.escalation.dashboard.timeline_notes import timeline_note
 from pidesk.services.escalation.entrypoints.deps import SESSION_COOKIE, session_principal
 from pidesk.services.escalation.entrypoints.views import alert_view, notice_view
@@ -205,7 +207,7 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
         async with context.sessions() as session:
             open_incidents = (
                 select(Incident)
-                .where(Incident.closed_at.is_(None))  # neither closed nor merged
+                .where(Incident.closed_at.is_(None), Incident.status != SNOOZED)  # not closed, merged or snoozed
                 .options(lazyload(Incident.timeline))  # deadlines and routes, never the timelines
                 .limit(2000)
             )
@@ -227,12 +229,14 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
         rows = await board_rows(request)
         async with context.sessions() as session:
             companies = (await session.scalars(select(Incident.entity).distinct().order_by(Incident.entity))).all()
+            snoozed = await SnoozeRepository(session).snoozed_count()
         return render(
             request,
             "board.html",
             principal=principal,
             csrf_token=session_csrf,
             rows=rows,
+            snoozed_count=snoozed,
             filters=dict(request.query_params),
             risks=[r.value for r in RiskLevel],
             kinds=[k.value for k in IncidentKind],
@@ -284,6 +288,7 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
             references = await IncidentRepository(session).references(linked)
             candidates = await _merge_candidates(session, incident) if allowed["facts"] else []
             alerts = await _alert_page(context, incident, request.query_params.get("alerts"))
+            matched = await session.get(Snooze, incident.matched_snooze_id) if incident.matched_snooze_id else None
             return render(
                 request,
                 "incident.html",
@@ -299,8 +304,27 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
                 alerts_cursor=request.query_params.get("alerts"),
                 references=references,
                 merge_candidates=candidates,
+                snooze=matched,
                 note=lambda entry: timeline_note(entry.kind, entry.detail, language_of(request)),
             )
+
+    # snoozes ---------------------------------------------------------------------------------------
+
+    @router.get("/desk/snoozes", response_class=HTMLResponse)
+    async def snoozes_page(request: Request) -> Response:
+        principal, session_csrf = await signed_in(request)
+        async with context.sessions() as session:
+            page = await snooze_page(session, utcnow())
+        return render(
+            request,
+            "snoozes.html",
+            principal=principal,
+            csrf_token=session_csrf,
+            page=page,
+            can=can(principal),
+            durations=DURATIONS,
+            duration_label=duration_label,
+        )
 
     @router.get("/desk/incidents/{incident_id}/notices/{notice_id}", response_class=HTMLResponse)
     async def notice_page(incident_id: uuid.UUID, notice_id: uuid.UUID, request: Request) -> Response:

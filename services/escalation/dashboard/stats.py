@@ -63,6 +63,8 @@ def year_stats(year: int, incidents: list[Any], now: datetime) -> YearStats:
     for incident in incidents:
         if fiscal_year(incident.received_at) != year or incident.status == "merged":
             continue  # a merged incident is counted as the one it was merged into
+        if getattr(incident, "snooze_state", None) == "snoozed":
+            continue  # silenced as noise by the desk (snoozed still, or closed while snoozed)
         stats.incidents += 1
         stats.by_kind[str(incident.facts.get("incident_kind", "other"))] += 1
         stats.by_risk[incident.risk_level or "unassessed"] += 1

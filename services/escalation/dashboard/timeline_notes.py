@@ -1,6 +1,6 @@
 """One line under a timeline entry saying what it did, in Japanese or English (pure).
 
-Entries about groups of DLP alerts, splits, merges and linked incidents carry their numbers in
+Entries about groups of DLP alerts, splits, merges, snoozes and linked incidents carry their numbers in
 `detail`; the page shows them as a sentence. Other entries need no line (None)."""
 
 from __future__ import annotations
@@ -48,7 +48,40 @@ def _group_update(d: Mapping[str, Any], lang: str) -> str:
     return f"group update to {people} people ({new} new alerts)" + (f"; new obligations: {gained}" if gained else "")
 
 
+def _unsnoozed(d: Mapping[str, Any], lang: str) -> str:
+    why, snooze = d.get("why"), d.get("snooze_id")
+    if why == "alert":
+        alert = (d.get("alert") or {}).get("alert_id")
+        return (
+            f"どのスヌーズにも一致しないアラート {alert} が加わったため解除"
+            if lang == "ja"
+            else f"opened: alert {alert} matches no running snooze"
+        )
+    if why == "snooze_ended":
+        ended = d.get("ended_snooze_id")
+        return f"スヌーズ #{ended} の早期終了により解除" if lang == "ja" else f"opened: snooze #{ended} was ended early"
+    if why == "merged":
+        return (
+            f"対応中の {d.get('reference')} を統合したため解除"
+            if lang == "ja"
+            else f"opened: the open incident {d.get('reference')} was merged into it"
+        )
+    return f"デスクがスヌーズ #{snooze} を解除" if lang == "ja" else f"opened by the desk (snooze #{snooze})"
+
+
 NOTES: dict[str, Callable[[Mapping[str, Any], str], str]] = {
+    "snoozed": lambda d, lang: (
+        f"スヌーズ #{d.get('snooze_id')}（{d.get('reason')}）に一致: 連絡・メールなし"
+        if lang == "ja"
+        else f"snoozed by snooze #{d.get('snooze_id')} ({d.get('reason')}): not routed, no mail"
+    ),
+    "snooze_overridden": lambda d, lang: (
+        f"スヌーズ #{d.get('snooze_id')} に一致したが、法定の義務を優先: {', '.join(d.get('obligations') or [])}"
+        if lang == "ja"
+        else f"matched snooze #{d.get('snooze_id')}, but a statutory obligation overrides it: "
+        + ", ".join(d.get("obligations") or [])
+    ),
+    "unsnoozed": _unsnoozed,
     "alerts_grouped": _grouped,
     "group_update": _group_update,
     "alert_split": lambda d, lang: (

@@ -9,6 +9,9 @@ A snooze never hides what the law requires: when the facts of such an incident t
 obligation (any obligation outside the company's own `internal` ones), it is an incident like any
 other, marked as having matched a snooze. And a snoozed incident becomes an open one as soon as an
 alert joins that no running snooze matches, or its facts come to trigger a statutory obligation.
+
+A snooze covers the alerts that *arrive* while it runs (by their `received_at`): its expiry does not
+reopen what it silenced. The desk may end one early; an ended snooze covers nothing from then on.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+
+MAX_DURATION = timedelta(days=30)  # the longest the desk may silence a filter at once
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,8 @@ class SnoozeFilter:
     actor: str | None = None
 
     def is_empty(self) -> bool:
-        return not any((self.source, self.rule, self.asset, self.actor))
+        """No pattern that narrows anything: only blanks and `*` (such a filter would silence all)."""
+        return not any(_narrows(p) for p in (self.source, self.rule, self.asset, self.actor))
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class SnoozeWindow:
     filter: SnoozeFilter
     starts_at: datetime
     ends_at: datetime  # the expiry, or when the desk ended it early
+    reason: str = ""
 
     def running_at(self, at: datetime) -> bool:
         return self.starts_at <= at < self.ends_at
@@ -49,6 +56,10 @@ class AlertKeys:
     asset: str | None
     actor: str | None
     received_at: datetime
+
+
+def _narrows(pattern: str | None) -> bool:
+    return bool(pattern and pattern.strip().strip("*"))
 
 
 def _fits(pattern: str | None, value: str | None) -> bool:
@@ -86,6 +97,11 @@ class SnoozeOutcome(StrEnum):
 def is_statutory(obligation_code: str) -> bool:
     """An obligation the law imposes (every regime but the company's own procedure)."""
     return not obligation_code.startswith("internal.")
+
+
+def statutory(obligation_codes: Iterable[str]) -> list[str]:
+    """The statutory ones among these obligations, in order: what overrides a snooze."""
+    return [code for code in obligation_codes if is_statutory(code)]
 
 
 def snooze_outcome(

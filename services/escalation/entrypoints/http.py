@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
 from pidesk.services.escalation.adapters.notifier_client import NotifierUnavailable
-from pidesk.services.escalation.adapters.orm import AuditEntry, NoticeRecord
+from pidesk.services.escalation.adapters.orm import AuditEntry, NoticeRecord, Snooze
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.domain.routing import Target
@@ -47,31 +47,45 @@ class RecipientsBody(BaseModel):
     recipients: list[NoticeRecipient] = Field(default_factory=list, max_length=MAX_RECIPIENTS)
 
 
+async def incident_answer(context: EscalationContext, incident_id: uuid.UUID) -> dict[str, Any]:
+    """GET /v1/incidents/{id}, and the answer of every action on an incident."""
+    async with context.uow() as uow:
+        incident = await IncidentRepository(uow.session).get(incident_id)
+        if incident is None:
+            raise ApiError(404, "not_found", "no incident with this id")
+        notices = await uow.session.scalars(
+            select(NoticeRecord).where(NoticeRecord.incident_id == incident_id).order_by(NoticeRecord.kind)
+        )
+        snooze = await uow.session.get(Snooze, incident.matched_snooze_id) if incident.matched_snooze_id else None
+        return {
+            **incident_detail(incident, snooze),
+            "notices": [notice_view(n) for n in notices if n.kind != "internal"],
+        }
+
+
+async def run_on_incident(context: EscalationContext, action: Any) -> dict[str, Any]:
+    """Await a desk action that answers an incident id; answer that incident (or the action's error)."""
+    try:
+        incident_id = await action
+    except desk.DeskError as exc:
+        raise ApiError(exc.status, exc.code, exc.message, exc.details) from None
+    return await incident_answer(context, incident_id)
+
+
 def desk_router(context: EscalationContext) -> APIRouter:
     router = APIRouter(tags=["desk"])
     rules = context.rules
 
     async def detail(incident_id: uuid.UUID) -> dict[str, Any]:
-        async with context.uow() as uow:
-            incident = await IncidentRepository(uow.session).get(incident_id)
-            if incident is None:
-                raise ApiError(404, "not_found", "no incident with this id")
-            notices = await uow.session.scalars(
-                select(NoticeRecord).where(NoticeRecord.incident_id == incident_id).order_by(NoticeRecord.kind)
-            )
-            return {**incident_detail(incident), "notices": [notice_view(n) for n in notices if n.kind != "internal"]}
+        return await incident_answer(context, incident_id)
 
     async def run(action: Any) -> dict[str, Any]:
-        try:
-            incident_id = await action
-        except desk.DeskError as exc:
-            raise ApiError(exc.status, exc.code, exc.message, exc.details) from None
-        return await detail(incident_id)
+        return await run_on_incident(context, action)
 
     @router.get("/v1/incidents")
     async def list_incidents(
         _principal: Reader,
-        status: Annotated[str | None, Query(pattern="^(open|closed|merged)$")] = None,
+        status: Annotated[str | None, Query(pattern="^(open|snoozed|closed|merged)$")] = None,
         risk_level: Annotated[str | None, Query(pattern="^(low|medium|high|very_high)$")] = None,
         cursor: Annotated[str | None, Query(max_length=500)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,

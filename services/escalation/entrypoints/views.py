@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from pidesk.services.escalation.adapters.orm import Incident, IncidentAlert, NoticeRecord
+from pidesk.services.escalation.adapters.orm import Incident, IncidentAlert, NoticeRecord, Snooze
+from pidesk.services.escalation.adapters.snoozes import Matches, window_of
 
 
-def incident_detail(incident: Incident) -> dict[str, Any]:
+def incident_detail(incident: Incident, snooze: Snooze | None = None) -> dict[str, Any]:
+    """`snooze`: the snooze the incident matched, when it matched one (its reason and times are shown)."""
     facts = incident.facts
     return {
         "incident_id": str(incident.id),
@@ -25,6 +28,7 @@ def incident_detail(incident: Incident) -> dict[str, Any]:
         "alerts": alerts_summary(incident),
         "follows_incident_id": _id(incident.follows_incident_id),
         "merged_into": _id(incident.merged_into),
+        "snooze": snooze_marker(incident, snooze),
         "assessment": incident.assessment,
         "obligations": [
             {
@@ -78,7 +82,61 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
         "alert_count": incident.alert_count,
         "last_alert_at": incident.last_alert_at.isoformat() if incident.last_alert_at else None,
         "next_obligation": {"code": pending[0].code, "due_at": pending[0].due_at.isoformat()} if pending else None,
+        "snooze": snooze_marker(incident),
     }
+
+
+def snooze_marker(incident: Incident, snooze: Snooze | None = None) -> dict[str, Any] | None:
+    """Whether a snooze matched the incident and what it did: `snoozed` (silenced now), `overridden` (a
+    statutory obligation made it an incident like any other), `opened` (silenced, then opened)."""
+    if incident.matched_snooze_id is None:
+        return None
+    marker: dict[str, Any] = {"snooze_id": incident.matched_snooze_id, "state": incident.snooze_state}
+    if snooze is not None:
+        marker |= {
+            "reason": snooze.reason,
+            "expires_at": snooze.expires_at.isoformat(),
+            "ended_at": _time(snooze.ended_at),
+        }
+    return marker
+
+
+def snooze_state(snooze: Snooze, now: datetime) -> str:
+    """running, ended (by the desk, early), expired, or scheduled (not started yet)."""
+    if snooze.ended_at is not None:
+        return "ended"
+    if now >= snooze.expires_at:
+        return "expired"
+    return "running" if window_of(snooze).running_at(now) else "scheduled"
+
+
+def snooze_view(snooze: Snooze, matches: Matches, now: datetime) -> dict[str, Any]:
+    """A snooze: its filter, reason, who and when, its state, what it matched, and its history."""
+    history = [{"at": snooze.created_at.isoformat(), "what": "created", "by": snooze.created_by}]
+    if snooze.ended_at is not None:
+        history.append({"at": snooze.ended_at.isoformat(), "what": "ended", "by": snooze.ended_by})
+    elif now >= snooze.expires_at:
+        history.append({"at": snooze.expires_at.isoformat(), "what": "expired", "by": None})
+    return {
+        "snooze_id": snooze.id,
+        "filter": {"source": snooze.source, "rule": snooze.rule, "asset": snooze.asset, "actor": snooze.actor},
+        "reason": snooze.reason,
+        "created_by": snooze.created_by,
+        "created_at": snooze.created_at.isoformat(),
+        "starts_at": snooze.starts_at.isoformat(),
+        "expires_at": snooze.expires_at.isoformat(),
+        "ended_at": _time(snooze.ended_at),
+        "ended_by": snooze.ended_by,
+        "state": snooze_state(snooze, now),
+        "matched_alerts": matches.alerts,
+        "matched_incidents": matches.incidents,
+        "snoozed_incidents": matches.snoozed,
+        "history": history,
+    }
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def alerts_summary(incident: Incident) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.domain.routing import Target
 from pidesk.services.escalation.service.assessing import DONE, PENDING, PRODUCER, reassess
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident, schedule, tell
+from pidesk.services.escalation.service.snooze_states import is_snoozed
 from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.events import Envelope, IncidentUpdated, NoticeRecipient, NoticeRequested
@@ -44,7 +45,7 @@ def actor(principal: Principal) -> str:
     return f"{principal.role.value}:{principal.name}"
 
 
-async def _incident(uow: UnitOfWork, incident_id: uuid.UUID, *, for_update: bool = True) -> Incident:
+async def locked_incident(uow: UnitOfWork, incident_id: uuid.UUID, *, for_update: bool = True) -> Incident:
     statement = select(Incident).where(Incident.id == incident_id)
     if for_update and uow.session.bind.dialect.name == "postgresql":
         statement = statement.with_for_update()
@@ -63,7 +64,7 @@ async def acknowledge(
     uow: UnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, principal: Principal, now: datetime
 ) -> uuid.UUID:
     async with uow:
-        incident = await _incident(uow, incident_id)
+        incident = await locked_incident(uow, incident_id)
         _open(incident)
         if incident.acknowledged_at is None:
             incident.acknowledged_at, incident.acknowledged_by = now, actor(principal)
@@ -86,8 +87,10 @@ async def escalate(
     target: Target | None = None,
 ) -> uuid.UUID:
     async with uow:
-        incident = await _incident(uow, incident_id)
+        incident = await locked_incident(uow, incident_id)
         _open(incident)
+        if is_snoozed(incident):
+            raise DeskError(409, "incident_snoozed", "the incident is snoozed: un-snooze it to route it")
         chosen = target or rules.policy.next_tier({r.target for r in incident.routes})
         step = max((r.step for r in incident.routes), default=0) + 1
         deadline = (
@@ -112,7 +115,7 @@ async def add_facts(
     now: datetime,
 ) -> uuid.UUID:
     async with uow:
-        incident = await _incident(uow, incident_id)
+        incident = await locked_incident(uow, incident_id)
         _open(incident)
         changed = {k: v for k, v in changes.items() if incident.facts.get(k) != v}
         if changed:
@@ -145,7 +148,7 @@ async def complete_obligation(
     uow: UnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, code: str, principal: Principal, now: datetime
 ) -> uuid.UUID:
     async with uow:
-        incident = await _incident(uow, incident_id)
+        incident = await locked_incident(uow, incident_id)
         obligation = next((o for o in incident.obligations if o.code == code), None)
         if obligation is None:
             raise DeskError(404, "not_found", f"the incident has no obligation {code!r}")
@@ -163,7 +166,7 @@ async def close(
     uow: UnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, principal: Principal, now: datetime
 ) -> uuid.UUID:
     async with uow:
-        incident = await _incident(uow, incident_id)
+        incident = await locked_incident(uow, incident_id)
         if incident.closed_at is None:
             open_duties = [o.code for o in incident.obligations if o.status == PENDING and o.regime != "internal"]
             if open_duties:
@@ -215,7 +218,7 @@ async def approve_notice(
     """
     async with uow:
         notice = await _known_notice(uow, notice_id, lookup)  # may ask the notifier: before any row lock
-        incident = await _incident(uow, incident_id)
+        incident = await locked_incident(uow, incident_id)
         if notice is None or notice.incident_id != incident_id:
             raise DeskError(404, "notice_not_found", "the notifier drafted no such notice for this incident")
         if notice.kind == "internal":
@@ -311,14 +314,18 @@ async def list_incidents(
     cursor: str | None,
     limit: int,
     present: Callable[[Incident], dict[str, Any]],
+    snooze_id: int | None = None,
 ) -> IncidentPage:
-    """Newest first; the cursor is the last item's (received_at, id), stable under new arrivals."""
+    """Newest first; the cursor is the last item's (received_at, id), stable under new arrivals.
+    `snooze_id`: only the incidents that snooze matched."""
     async with uow:
         statement = select(Incident).order_by(Incident.received_at.desc(), Incident.id.desc()).limit(limit + 1)
         if status:
             statement = statement.where(Incident.status == status)
         if risk_level:
             statement = statement.where(Incident.risk_level == risk_level)
+        if snooze_id is not None:
+            statement = statement.where(Incident.matched_snooze_id == snooze_id)
         if cursor:
             received, ident = _decode_cursor(cursor)
             statement = statement.where(

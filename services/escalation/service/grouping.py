@@ -147,6 +147,7 @@ class Growth:
     new_alerts: int
     regrouped: Regrouped | None
     refreshed: dict[uuid.UUID, list[AlertRecord]]  # known alerts that came again changed, by their owner
+    rows: list[IncidentAlert] = field(default_factory=list)  # the new alerts' rows (the snooze step marks them)
 
 
 async def group_alerts(
@@ -158,11 +159,13 @@ async def group_alerts(
     unique = first_of_each(records)
     stored = await alerts.stored(keys_of(unique))
     new: list[AlertRecord] = []
+    rows: list[IncidentAlert] = []
     refreshed: dict[uuid.UUID, list[AlertRecord]] = {}
     for record, key in zip(unique, keys_of(unique), strict=True):
         row = stored.get(key)
         if row is None:
-            incidents.add(alert_row(incident, record, now=now))
+            rows.append(alert_row(incident, record, now=now))
+            incidents.add(rows[-1])
             new.append(record)
             continue
         content = _content(record)
@@ -174,7 +177,7 @@ async def group_alerts(
     if new or incident.id in refreshed:
         brought = [*new, *refreshed.get(incident.id, [])]
         regrouped = await regroup_stored(incidents, incident, categories_of(brought))
-    return Growth(len(new), regrouped, refreshed)
+    return Growth(len(new), regrouped, refreshed, rows)
 
 
 def categories_of(records: Sequence[AlertRecord]) -> list[str]:

@@ -28,6 +28,7 @@ from pidesk.services.escalation.service.grouping import (
     unowned,
 )
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident
+from pidesk.services.escalation.service.snoozing import snooze_if_matched, snooze_joined
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.events import REPORT_FACTS, AlertRecord, IncidentReported, IncidentUpdated
 
@@ -74,7 +75,7 @@ async def record_reported_incidents(
     owners = await repository.alert_owners(keys_of([a for _, event in fresh for a in event.alerts]))
     followed = {e.follows_incident_id for _, e in fresh if e.follows_incident_id is not None}
     references = await repository.references(followed)
-    batch = NewIncidents(owners)
+    batch = NewIncidents(owners, session)
     now = utcnow()
     for incident_id, event in fresh:
         if incident_id in known:
@@ -134,6 +135,7 @@ async def _open_incident(
     if previous is not None:
         _link(store, incident, previous, now=now)
     result = reassess(store, incident, reason="reported", by="escalation", now=now)
+    await snooze_if_matched(store, incident, result, now=now)
     await route_incident(store, incident, result, rules, now=now)
     return incident
 
@@ -218,6 +220,7 @@ async def record_incident_update(
     if facts_changed:
         result = reassess(incidents, target, reason=event.reason, by="escalation", now=now)
         await route_incident(incidents, target, result, rules, now=now)
+    await snooze_joined(incidents, target, growth, rules, now=now)
     if growth is not None:
         for owner_id, records in growth.refreshed.items():
             if owner_id != target.id:

@@ -1,6 +1,10 @@
 """Desk use cases on groups of alerts: split an alert out into an incident of its own, merge two
 incidents into one. Every alert stays stored exactly once; both incidents are re-assessed, and both
-timelines say what happened. One transaction each."""
+timelines say what happened. One transaction each.
+
+Snoozes: an alert split out of a snoozed incident makes an open incident (the desk singled it out);
+a snoozed incident stays snoozed after a split unless a statutory obligation comes with it; merging
+an open incident into a snoozed one opens the survivor."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from pidesk.services.escalation.service.desk import DeskError, actor, status_eve
 from pidesk.services.escalation.service.group_updates import tell_growth
 from pidesk.services.escalation.service.grouping import alert_record, facts_summary, regroup_stored
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident, schedule
+from pidesk.services.escalation.service.snooze_states import BY_MERGE, is_snoozed, wake
 from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.events import REPORT_FACTS, IncidentReported
 from pidesk.shared.http.auth import Principal
@@ -173,6 +178,8 @@ async def merge_incidents(
         _open(absorbed)
         _open(survivor, "into_closed", "the incident to merge into")
         by = actor(principal)
+        if is_snoozed(survivor) and not is_snoozed(absorbed):  # an open incident's alerts are no noise
+            wake(survivor, why=BY_MERGE, by=by, now=now, incident_id=str(absorbed.id), reference=absorbed.reference)
         incidents = IncidentRepository(uow.session)
         moved = await AlertRepository(uow.session).move_all(absorbed.id, survivor.id, now=now)
         before = dict(survivor.facts)

@@ -116,8 +116,12 @@
     const action = button.dataset.action;
     if (action === "facts" || action === "approve" || action === "edit") return;
     button.addEventListener("click", function () {
-      const id = incident || (document.querySelector("[data-incident]") || {}).dataset?.incident;
+      const id = button.dataset.incident || incident || (document.querySelector("[data-incident]") || {}).dataset?.incident;
       const base = "/v1/incidents/" + id;
+      if (action === "unsnooze") run(button, function () { return call("POST", base + "/unsnooze"); });
+      if (action === "end-snooze") {
+        run(button, function () { return call("POST", "/v1/snoozes/" + encodeURIComponent(button.dataset.snooze) + "/end"); });
+      }
       if (action === "acknowledge") run(button, function () { return call("POST", base + "/acknowledge"); });
       if (action === "close") run(button, function () { return call("POST", base + "/close"); });
       if (action === "escalate") {
@@ -147,6 +151,24 @@
       changes.publicly_viewable = form.get("publicly_viewable") === "true";
       changes.recovered_before_access = form.get("recovered_before_access") === "true";
       run(facts.querySelector("button"), function () { return call("POST", "/v1/incidents/" + incident + "/facts", changes); });
+    });
+  }
+
+  // a snooze: the filter fields given, the reason, and either a duration or an end time (local time)
+  const snoozeForm = document.getElementById("snooze-form");
+  if (snoozeForm) {
+    snoozeForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const form = new FormData(snoozeForm);
+      const snooze = { reason: form.get("reason") };
+      ["source", "rule", "asset", "actor"].forEach(function (field) {
+        const value = String(form.get(field) || "").trim();
+        if (value) snooze[field] = value;
+      });
+      const until = form.get("until");
+      if (until) snooze.until = new Date(until).toISOString();
+      else snooze.minutes = Number(form.get("minutes"));
+      run(snoozeForm.querySelector("button"), function () { return call("POST", "/v1/snoozes", snooze); });
     });
   }
 
