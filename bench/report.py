@@ -515,7 +515,9 @@ def storm_details(storm: dict[str, Any]) -> list[str]:
     if stages:
         lines += ["", "Where a probe's time went (p50 / p99 per hop):", ""]
         lines += ["| hop | p50 | p99 |", "|---|---|---|"]
-        lines += [f"| {hop} | {ms(q.get('p50_ms'))} | {ms(q.get('p99_ms'))} |" for hop, q in stages.items()]
+        lines += [
+            f"| {hop} | {ms(q.get('p50_ms'))} | {ms(q.get('p99_ms'))} |" for hop, q in stages.items() if hop != "each"
+        ]
     desk = storm.get("desk") or {}
     if desk.get("largest"):
         sources = ", ".join(f"{source} {num(n)}" for source, n in desk.get("by_source", {}).items())

@@ -323,6 +323,11 @@ async def probe_stages(urls: dict[str, str], incident_ids: list[str]) -> dict[st
     for name, start, end in STAGES:
         spans = [t[end] - t[start] for t in times.values() if start in t and end in t]
         stages[name] = percentiles(spans)
+    # and each probe's hops in the order they were sent (milliseconds), to see when the slow ones were
+    stages["each"] = [
+        [round((t[end] - t[start]) * 1000) if start in t and end in t else None for _, start, end in STAGES]
+        for t in (times[i] for i in incident_ids)
+    ]
     return stages
 
 

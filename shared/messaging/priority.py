@@ -2,9 +2,12 @@
 
 Kafka keeps order only within a partition, and a consumer reads each partition in order: a report
 from a person that sits behind ten thousand DLP alerts in the same partition waits for all of them.
-So the relay puts the urgent events of a few topics on partition 0 (reports from people on
-`incident.reported`; very-high and high-risk requests on `escalation.requested`) and spreads the
-rest over the other partitions by key, as Kafka's default partitioner would. A consumer first takes
+So the relay puts the urgent events of a few topics on partition 0 — what concerns a report from a
+person: the report on `incident.reported`, the requests to alert people about it on
+`escalation.requested` — and spreads the rest over the other partitions by key, as Kafka's default
+partitioner would. (Risk orders the alerts again where they are delivered, in the notifier; a storm's
+alerts often all carry the worst-case risk of an unknown count, so risk cannot be what keeps a
+person's report out of their queue.) A consumer first takes
 whatever is waiting on partition 0 of those topics, then its usual fetch, every round: an urgent event
 waits for at most one round of the others, however long their backlog.
 
@@ -23,21 +26,16 @@ from pidesk.shared import topics
 
 PRIORITY_PARTITION = 0
 PEOPLE = frozenset({"api", "form"})
-URGENT_RISK = frozenset({"very_high", "high"})
 
 
 def _from_people(payload: dict[str, Any]) -> bool:
     return payload.get("source") in PEOPLE
 
 
-def _urgent_risk(payload: dict[str, Any]) -> bool:
-    return payload.get("risk_level") in URGENT_RISK
-
-
 # topic -> does this event's payload go first
 URGENT: dict[str, Callable[[dict[str, Any]], bool]] = {
     topics.INCIDENT_REPORTED: _from_people,
-    topics.ESCALATION_REQUESTED: _urgent_risk,
+    topics.ESCALATION_REQUESTED: _from_people,
 }
 
 

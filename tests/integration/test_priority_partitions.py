@@ -37,9 +37,10 @@ def test_urgent_events_go_to_partition_zero_and_the_rest_by_key_elsewhere() -> N
     assert spread == {1, 2}
     assert priority.partition_for(reported, b"k", person, 1) is None, "one partition: nothing to separate"
     assert priority.partition_for(topics.NOTICE_ISSUED, b"k", person, 3) is None, "not a priority topic"
-    urgent = b'{"payload": {"risk_level": "very_high"}}'
-    assert priority.partition_for(topics.ESCALATION_REQUESTED, b"k", urgent, 3) == 0
-    assert priority.partition_for(topics.ESCALATION_REQUESTED, b"k", b'{"payload": {"risk_level": "low"}}', 3) != 0
+    alert_for_person = b'{"payload": {"risk_level": "low", "source": "api"}}'
+    assert priority.partition_for(topics.ESCALATION_REQUESTED, b"k", alert_for_person, 3) == 0
+    storm_alert = b'{"payload": {"risk_level": "very_high", "source": "ms-purview"}}'
+    assert priority.partition_for(topics.ESCALATION_REQUESTED, b"k", storm_alert, 3) != 0
 
 
 @pytest.fixture
