@@ -92,7 +92,7 @@ class IdempotentConsumer:
     # a round (fetch, apply, commit) should take about this long: an urgent record fetched in the next
     # round waits for at most one. How many records a round takes follows the recent cost per record.
     round_target_seconds: float = 0.25
-    min_round_records: int = 10
+    min_round_records: int = 50  # a floor: a round's fixed costs (a commit) are worth this many records
     _seconds_per_record: float = field(default=0.0, init=False, repr=False)
 
     def round_size(self) -> int:
@@ -150,11 +150,13 @@ class IdempotentConsumer:
                 *(self._drain(records, dlq, partition, done) for partition, records in batches.items()),
                 return_exceptions=True,
             )
+            # the cost of applying records (the fetch and the offset commit cost about the same per round,
+            # however many records it takes: counting them would shrink rounds for nothing)
+            self._learn(sum(len(records) for records in batches.values()), time.monotonic() - started)
             # only offsets whose records are committed in the database (or dead-lettered); a crash
             # before this line replays them, and processed_events makes the replay harmless
             if done:
                 await consumer.commit(done)
-            self._learn(sum(len(records) for records in batches.values()), time.monotonic() - started)
             for outcome in outcomes:
                 if isinstance(outcome, BaseException):
                     raise outcome
