@@ -32,7 +32,6 @@ class CommonSettings(BaseSettings):
     )
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_topic_replication: int = Field(default=1, ge=1)
-    token_secret: SecretStr | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     consumer_max_attempts: int = Field(default=5, ge=1)
     # how long one consumer round (fetch, apply, commit) should take: an urgent record waits for about one
@@ -45,22 +44,38 @@ class CommonSettings(BaseSettings):
     # published outbox rows and processed-events records are deleted after this; keep it longer than
     # the topics' retention (Kafka's default: 7 days), since a redelivered event must still be known
     retention_hours: float = Field(default=336.0, gt=0)
+    # how long a dead-lettered message (a full copy of an event, personal data included) is kept
+    dlq_retention_hours: float = Field(default=336.0, gt=0)
     retention_interval_seconds: float = Field(default=300.0, gt=0)
 
-    @model_validator(mode="after")
-    def _secrets_present(self) -> CommonSettings:
-        self.token_secret = self.resolve_secret("token_secret", self.token_secret)
-        return self
-
-    def resolve_secret(self, name: str, value: SecretStr | None) -> SecretStr:
+    def resolve_secret(self, name: str, value: SecretStr | None, *, variable: str | None = None) -> SecretStr:
+        """`value`, or outside production a generated one kept under `var_dir/secrets/name`."""
         if value is not None and value.get_secret_value().lower() not in PLACEHOLDER_SECRETS:
             return value
         if self.env == "production":
-            raise SettingsError(f"PIDESK_{name.upper()} must be set to a real secret in production")
+            raise SettingsError(f"{variable or 'PIDESK_' + name.upper()} must be set to a real secret in production")
         return SecretStr(dev_secret(self.var_dir, name))
 
     def sqlite_url(self, service: str) -> str:
         return f"sqlite+aiosqlite:///{(self.var_dir / f'{service}.db').resolve()}"
+
+
+class TokenSettings(CommonSettings):
+    """The bearer-token master secret: held by escalation, the notifier and `pidesk token`, never by intake.
+
+    Each service verifies with the key derived from it for its own audience (`shared/http/auth.py`)."""
+
+    token_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _token_secret_present(self) -> TokenSettings:
+        self.token_secret = self.resolve_secret("token_secret", self.token_secret)
+        return self
+
+    @property
+    def token_master(self) -> str:
+        assert self.token_secret is not None
+        return self.token_secret.get_secret_value()
 
 
 def dev_secret(var_dir: Path, name: str) -> str:

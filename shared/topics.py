@@ -28,6 +28,10 @@ def dead_letter_topic(topic: str) -> str:
     return f"{topic}{DLQ_SUFFIX}"
 
 
+def is_dead_letter_topic(topic: str) -> bool:
+    return topic.endswith(DLQ_SUFFIX)
+
+
 def topic_for(event_type: str, schema_version: int) -> str:
     """`pidesk.incident.reported` version 1 travels on `pidesk.incident.reported.v1`."""
     return f"{event_type}.v{schema_version}"

@@ -7,6 +7,7 @@ import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
@@ -54,26 +55,55 @@ async def broker_reachable(bootstrap_servers: str, within: float = 3.0) -> bool:
         await client.close()
 
 
-async def ensure_topics(bootstrap_servers: str, names: list[str], partitions: int, replication: int) -> None:
-    """Create the topics that do not exist yet; existing ones are left as they are."""
+async def ensure_topics(
+    bootstrap_servers: str,
+    names: list[str],
+    partitions: int,
+    replication: int,
+    configs: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """Create the topics that do not exist yet, with their `configs` (topic name -> Kafka topic
+    configs); an existing topic keeps its partitions, and is given its `configs` if they differ."""
+    configs = configs or {}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="pidesk-admin")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         missing = [n for n in names if n not in existing]
-        if not missing:
-            return
-        response = await admin.create_topics([NewTopic(n, partitions, replication) for n in missing])
-        failed = [
-            (name, code, message)
-            for name, code, message, *_ in response.topic_errors
-            if code not in (0, TopicAlreadyExistsError.errno)  # "already exists": created concurrently
-        ]
-        if failed:
-            raise RuntimeError(f"could not create topics: {failed}")
-        log.info("kafka topics created", extra={"topics": missing})
+        if missing:
+            response = await admin.create_topics(
+                [NewTopic(n, partitions, replication, topic_configs=configs.get(n) or None) for n in missing]
+            )
+            failed = [
+                (name, code, message)
+                for name, code, message, *_ in response.topic_errors
+                if code not in (0, TopicAlreadyExistsError.errno)  # "already exists": created concurrently
+            ]
+            if failed:
+                raise RuntimeError(f"could not create topics: {failed}")
+            log.info("kafka topics created", extra={"topics": missing})
+        present = [n for n in names if n in existing and configs.get(n)]
+        if present:
+            await _apply_configs(admin, {n: configs[n] for n in present})
     finally:
         await admin.close()
+
+
+async def _apply_configs(admin: AIOKafkaAdminClient, wanted: dict[str, dict[str, str]]) -> None:
+    """Set topic configs that differ from `wanted` (e.g. a DLQ's retention after the setting changed)."""
+    resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in wanted]
+    current: dict[str, dict[str, str]] = {}
+    for response in await admin.describe_configs(resources):
+        for _code, _message, _type, name, entries in response.resources:
+            current[name] = {entry[0]: entry[1] for entry in entries}
+    changes = [
+        ConfigResource(ConfigResourceType.TOPIC, name, configs=values)
+        for name, values in wanted.items()
+        if any(current.get(name, {}).get(key) != value for key, value in values.items())
+    ]
+    if changes:
+        await admin.alter_configs(changes)
+        log.info("kafka topic configs set", extra={"topics": [c.name for c in changes]})
 
 
 async def start_where_group_is(bootstrap_servers: str, group_id: str, from_group: str, topics: list[str]) -> None:

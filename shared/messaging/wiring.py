@@ -102,6 +102,12 @@ def build_consumer(
     )
 
 
+def dead_letter_configs(names: list[str], hours: float) -> dict[str, dict[str, str]]:
+    """Dead-letter topics keep their copies `hours` (a DLQ holds whole events, personal data included)."""
+    retention = str(int(hours * 3_600_000))
+    return {name: {"retention.ms": retention} for name in names if topics.is_dead_letter_topic(name)}
+
+
 class TopicProvisioner:
     """Creates the service's topics (and their DLQs) once, retrying until the broker answers.
 
@@ -125,6 +131,7 @@ class TopicProvisioner:
                         self._wanted,
                         self._settings.kafka_topic_partitions,
                         self._settings.kafka_topic_replication,
+                        dead_letter_configs(self._wanted, self._settings.dlq_retention_hours),
                     )
                     self._done = True
                 except Exception as exc:  # noqa: BLE001 - the broker may come up after the service
