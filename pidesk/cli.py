@@ -12,6 +12,7 @@ from typing import Any
 from pidesk.shared.vocabulary import Role
 
 SERVICES = ("intake", "escalation", "notifier")
+TOKEN_AUDIENCES = ("escalation", "notifier")  # shared/http/auth.py AUDIENCES
 
 
 def _settings(service: str) -> Any:
@@ -57,7 +58,9 @@ def run_service(service: str, host: str | None, port: int | None, workers: int |
         "host": host or settings.host,
         "port": port or settings.port,
         "log_config": None,
-        "proxy_headers": True,
+        # X-Forwarded-For / -Proto believed from the listed proxies only (PIDESK_TRUSTED_PROXIES)
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or None,
         "timeout_graceful_shutdown": 10,
     }
     if count == 1:
@@ -99,13 +102,73 @@ def db_command(action: str, services: list[str], revision: str | None) -> int:
     return 0
 
 
-def token_issue(role: str, name: str, ttl_days: int) -> int:
-    from pidesk.shared.http.auth import issue_token
-    from pidesk.shared.settings import CommonSettings
+MAX_TOKEN_TTL_DAYS = 90
+DEFAULT_TOKEN_TTL_DAYS = 30
 
-    secret = CommonSettings().token_secret
-    assert secret is not None
-    print(issue_token(secret.get_secret_value(), name=name, role=Role(role), ttl=timedelta(days=ttl_days)))
+
+def ttl_days_argument(value: str) -> int:
+    """--ttl-days: a whole number of days from 1 to MAX_TOKEN_TTL_DAYS."""
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of days: {value!r}") from None
+    if not 1 <= days <= MAX_TOKEN_TTL_DAYS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_TOKEN_TTL_DAYS} days")
+    return days
+
+
+def token_issue(role: str, name: str, ttl_days: int, audience: str) -> int:
+    from pidesk.shared.http.auth import issue_token
+    from pidesk.shared.settings import TokenSettings
+
+    master = TokenSettings().token_master
+    ttl = timedelta(days=ttl_days)
+    token = issue_token(master, name=name, role=Role(role), audience=audience, ttl=ttl)  # type: ignore[arg-type]
+    print(token)
+    print(f"jti {token_id_of(token)} (pidesk token revoke <jti> ends it early)", file=sys.stderr)
+    return 0
+
+
+def token_id_of(token_or_jti: str) -> str:
+    """The jti of a token (its claims read without checking the signature), or the jti itself."""
+    if token_or_jti.count(".") != 2:
+        return token_or_jti.strip()
+    import jwt
+
+    try:
+        return str(jwt.decode(token_or_jti.strip(), options={"verify_signature": False})["jti"])
+    except (jwt.PyJWTError, KeyError):
+        raise ValueError("not a token") from None
+
+
+def token_revoke(token_or_jti: str, reason: str | None) -> int:
+    """Put a token's jti on escalation's deny-list: escalation refuses it at once, the notifier within
+    NOTIFIER_REVOCATION_POLL_SECONDS."""
+    from pidesk.services.escalation.config import EscalationSettings
+    from pidesk.services.escalation.service.tokens import revoke
+    from pidesk.shared.db.base import utcnow
+    from pidesk.shared.db.engine import create_engine, session_factory
+
+    try:
+        jti = token_id_of(token_or_jti)
+    except ValueError:
+        print("pidesk token revoke: give a token's jti (or the token itself)", file=sys.stderr)
+        return 2
+    if not jti or len(jti) > 64:
+        print("pidesk token revoke: a jti is 1 to 64 characters", file=sys.stderr)
+        return 2
+    url = EscalationSettings().database_url
+
+    async def deny() -> None:
+        engine = create_engine(url)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                await revoke(session, jti, utcnow(), reason)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(deny())
+    print(f"token {jti} revoked")
     return 0
 
 
@@ -172,7 +235,22 @@ def parser() -> argparse.ArgumentParser:
     issue = token.add_parser("issue", help="print a bearer token for scripts and tools")
     issue.add_argument("--role", required=True, choices=[r.value for r in Role])
     issue.add_argument("--name", required=True)
-    issue.add_argument("--ttl-days", type=int, default=90)
+    issue.add_argument(
+        "--ttl-days",
+        type=ttl_days_argument,
+        default=DEFAULT_TOKEN_TTL_DAYS,
+        help=f"lifetime in days, at most {MAX_TOKEN_TTL_DAYS} (default {DEFAULT_TOKEN_TTL_DAYS})",
+    )
+    issue.add_argument(
+        "--audience",
+        choices=list(TOKEN_AUDIENCES),
+        default="escalation",
+        help="the one service the token is for: escalation (desk API, default) or notifier (notices API)",
+    )
+
+    revoke = token.add_parser("revoke", help="revoke a token (by its jti, printed when issued, or the token itself)")
+    revoke.add_argument("jti")
+    revoke.add_argument("--reason", default=None)
 
     user = sub.add_parser("user", help="dashboard accounts").add_subparsers(dest="action", required=True)
     add = user.add_parser("add", help="create a person's dashboard account (password on standard input)")
@@ -197,8 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "db":
         services = list(SERVICES) if args.service == "all" else [args.service]
         return db_command(args.action, services, getattr(args, "revision", None))
+    if args.command == "token" and args.action == "revoke":
+        return token_revoke(args.jti, args.reason)
     if args.command == "token":
-        return token_issue(args.role, args.name, args.ttl_days)
+        return token_issue(args.role, args.name, args.ttl_days, args.audience)
     if args.command == "user":
         return user_add(args.name, args.role, args.password_stdin)
     return 2

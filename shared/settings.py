@@ -7,11 +7,12 @@ in production a missing or placeholder secret refuses to start.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "test", ""}
@@ -33,6 +34,9 @@ class CommonSettings(BaseSettings):
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_topic_replication: int = Field(default=1, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # addresses (IPs or CIDRs, comma-separated) of the proxies whose X-Forwarded-For / -Proto is believed:
+    # the client address (rate limits, the audit log) is then the one they forward; empty: nobody's
+    trusted_proxies: str = Field(default="127.0.0.1", max_length=2000)
     consumer_max_attempts: int = Field(default=5, ge=1)
     # how long one consumer round (fetch, apply, commit) should take: an urgent record waits for about one
     consumer_round_seconds: float = Field(default=0.25, gt=0, le=10)
@@ -47,6 +51,25 @@ class CommonSettings(BaseSettings):
     # how long a dead-lettered message (a full copy of an event, personal data included) is kept
     dlq_retention_hours: float = Field(default=336.0, gt=0)
     retention_interval_seconds: float = Field(default=300.0, gt=0)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        for entry in entries:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"PIDESK_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+        return ",".join(entries)
+
+    @model_validator(mode="after")
+    def _no_trust_in_everyone(self) -> CommonSettings:
+        if self.env == "production" and "*" in self.trusted_proxies.split(","):
+            raise SettingsError("PIDESK_TRUSTED_PROXIES=* lets any client forge its address: list the proxies")
+        return self
 
     def resolve_secret(self, name: str, value: SecretStr | None, *, variable: str | None = None) -> SecretStr:
         """`value`, or outside production a generated one kept under `var_dir/secrets/name`."""
