@@ -42,6 +42,7 @@ from pidesk.services.intake.domain.correlation import (
     why_not_join,
 )
 from pidesk.services.intake.domain.reference import format_reference, reference_year
+from pidesk.services.intake.service.group_commit import GroupCommit
 from pidesk.services.intake.service.reports import (
     PRODUCER,
     AlertAlreadyKnown,
@@ -91,10 +92,19 @@ class AlertCorrelator:
     ) -> None:
         self._sessions, self._numbers, self._cipher = sessions, numbers, cipher
         self.policy = policy
-        self._after_commit, self._max_batch = after_commit, max_batch
-        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
-        self.running = False
+        self._after_commit = after_commit
+        self._batches: GroupCommit[_Pending] = GroupCommit(
+            self._write, max_batch=max_batch, stopped=lambda: BatchNotWritten("the correlator stopped")
+        )
         self.batches_written = 0
+
+    @property
+    def running(self) -> bool:
+        return self._batches.running
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        self._batches.running = value
 
     async def submit(self, command: SubmitReport, key: GroupKey, vendor_state: str | None = None) -> ReportAccepted:
         """Correlate the alert of `command` in the next batch; returns once that batch committed.
@@ -104,21 +114,11 @@ class AlertCorrelator:
         if not self.running:
             await self._write([pending])
         else:
-            self._queue.put_nowait(pending)
+            self._batches.put(pending)
         return await asyncio.shield(pending.done)  # a client that hangs up does not unmake its alert
 
     async def run(self) -> None:
-        self.running = True
-        try:
-            while True:
-                batch = [await self._queue.get()]
-                while len(batch) < self._max_batch and not self._queue.empty():
-                    batch.append(self._queue.get_nowait())
-                await self._write(batch)
-        finally:
-            self.running = False
-            while not self._queue.empty():
-                self._queue.get_nowait().done.set_exception(BatchNotWritten("the correlator stopped"))
+        await self._batches.run()
 
     async def _write(self, batch: list[_Pending]) -> None:
         try:

@@ -24,6 +24,7 @@ from pidesk.services.intake.adapters.cipher import FieldCipher
 from pidesk.services.intake.adapters.orm import OutboxMessage, Report
 from pidesk.services.intake.adapters.references import ReferenceNumbers
 from pidesk.services.intake.domain.reference import format_reference, reference_year
+from pidesk.services.intake.service.group_commit import GroupCommit
 from pidesk.services.intake.service.reports import (
     AlertAlreadyKnown,
     BatchNotWritten,
@@ -57,31 +58,26 @@ class ReportBatcher:
         max_batch: int = 200,
     ) -> None:
         self._sessions, self._numbers, self._cipher = sessions, numbers, cipher
-        self._clock, self._after_commit, self._max_batch = clock, after_commit, max_batch
-        self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
-        self.running = False
+        self._clock, self._after_commit = clock, after_commit
+        self._batches: GroupCommit[_Pending] = GroupCommit(
+            self._write, max_batch=max_batch, stopped=lambda: BatchNotWritten("the batch writer stopped")
+        )
         self.batches_written = 0
+
+    @property
+    def running(self) -> bool:
+        return self._batches.running
 
     async def submit(self, command: SubmitReport, vendor_state: str | None = None) -> ReportAccepted:
         """Store and announce a new report in the next batch; returns once that batch committed."""
         if not self.running:
             raise BatchNotWritten("the batch writer is not running")
         pending = _Pending(command, vendor_state, self._clock())
-        self._queue.put_nowait(pending)
+        self._batches.put(pending)
         return await asyncio.shield(pending.done)  # a client that hangs up does not unmake its report
 
     async def run(self) -> None:
-        self.running = True
-        try:
-            while True:
-                batch = [await self._queue.get()]
-                while len(batch) < self._max_batch and not self._queue.empty():
-                    batch.append(self._queue.get_nowait())
-                await self._write(batch)
-        finally:
-            self.running = False
-            while not self._queue.empty():
-                self._queue.get_nowait().done.set_exception(BatchNotWritten("the batch writer stopped"))
+        await self._batches.run()
 
     async def _write(self, batch: list[_Pending]) -> None:
         try:
