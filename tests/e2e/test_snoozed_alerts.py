@@ -9,10 +9,7 @@ and an alert no snooze covers is handled as usual.
 from __future__ import annotations
 
 import asyncio
-import json
-import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +17,10 @@ import httpx
 import pytest
 
 from tests.e2e.test_notices import bearer, eventually
-from tests.support.apps import service_stack
+from tests.support.dlp import dlp_stack, low_risk_alert, purview_alert
 from tests.support.mail import MailSink
 from tests.support.services import ServiceProcess
-from tests.support.webhooks import fixture_bytes, signed
-from tests.unit.factories import report_body
+from tests.support.webhooks import signed
 
 SECRET = "snooze-secret"
 NOISE, CARDS = 25, 10
@@ -38,39 +34,12 @@ def sink() -> Any:
 
 @pytest.fixture
 async def system(tmp_path: Path, sink: MailSink) -> AsyncIterator[dict[str, Any]]:
-    env = {
-        "NOTIFIER_SMTP_PORT": str(sink.port),
-        "INTAKE_WEBHOOK_SECRET_MS_PURVIEW": SECRET,
-        "INTAKE_WEBHOOK_SECRET_GENERIC": SECRET,
-        "INTAKE_WEBHOOKS_PER_MINUTE": "100000",
-    }
-    async with service_stack(tmp_path, ("intake", "escalation", "notifier"), env) as stack:
+    async with dlp_stack(tmp_path, sink, SECRET) as stack:
         yield stack
 
 
-def generic_alert(alert_id: str, asset: str) -> bytes:
-    """A low-risk generic alert (one name, recalled before anyone read it) at `asset`."""
-    body = report_body(
-        title="DLP match on a mail recalled before anyone opened it",
-        aware_at=datetime.now(UTC).isoformat(),
-        data_categories=["name"],
-        affected_count=1,
-        subject_regions={"JP": 1},
-        recovered_before_access=True,
-        assets=[asset],
-    )
-    body["source_alert_id"] = alert_id
-    return json.dumps(body).encode()
-
-
 def card_alert(n: int) -> bytes:
-    record = json.loads(fixture_bytes("ms-purview", "dlp_rule_match_single.json"))
-    record["IncidentId"] = record["Id"] = str(uuid.uuid5(uuid.NAMESPACE_OID, f"snoozed-cards-{n}"))
-    record["UserId"] = record["ExchangeMetaData"]["From"] = f"sender{n}@contoso.co.jp"
-    for policy in record["PolicyDetails"]:
-        for rule in policy["Rules"]:
-            rule["RuleName"] = "Card numbers"
-    return json.dumps(record).encode()
+    return purview_alert(n, "Card numbers")
 
 
 async def post(client: httpx.AsyncClient, url: str, source: str, body: bytes) -> dict[str, Any]:
@@ -96,12 +65,12 @@ async def test_a_snoozed_burst_raises_nothing_but_the_law_still_does(system: dic
 
         noise = await asyncio.gather(
             *(
-                post(client, intake.url, "generic", generic_alert(f"n-{n}", f"mailbox-{n}@example.co.jp"))
+                post(client, intake.url, "generic", low_risk_alert(f"n-{n}", f"mailbox-{n}@example.co.jp"))
                 for n in range(NOISE)
             )
         )
         cards = [await post(client, intake.url, "ms-purview", card_alert(n)) for n in range(CARDS)]
-        control = await post(client, intake.url, "generic", generic_alert("c-1", "fileshare://finance"))
+        control = await post(client, intake.url, "generic", low_risk_alert("c-1", "fileshare://finance"))
         assert len({a["incident_id"] for a in cards}) == 1, "one Purview rule: one group"
 
         async def all_snoozed() -> list[dict[str, Any]] | None:

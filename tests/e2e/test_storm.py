@@ -9,8 +9,6 @@ all is alerted, and no one receives more internal alert mails than the per-recip
 from __future__ import annotations
 
 import asyncio
-import json
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -21,10 +19,10 @@ import httpx
 import pytest
 
 from tests.e2e.test_notices import bearer, eventually
-from tests.support.apps import service_stack
+from tests.support.dlp import dlp_stack, low_risk_alert, purview_alert
 from tests.support.mail import MailSink
 from tests.support.services import ServiceProcess
-from tests.support.webhooks import fixture_bytes, signed
+from tests.support.webhooks import signed
 from tests.unit.factories import report_body
 
 SECRET = "storm-secret"
@@ -40,43 +38,8 @@ def sink() -> Any:
 
 @pytest.fixture
 async def system(tmp_path: Path, sink: MailSink) -> AsyncIterator[dict[str, Any]]:
-    env = {
-        "NOTIFIER_SMTP_PORT": str(sink.port),
-        "NOTIFIER_ALERT_MAILS_PER_HOUR": str(MAILS_PER_HOUR),
-        "INTAKE_WEBHOOK_SECRET_MS_PURVIEW": SECRET,
-        "INTAKE_WEBHOOK_SECRET_GENERIC": SECRET,
-        "INTAKE_WEBHOOKS_PER_MINUTE": "100000",
-    }
-    async with service_stack(tmp_path, ("intake", "escalation", "notifier"), env) as stack:
+    async with dlp_stack(tmp_path, sink, SECRET, NOTIFIER_ALERT_MAILS_PER_HOUR=str(MAILS_PER_HOUR)) as stack:
         yield stack
-
-
-PURVIEW = json.loads(fixture_bytes("ms-purview", "dlp_rule_match_single.json"))
-
-
-def purview_alert(n: int, rule: str) -> bytes:
-    """One DLP.All record: its own alert id and sender, four card numbers found, the given rule."""
-    record = json.loads(json.dumps(PURVIEW))
-    record["IncidentId"] = record["Id"] = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{rule}-{n}"))
-    record["UserId"] = record["ExchangeMetaData"]["From"] = f"sender{n}@contoso.co.jp"
-    for policy in record["PolicyDetails"]:
-        for each in policy["Rules"]:
-            each["RuleName"] = rule
-    return json.dumps(record).encode()
-
-
-def low_risk_alert(n: int) -> bytes:
-    body = report_body(
-        title="DLP match on a mail recalled before anyone opened it",
-        aware_at=datetime.now(UTC).isoformat(),
-        data_categories=["name"],
-        affected_count=1,
-        subject_regions={"JP": 1},
-        recovered_before_access=True,
-        assets=[f"mailbox-{n}@example.co.jp"],
-    )
-    body["source_alert_id"] = f"low-{n}"
-    return json.dumps(body).encode()
 
 
 async def post_all(client: httpx.AsyncClient, url: str, source: str, bodies: list[bytes]) -> list[httpx.Response]:
@@ -99,7 +62,8 @@ async def test_a_storm_folds_into_few_incidents_and_a_real_report_still_gets_thr
         storm = [purview_alert(n, "Card numbers") for n in range(CARDS)]
         storm += [purview_alert(n, "My Number") for n in range(NUMBERS)]
         purview = asyncio.create_task(post_all(client, intake.url, "ms-purview", storm))
-        low = asyncio.create_task(post_all(client, intake.url, "generic", [low_risk_alert(n) for n in range(LOW)]))
+        bursts = [low_risk_alert(f"low-{n}", f"mailbox-{n}@example.co.jp") for n in range(LOW)]
+        low = asyncio.create_task(post_all(client, intake.url, "generic", bursts))
         await asyncio.sleep(1.0)  # the storm is under way
         aware_at = datetime.now(UTC).isoformat()
         person = await client.post(f"{intake.url}/v1/reports", json=report_body(aware_at=aware_at))

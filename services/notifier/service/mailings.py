@@ -117,7 +117,8 @@ async def assemble(
     if digests:  # the digest's rows due now
         joins.append(among(db, COLUMNS.address, digests) & (COLUMNS.hold == DIGEST) & (COLUMNS.next_attempt_at <= now))
     waiting = await _free_rows(db, sorted(people), now, or_(*joins)) if joins else []
-    mailed = await _mailed(db, sorted(people), now - max(HOUR, pacing.group_window), now)
+    mine = [c.id for c in claims]
+    mailed = await _mailed(db, sorted(people), now - max(HOUR, pacing.group_window), now, mine)
     plan = Plan(owner=owner, now=now, until=until, pacing=pacing)
     decided = {
         address: plan.decide(
@@ -165,14 +166,26 @@ async def _free_rows(db: AsyncConnection, addresses: list[str], now: datetime, w
     return [Waiting(*row) for row in (await db.execute(statement)).all()]
 
 
-async def _mailed(db: AsyncConnection, addresses: list[str], since: datetime, now: datetime) -> dict[str, list[Any]]:
-    """Per person, the alert mails that went (or are going) since `since`: (mail key, when)."""
+async def _mailed(
+    db: AsyncConnection, addresses: list[str], since: datetime, now: datetime, deciding: Sequence[int]
+) -> dict[str, list[Any]]:
+    """Per person, the alert mails that went (or are going) since `since`: (mail key, when); the rows of
+    the claim being decided (`deciding`) are not counted."""
     statement = select(COLUMNS.address, COLUMNS.mail_key, COLUMNS.sent_at).where(
         COLUMNS.mail_key.is_not(None),
         COLUMNS.channel == "email",
         among(db, COLUMNS.address, addresses),
         COLUMNS.carried_by.is_(None),  # a carried row went in another's mail
-        or_(COLUMNS.status == SENDING, COLUMNS.status.in_((SENT, UNCONFIRMED)) & (COLUMNS.sent_at > since)),
+        or_(
+            COLUMNS.status == SENDING,
+            COLUMNS.status.in_((SENT, UNCONFIRMED)) & (COLUMNS.sent_at > since),
+            # claimed to go (an earlier claim of ours or another instance's) but not handed to SMTP yet:
+            # without these, two quick claims would both see room under the limit
+            (COLUMNS.status == PENDING)
+            & COLUMNS.hold.is_(None)
+            & (COLUMNS.lease_until > now)
+            & COLUMNS.id.not_in(deciding),
+        ),
     )
     found: dict[str, list[Any]] = {}
     for address, key, when in (await db.execute(statement)).all():
