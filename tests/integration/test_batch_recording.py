@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pidesk.migrations import runner
 from pidesk.services.escalation.adapters.orm import (
     AssessmentRecord,
     EscalationTimer,
@@ -28,10 +27,8 @@ from pidesk.services.escalation.entrypoints.views import incident_detail
 from pidesk.services.escalation.service.incidents import record_reported_incident, record_reported_incidents
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.timers import fire_next_timer
-from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.events import IncidentReported
-from tests.support.alert_groups import dlp_alert, webhook_incident
-from tests.support.infra import fresh_postgres_database
+from tests.support.alert_groups import dlp_alert, escalation_sessions, webhook_incident
 from tests.support.snoozes import alert_marks, escalations, snooze, timers
 from tests.unit.factories import reported_incident
 
@@ -55,18 +52,8 @@ EVENTS = [
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 async def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'escalation.db'}"
-        await runner.upgrade(url, "escalation")
-        engine = create_engine(url)
-        yield session_factory(engine)
-        await engine.dispose()
-        return
-    async with fresh_postgres_database("batch") as url:
-        await runner.upgrade(url, "escalation")
-        engine = create_engine(url)
-        yield session_factory(engine)
-        await engine.dispose()
+    async with escalation_sessions(request.param, tmp_path) as made:
+        yield made
 
 
 def comparable(detail: dict[str, Any]) -> str:
