@@ -129,6 +129,19 @@ def token_issue(role: str, name: str, ttl_days: int, audience: str) -> int:
     return 0
 
 
+def token_key_print(audience: str) -> int:
+    """The key of one audience, derived from PIDESK_TOKEN_SECRET, for a service that should hold only
+    its own (NOTIFIER_TOKEN_KEY)."""
+    import base64
+
+    from pidesk.shared.http.auth import token_key
+    from pidesk.shared.settings import TokenSettings
+
+    key = token_key(TokenSettings().token_master, audience)  # type: ignore[arg-type]
+    print(base64.urlsafe_b64encode(key).decode().rstrip("="))
+    return 0
+
+
 def token_id_of(token_or_jti: str) -> str:
     """The jti of a token (its claims read without checking the signature), or the jti itself."""
     if token_or_jti.count(".") != 2:
@@ -248,6 +261,8 @@ def parser() -> argparse.ArgumentParser:
         help="the one service the token is for: escalation (desk API, default) or notifier (notices API)",
     )
 
+    key = token.add_parser("key", help="print one service's token key (NOTIFIER_TOKEN_KEY), derived from the master")
+    key.add_argument("--audience", choices=["notifier"], default="notifier")
     revoke = token.add_parser("revoke", help="revoke a token (by its jti, printed when issued, or the token itself)")
     revoke.add_argument("jti")
     revoke.add_argument("--reason", default=None)
@@ -275,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "db":
         services = list(SERVICES) if args.service == "all" else [args.service]
         return db_command(args.action, services, getattr(args, "revision", None))
+    if args.command == "token" and args.action == "key":
+        return token_key_print(args.audience)
     if args.command == "token" and args.action == "revoke":
         return token_revoke(args.jti, args.reason)
     if args.command == "token":

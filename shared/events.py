@@ -296,6 +296,10 @@ class NoticeRequested(EventPayload):
     batches: int = Field(ge=1)
     total_recipients: int = Field(ge=0)
     recipients: list[NoticeRecipient]
+    # the wording approved, per language draft the approval covers (a data-subject notice: both, each person
+    # reads their own language): SHA-256 of subject and body (`wording_hash`). The notifier sends nothing
+    # whose wording differs. None: an approval of before this field (locked at the wording found on arrival)
+    wording_hashes: dict[str, str] | None = None
 
 
 class NoticeDrafted(EventPayload):
@@ -343,6 +347,7 @@ class NoticeIssued(EventPayload):
     recipients: RecipientCounts
     obligations: list[str]
     issued_at: AwareDatetime
+    reason: str | None = None  # why it failed as a whole (e.g. the approved wording was not the notifier's)
 
 
 PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {

@@ -92,8 +92,13 @@ class TokenSettings(CommonSettings):
 
     @model_validator(mode="after")
     def _token_secret_present(self) -> TokenSettings:
-        self.token_secret = self.resolve_secret("token_secret", self.token_secret)
+        if self.needs_token_master():
+            self.token_secret = self.resolve_secret("token_secret", self.token_secret)
         return self
+
+    def needs_token_master(self) -> bool:
+        """Whether this service needs the master (a service given its own derived key does not)."""
+        return True
 
     @property
     def token_master(self) -> str:

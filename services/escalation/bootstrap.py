@@ -18,12 +18,15 @@ from pidesk.services.escalation.dashboard.routes import STATIC, SignInRequired, 
 from pidesk.services.escalation.entrypoints.http import desk_router
 from pidesk.services.escalation.entrypoints.kafka_handlers import kafka_batch_handlers, kafka_handlers
 from pidesk.services.escalation.entrypoints.snoozes import snooze_router
+from pidesk.services.escalation.entrypoints.tokens import tokens_router
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.timers import TimerScheduler
 from pidesk.shared import topics
 from pidesk.shared.http.app import create_service_app
 from pidesk.shared.http.audit import AuditTrail
+from pidesk.shared.http.auth import token_key
 from pidesk.shared.http.csrf import CsrfProtector
+from pidesk.shared.keys import derive_key
 from pidesk.shared.messaging.wiring import build_consumer
 from pidesk.shared.runtime import service_runtime
 
@@ -64,10 +67,14 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     runtime.background += [runtime.provisioner.then(consumer.run), scheduler.run]
     context = EscalationContext(settings=settings, sessions=runtime.sessions, relay=runtime.relay, rules=rules)
     context.notifier = NotifierClient(settings.notifier_url, context.token_secret)
-    csrf = CsrfProtector(context.token_secret, salt="pidesk-desk-login")
-    routers = [desk_router(context), snooze_router(context), dashboard_router(context, csrf)]
+    csrf = CsrfProtector(
+        derive_key(context.token_secret, "csrf:desk-login"),
+        salt="pidesk-desk-login",
+        always_secure=settings.env == "production",
+    )
+    routers = [desk_router(context), snooze_router(context), tokens_router(context), dashboard_router(context, csrf)]
     app = create_service_app(runtime, routers, title="pidesk escalation")
-    app.state.token_secret = context.token_secret
+    app.state.token_key, app.state.token_audience = token_key(context.token_secret, "escalation"), "escalation"
     app.state.sessions = runtime.sessions
     app.mount("/desk/static", StaticFiles(directory=STATIC), name="desk-static")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, Field, model_validator
 
-from pidesk.shared.settings import CommonSettings
+from pidesk.shared.settings import TokenSettings
 
 
-class EscalationSettings(CommonSettings):
+class EscalationSettings(TokenSettings):
     database_url: str = Field(default="", validation_alias=AliasChoices("ESCALATION_DATABASE_URL"))
     host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("ESCALATION_HOST"))
     port: int = Field(default=8002, validation_alias=AliasChoices("ESCALATION_PORT"))

@@ -23,8 +23,7 @@ class EscalationContext:
 
     @property
     def token_secret(self) -> str:
-        assert self.settings.token_secret is not None
-        return self.settings.token_secret.get_secret_value()
+        return self.settings.token_master
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, after_commit=self.relay.wake)

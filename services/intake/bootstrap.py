@@ -55,7 +55,7 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     consumer = build_consumer(SERVICE, settings, runtime.sessions, ProcessedEvent, kafka_handlers(), runtime.metrics)
     runtime.background += [context.batcher.run, context.correlator.run, runtime.provisioner.then(consumer.run)]
-    assert settings.token_secret is not None
-    csrf = CsrfProtector(settings.token_secret.get_secret_value())
+    assert settings.csrf_secret is not None
+    csrf = CsrfProtector(settings.csrf_secret.get_secret_value(), always_secure=settings.env == "production")
     routers = [report_router(context), form_router(context, csrf), webhook_router(context, load_sources())]
     return create_service_app(runtime, routers, title="pidesk intake")

@@ -12,6 +12,7 @@ from pidesk.services.notifier.service.delivery import DeliveryService
 from pidesk.shared import topics
 from pidesk.shared.http.app import create_service_app
 from pidesk.shared.http.audit import AuditTrail
+from pidesk.shared.http.revocation import RevokedTokens, from_escalation
 from pidesk.shared.messaging.consumer import ConsumerHooks
 from pidesk.shared.messaging.wiring import LANES, build_consumer
 from pidesk.shared.runtime import service_runtime
@@ -56,9 +57,13 @@ def build_app(settings: NotifierSettings | None = None) -> FastAPI:
         for lane, lane_handlers in [("", handlers), *lanes.items()]
     ]
     runtime.background += [*(runtime.provisioner.then(c.run) for c in consumers), delivery.run]
+    runtime.checks["delivery"] = delivery.health  # a dead or crash-looping delivery loop: not ready
     app = create_service_app(runtime, [notices_router(runtime.sessions)], title="pidesk notifier")
-    assert settings.token_secret is not None
-    app.state.token_secret = settings.token_secret.get_secret_value()
+    app.state.token_key, app.state.token_audience = settings.notifier_token_key(), "notifier"
+    app.state.public_url = settings.public_url  # the Atom feed's links
+    app.state.revoked_tokens = revoked = RevokedTokens()
+    fetch = from_escalation(settings.escalation_url)
+    runtime.background.append(lambda: revoked.poll(fetch, settings.revocation_poll_seconds))
     app.state.delivery = delivery
     app.add_middleware(AuditTrail, sessions=runtime.sessions, model=AuditEntry)
     return app

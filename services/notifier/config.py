@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
+from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 
+from pidesk.services.notifier.adapters.companies import load_companies
+from pidesk.services.notifier.adapters.mail import SmtpSecurity
 from pidesk.services.notifier.domain.context import Contact
 from pidesk.services.notifier.domain.pacing import Pacing
-from pidesk.shared.settings import CommonSettings
+from pidesk.shared.http.auth import token_key as derive_token_key
+from pidesk.shared.settings import TokenSettings
 
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
 
 
-class NotifierSettings(CommonSettings):
+class NotifierSettings(TokenSettings):
     database_url: str = Field(default="", validation_alias=_env("NOTIFIER_DATABASE_URL"))
     host: str = Field(default="127.0.0.1", validation_alias=_env("NOTIFIER_HOST"))
     port: int = Field(default=8003, validation_alias=_env("NOTIFIER_PORT"))
     smtp_host: str = Field(default="127.0.0.1", validation_alias=_env("NOTIFIER_SMTP_HOST"))
     smtp_port: int = Field(default=1025, validation_alias=_env("NOTIFIER_SMTP_PORT"))
     smtp_timeout_seconds: float = Field(default=30.0, gt=0, validation_alias=_env("NOTIFIER_SMTP_TIMEOUT"))
+    # STARTTLS: off, opportunistic (when the server offers it) or required; AUTH when a user name is set
+    smtp_starttls: Literal["off", "opportunistic", "required"] = Field(
+        default="off", validation_alias=_env("NOTIFIER_SMTP_STARTTLS")
+    )
+    smtp_username: str = Field(default="", validation_alias=_env("NOTIFIER_SMTP_USERNAME"))
+    smtp_password: SecretStr = Field(default=SecretStr(""), validation_alias=_env("NOTIFIER_SMTP_PASSWORD"))
     # SMTP sessions kept open and used in parallel (PostgreSQL); an embedded SQLite database uses one
     smtp_connections: int = Field(default=16, ge=1, le=64, validation_alias=_env("NOTIFIER_SMTP_CONNECTIONS"))
     # how long a claimed delivery stays this instance's without renewal (renewed every third of it)
@@ -41,6 +52,13 @@ class NotifierSettings(CommonSettings):
     mail_from: str = Field(default="privacy-desk@example.com", validation_alias=_env("NOTIFIER_MAIL_FROM"))
     mail_from_name: str = Field(default="Privacy Incident Desk", validation_alias=_env("NOTIFIER_MAIL_FROM_NAME"))
     desk_url: str = Field(default="http://127.0.0.1:8002/desk", validation_alias=_env("NOTIFIER_DESK_URL"))
+    # the notifier's own token key (`pidesk token key --audience notifier`): then it needs no PIDESK_TOKEN_SECRET
+    token_key: SecretStr | None = Field(default=None, validation_alias=_env("NOTIFIER_TOKEN_KEY"))
+    # where the notifier reads the deny-list of revoked bearer tokens (escalation's GET /v1/tokens/revoked)
+    escalation_url: str = Field(default="http://127.0.0.1:8002", validation_alias=_env("NOTIFIER_ESCALATION_URL"))
+    revocation_poll_seconds: float = Field(
+        default=30.0, gt=0, le=3600, validation_alias=_env("NOTIFIER_REVOCATION_POLL_SECONDS")
+    )
     public_url: str = Field(default="http://127.0.0.1:8003", validation_alias=_env("NOTIFIER_PUBLIC_URL"))
     contact_name_ja: str = Field(default="個人情報お問い合わせ窓口", validation_alias=_env("NOTIFIER_CONTACT_NAME_JA"))
     contact_name_en: str = Field(default="Privacy Contact Desk", validation_alias=_env("NOTIFIER_CONTACT_NAME_EN"))
@@ -51,11 +69,27 @@ class NotifierSettings(CommonSettings):
     dpo_name_ja: str = Field(default="データ保護責任者", validation_alias=_env("NOTIFIER_DPO_NAME_JA"))
     dpo_name_en: str = Field(default="Data Protection Officer", validation_alias=_env("NOTIFIER_DPO_NAME_EN"))
     dpo_email: str = Field(default="dpo@example.com", validation_alias=_env("NOTIFIER_DPO_EMAIL"))
+    # the directory escalation routes by: notices print its group companies' official names (else bundled)
+    directory: str | None = Field(default=None, validation_alias=_env("PIDESK_DIRECTORY"))
+
+    def needs_token_master(self) -> bool:
+        return self.token_key is None
+
+    def notifier_token_key(self) -> bytes:
+        """The key verifying the notifier's bearer tokens: NOTIFIER_TOKEN_KEY, else derived from the master."""
+        if self.token_key is not None:
+            return base64.urlsafe_b64decode(self.token_key.get_secret_value() + "==")
+        return derive_token_key(self.token_master, "notifier")
 
     @model_validator(mode="after")
     def _notifier_defaults(self) -> NotifierSettings:
         if not self.database_url:
             self.database_url = self.sqlite_url("notifier")
+        return self
+
+    @model_validator(mode="after")
+    def _directory_readable(self) -> NotifierSettings:
+        load_companies(self.directory)  # a bad directory stops the start-up, naming the file and line
         return self
 
     @property
@@ -68,6 +102,7 @@ class NotifierSettings(CommonSettings):
             url=f"{self.public_url.rstrip('/')}/notices/public",
             dpo_name={"ja": self.dpo_name_ja, "en": self.dpo_name_en},
             dpo_email=self.dpo_email,
+            companies=load_companies(self.directory),
         )
 
     @property
@@ -76,6 +111,14 @@ class NotifierSettings(CommonSettings):
             per_hour=self.alert_mails_per_hour,
             group_window=timedelta(seconds=self.group_update_seconds),
             digest_hour=self.digest_hour,
+        )
+
+    @property
+    def smtp_security(self) -> SmtpSecurity:
+        return SmtpSecurity(
+            starttls=self.smtp_starttls,
+            username=self.smtp_username or None,
+            password=self.smtp_password.get_secret_value() or None,
         )
 
     @property

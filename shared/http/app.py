@@ -42,6 +42,8 @@ class ServiceRuntime:
     provisioner: TopicProvisioner
     background: list[BackgroundTask] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # more of what readiness depends on, e.g. a background loop: each answers "ok" or what is wrong
+    checks: dict[str, Callable[[], str]] = field(default_factory=dict)
 
 
 async def readiness(runtime: ServiceRuntime) -> dict[str, str]:
@@ -59,7 +61,7 @@ async def readiness(runtime: ServiceRuntime) -> dict[str, str]:
         return "ok" if ok else "unreachable"
 
     db_state, kafka_state = await asyncio.gather(database(), kafka())
-    return {"database": db_state, "kafka": kafka_state}
+    return {"database": db_state, "kafka": kafka_state} | {name: check() for name, check in runtime.checks.items()}
 
 
 def probe_router(runtime: ServiceRuntime) -> APIRouter:

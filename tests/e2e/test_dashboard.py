@@ -72,7 +72,7 @@ async def test_the_desk_works_in_a_real_browser(system: dict[str, Any], sink: Ma
     intake, escalation, notifier = system["intake"], system["escalation"], system["notifier"]
     base = escalation.url
     shots = artifacts_dir()
-    reader = bearer(system["env"], "auditor")
+    reader = bearer(system["env"], "auditor", "notifier")
     async with chromium() as browser, httpx.AsyncClient(timeout=20) as client:
         # the operator signs in (a wrong password first), in Japanese
         operator = await browser.new_page(viewport={"width": 1366, "height": 900}, locale="ja-JP")

@@ -67,7 +67,8 @@ async def test_two_thousand_recipients_survive_a_kill_mid_batch(
     intake: ServiceProcess = system["intake"]
     escalation: ServiceProcess = system["escalation"]
     notifier: ServiceProcess = system["notifier"]
-    reader, approver = bearer(system["env"], "auditor"), bearer(system["env"], "pi_administrator")
+    reader, approver = bearer(system["env"], "auditor", "notifier"), bearer(system["env"], "pi_administrator")
+    desk_reader = bearer(system["env"], "auditor")
     body, addresses = recipients_csv()
     async with httpx.AsyncClient(timeout=60) as client:
         posted = await client.post(f"{intake.url}/v1/reports", json=report_body(affected_count=PEOPLE))
@@ -155,7 +156,7 @@ async def test_two_thousand_recipients_survive_a_kill_mid_batch(
             assert "お知らせ" in str(japanese.message["Subject"]) and "被通知者 1" in japanese.text()
 
             async def issued_on_desk() -> list[dict[str, Any]]:
-                response = await client.get(f"{escalation.url}/v1/incidents/{incident_id}", headers=reader)
+                response = await client.get(f"{escalation.url}/v1/incidents/{incident_id}", headers=desk_reader)
                 return [
                     e for e in response.json()["timeline"]
                     if e["kind"] == "notice_issued" and e["detail"]["notice_id"] == notice_id

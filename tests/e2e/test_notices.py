@@ -42,8 +42,9 @@ async def system(tmp_path: Path, sink: MailSink) -> AsyncIterator[dict[str, Any]
         yield stack
 
 
-def bearer(env: dict[str, str], role: str) -> dict[str, str]:
-    token = pidesk_cli("token", "issue", "--role", role, "--name", f"e2e-{role}", env=env)
+def bearer(env: dict[str, str], role: str, audience: str = "escalation") -> dict[str, str]:
+    """A bearer token for one service (`escalation` or `notifier`): tokens have one audience each."""
+    token = pidesk_cli("token", "issue", "--role", role, "--name", f"e2e-{role}", "--audience", audience, env=env)
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -61,6 +62,7 @@ async def test_drafts_approval_and_delivery_of_every_kind(system: dict[str, Any]
     escalation: ServiceProcess = system["escalation"]
     notifier: ServiceProcess = system["notifier"]
     reader = bearer(system["env"], "auditor")
+    notices_reader = bearer(system["env"], "auditor", "notifier")
     approver = bearer(system["env"], "promotion_bureau")
     body = report_body(
         affected_count=1500,
@@ -75,7 +77,7 @@ async def test_drafts_approval_and_delivery_of_every_kind(system: dict[str, Any]
 
         async def drafts() -> list[dict[str, Any]]:
             response = await client.get(
-                f"{notifier.url}/v1/notices", params={"incident_id": incident_id}, headers=reader
+                f"{notifier.url}/v1/notices", params={"incident_id": incident_id}, headers=notices_reader
             )
             assert response.status_code == 200, response.text
             found = [n for n in response.json() if n["kind"] != "internal"]
@@ -125,7 +127,7 @@ async def test_drafts_approval_and_delivery_of_every_kind(system: dict[str, Any]
             assert response.status_code == 200, response.text
 
         async def issued() -> dict[str, Any] | None:
-            response = await client.get(f"{notifier.url}/v1/notices/{subject_ja}", headers=reader)
+            response = await client.get(f"{notifier.url}/v1/notices/{subject_ja}", headers=notices_reader)
             notice = response.json()
             return notice if notice["status"] == "sent" else None
 
@@ -167,7 +169,7 @@ async def test_drafts_approval_and_delivery_of_every_kind(system: dict[str, Any]
 
         # the regulator draft: downloadable Markdown with the nine items of APPI Rules Art. 8(1)
         ppc = by_key[("regulator_draft", "ppc", "ja")]["notice_id"]
-        download = await client.get(f"{notifier.url}/v1/notices/{ppc}/download.md", headers=reader)
+        download = await client.get(f"{notifier.url}/v1/notices/{ppc}/download.md", headers=notices_reader)
         assert download.status_code == 200
         assert download.headers["content-type"].startswith("text/markdown")
         assert "個人情報保護委員会" in download.text and "再発防止" in download.text

@@ -343,7 +343,7 @@ async def test_the_rate_limit_holds_mails_and_the_next_mail_names_what_it_held(s
 
         # every alert stays visible: the held one is listed with its counts, its row says why
         transport = httpx.ASGITransport(app=build_app(notifier.settings))
-        token = issue_token(SECRET, name="auditor", role=Role.AUDITOR)
+        token = issue_token(SECRET, name="auditor", role=Role.AUDITOR, audience="notifier")
         async with httpx.AsyncClient(transport=transport, base_url="http://n") as client:
             headers = {"Authorization": f"Bearer {token}"}
             (listed,) = (

@@ -1,7 +1,8 @@
-"""Dashboard sign-in on PostgreSQL, in-process: argon2 accounts, lock-out, sessions, CSRF, roles, pages."""
+"""Dashboard sign-in on PostgreSQL, in-process: argon2 accounts, throttling, sessions, CSRF, roles, pages."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -13,10 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from pidesk.migrations import runner
-from pidesk.services.escalation.adapters.orm import AuditEntry, DeskSession, DeskUser
+from pidesk.services.escalation.adapters.orm import AuditEntry, DeskSession, DeskUser, SignInThrottle
 from pidesk.services.escalation.bootstrap import build_app
 from pidesk.services.escalation.config import EscalationSettings
-from pidesk.services.escalation.service import accounts
+from pidesk.services.escalation.dashboard import routes, streams
+from pidesk.services.escalation.service import accounts, throttle
 from pidesk.shared.db.engine import create_engine, session_factory
 from tests.integration.test_desk_api import Desk
 from tests.support.infra import free_port, fresh_postgres_database, kafka_bootstrap
@@ -48,7 +50,7 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
         )
         transport = httpx.ASGITransport(app=build_app(settings))
         async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
-            yield Desk(client, url)
+            yield Desk(client, url, {})  # no notifier drafts here
 
 
 async def sign_in(client: httpx.AsyncClient, name: str, password: str = PASSWORD) -> httpx.Response:
@@ -90,21 +92,82 @@ async def test_a_forged_login_form_is_refused(desk: Desk) -> None:
     assert response.status_code == 400 and "pidesk_desk_session" not in response.headers.get("set-cookie", "")
 
 
-async def test_five_wrong_passwords_lock_the_account_for_a_quarter_of_an_hour(desk: Desk) -> None:
-    for _ in range(accounts.MAX_FAILURES - 1):
-        assert (await sign_in(desk.client, "operator", "wrong")).status_code == 401
-    locked = await sign_in(desk.client, "operator", "wrong")
-    assert "ロックされています" in locked.text
-    still = await sign_in(desk.client, "operator")  # the right password does not open a locked account
-    assert still.status_code == 401 and "ロックされています" in still.text
+def from_address(desk: Desk, host: str) -> httpx.AsyncClient:
+    """Another browser, at another client address, on the same desk."""
+    transport = desk.client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=transport.app, client=(host, 40000)), base_url="http://desk"
+    )
+
+
+def answer_of(response: httpx.Response) -> tuple[int, str]:
+    """A sign-in answer without what varies by design (the form's fresh CSRF token, the typed name)."""
+    text = re.sub(r'name="csrf_token" value="[^"]+"', "", response.text)
+    return response.status_code, re.sub(r'name="username"([^>]*)value="[^"]*"', r"\1", text)
+
+
+async def test_failures_throttle_the_name_and_address_never_the_account(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verified: list[str] = []
+    real_verify = accounts._verify
+
+    def counting(password_hash: str, password: str) -> bool:
+        verified.append(password_hash)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(accounts, "_verify", counting)
+    attacker = from_address(desk, "198.51.100.7")
+    answers = [answer_of(await sign_in(attacker, "operator", f"guess {n}")) for n in range(throttle.FREE_FAILURES + 3)]
+    answers.append(answer_of(await sign_in(attacker, "nobody at all", "guess")))
+    assert len(verified) == len(answers)  # the same work for every failure: one argon2 verification each
+    # ... and the same answer: a wrong password, an unknown name, a throttled pair
+    assert {answer for answer in answers} == {answers[0]} and answers[0][0] == 401
+    key = throttle.throttle_key("operator", "198.51.100.7")
     engine = create_engine(desk.url)
     async with session_factory(engine)() as session, session.begin():
+        pair = await session.get(SignInThrottle, key)
+        assert pair is not None and pair.failures > throttle.FREE_FAILURES and pair.blocked_until is not None
+        assert pair.blocked_until - pair.last_failure_at == throttle.delay_after(pair.failures)
+        pair.blocked_until = datetime.now(UTC) + timedelta(minutes=1)  # (the test is faster than a wait)
+    # the pair waits: even the right password from that address is refused, alike, after the same work
+    verified.clear()
+    held = await sign_in(attacker, "operator")
+    assert answer_of(held) == answers[0] and len(verified) == 1
+    # the account's owner, elsewhere, signs in at once: failures lock nobody out
+    owner = from_address(desk, "203.0.113.20")
+    assert (await sign_in(owner, "operator")).status_code == 303
+    async with session_factory(engine)() as session, session.begin():
         user = await session.scalar(select(DeskUser).where(DeskUser.name == "operator"))
-        assert user is not None and user.locked_until is not None
-        assert timedelta(minutes=14) < user.locked_until - datetime.now(UTC) <= timedelta(minutes=15)
-        user.locked_until = datetime.now(UTC) - timedelta(seconds=1)  # the quarter of an hour has passed
+        assert user is not None and user.locked_until is None
+        pair = await session.get(SignInThrottle, key)
+        assert pair is not None
+        pair.blocked_until = datetime.now(UTC) - timedelta(seconds=1)  # the wait is over
     await engine.dispose()
-    assert (await sign_in(desk.client, "operator")).status_code == 303
+    assert (await sign_in(attacker, "operator")).status_code == 303
+    await attacker.aclose()
+    await owner.aclose()
+
+
+def test_the_wait_grows_with_each_failure_and_is_capped() -> None:
+    waits = [throttle.delay_after(n) for n in range(1, 30)]
+    assert waits[: throttle.FREE_FAILURES] == [timedelta(0)] * throttle.FREE_FAILURES
+    assert waits == sorted(waits) and waits[throttle.FREE_FAILURES] > timedelta(0)
+    assert max(waits) == throttle.MAX_DELAY and not hasattr(accounts, "LOCK_OUT")
+
+
+@pytest.mark.parametrize("cookie", ["ñandú-ñandú-ñandú-ñandú", "日本語のクッキー"])
+async def test_a_non_ascii_csrf_cookie_at_sign_in_is_a_4xx_never_a_500(desk: Desk, cookie: str) -> None:
+    raw = {b"cookie": f"pidesk_csrf={cookie}".encode()}
+    page = await desk.client.get("/desk/login", headers=raw)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert page.status_code == 200 and token
+    form = f"username=operator&password={PASSWORD}&csrf_token={token.group(1)}".replace(" ", "+")
+    response = await desk.client.post(
+        "/desk/login", content=form.encode(), headers={**raw, b"content-type": b"application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 400 and "pidesk_desk_session" not in response.headers.get("set-cookie", "")
 
 
 async def test_the_session_acts_on_the_desk_api_only_with_its_csrf_token(desk: Desk) -> None:
@@ -132,6 +195,30 @@ async def test_the_session_acts_on_the_desk_api_only_with_its_csrf_token(desk: D
         audited = (await session.scalars(select(AuditEntry.path))).all()
     await engine.dispose()
     assert f"/desk/incidents/{incident_id}" in audited and url in audited
+
+
+async def test_the_live_stream_ends_at_sign_out_and_is_capped_per_session(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(streams, "MAX_STREAMS_PER_SESSION", 1)
+    monkeypatch.setattr(routes, "EVENTS_POLL_SECONDS", 0.05)
+    await sign_in(desk.client, "operator")
+    board = await desk.client.get("/desk")
+    live = asyncio.create_task(desk.client.get("/desk/events"))  # in-process: answered once the stream ends
+    await asyncio.sleep(0.3)  # the first stream is open
+    second = await asyncio.wait_for(desk.client.get("/desk/events"), timeout=5)
+    assert second.status_code == 429 and second.headers["retry-after"]
+    assert second.json()["error"]["code"] == "too_many_streams"
+    out = await desk.client.post("/desk/logout", data={"csrf_token": csrf_of(board.text)})
+    assert out.status_code == 303
+    ended = await asyncio.wait_for(live, timeout=10)  # before: it kept streaming, for a signed-out browser
+    assert ended.status_code == 200 and ended.text.endswith("event: signed-out\ndata: \n\n")
+    await sign_in(desk.client, "operator")  # the slot was given back: a new session streams again
+    again = asyncio.create_task(desk.client.get("/desk/events"))
+    await asyncio.sleep(0.2)
+    board = await desk.client.get("/desk")
+    await desk.client.post("/desk/logout", data={"csrf_token": csrf_of(board.text)})
+    assert "event: signed-out" in (await asyncio.wait_for(again, timeout=10)).text
 
 
 async def test_the_auditor_sees_the_incident_with_no_action_buttons(desk: Desk) -> None:

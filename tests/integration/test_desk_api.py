@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from pidesk.migrations import runner
+from pidesk.services.escalation.adapters.notifier_client import NotifierClient, NotifierUnavailable
 from pidesk.services.escalation.adapters.orm import EscalationTimer, OutboxMessage
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.adapters.repository import IncidentRepository
@@ -38,8 +39,9 @@ def token(role: Role) -> dict[str, str]:
 
 
 class Desk:
-    def __init__(self, client: httpx.AsyncClient, url: str) -> None:
+    def __init__(self, client: httpx.AsyncClient, url: str, drafted: dict[uuid.UUID, dict[str, Any]]) -> None:
         self.client, self.url = client, url
+        self.drafted = drafted  # the notifier's answer per notice (GET /v1/notices/{id}); others: it is down
 
     async def incident(self, n: int = 1, **facts: Any) -> str:
         incident_id = uuid.uuid4()
@@ -71,6 +73,8 @@ class Desk:
         async with session_factory(engine)() as session, session.begin():
             await record_notice_drafted(session, uuid.UUID(incident_id), event)
         await engine.dispose()
+        covers = {"ja": f"{notice_id.hex}ja", "en": f"{notice_id.hex}en"}
+        self.drafted[notice_id] = {"incident_id": incident_id, "kind": kind, "approval_covers": covers}
         return notice_id
 
     async def outbox(self, event_type: str) -> list[dict[str, Any]]:
@@ -82,7 +86,15 @@ class Desk:
 
 
 @pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+async def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Desk]:
+    drafted: dict[uuid.UUID, dict[str, Any]] = {}
+
+    async def notifier_answer(_client: NotifierClient, notice_id: uuid.UUID) -> dict[str, Any]:
+        if notice_id not in drafted:
+            raise NotifierUnavailable("the notifier did not answer: ConnectError")
+        return drafted[notice_id]
+
+    monkeypatch.setattr(NotifierClient, "notice", notifier_answer)
     async with fresh_postgres_database("desk") as url:
         await runner.upgrade(url, "escalation")
         settings = EscalationSettings(
@@ -91,11 +103,11 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
             KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
             ESCALATION_DATABASE_URL=url,
             token_secret=SECRET,
-            ESCALATION_NOTIFIER_URL=f"http://127.0.0.1:{free_port()}",  # no notifier listens there
+            ESCALATION_NOTIFIER_URL=f"http://127.0.0.1:{free_port()}",  # answered by notifier_answer
         )
         transport = httpx.ASGITransport(app=build_app(settings))
         async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
-            yield Desk(client, url)
+            yield Desk(client, url, drafted)
 
 
 def actions(incident_id: str) -> list[tuple[str, str, dict[str, Any]]]:
@@ -141,7 +153,7 @@ async def test_acknowledging_stops_the_escalation_clock(desk: Desk) -> None:
     response = await desk.client.post(f"/v1/incidents/{incident_id}/acknowledge", headers=token(Role.DESK_OPERATOR))
     assert response.status_code == 200
     body = response.json()
-    assert body["acknowledged_by"] == "desk_operator:desk_operator-tester"
+    assert body["acknowledged_by"] == "desk_operator:token:desk_operator-tester"
     desk_route = next(r for r in body["routes"] if r["target"] == "security_contact_desk")
     assert desk_route["acknowledged_at"] is not None
     engine = create_engine(desk.url)
@@ -249,9 +261,9 @@ async def test_every_read_and_write_is_audited(desk: Desk) -> None:
     ]
     assert [(e["actor"], e["method"], e["status"]) for e in reversed(log)] == [
         ("anonymous", "GET", 401),
-        ("officer-tester", "GET", 200),
-        ("auditor-tester", "POST", 403),
-        ("officer-tester", "POST", 200),
+        ("token:officer-tester", "GET", 200),
+        ("token:auditor-tester", "POST", 403),
+        ("token:officer-tester", "POST", 200),
     ]
     assert all(e["client"] and e["at"] for e in log)
 
@@ -280,4 +292,26 @@ async def test_approval_needs_a_drafted_notice_of_this_incident(desk: Desk) -> N
     # a notice the desk has not heard of: the notifier is asked, and here it is not running
     unknown = await approve(uuid.uuid4(), people)
     assert unknown.status_code == 503 and unknown.json()["error"]["code"] == "notifier_unavailable"
+    assert len(await desk.outbox("pidesk.notice.requested")) == 2
+
+
+async def test_an_approval_names_the_wording_it_approves(desk: Desk) -> None:
+    """Issue 12, item 2: the hashes of every language draft the approval covers, as the notifier has them
+    when the desk approves, go in each batch of pidesk.notice.requested.v1; unseen, nothing is approved."""
+    incident_id = await desk.incident(1)
+    notice_id = await desk.notice(incident_id)
+    url = f"/v1/incidents/{incident_id}/notices/{notice_id}/approve"
+    people = [{"email": f"p{i}@example.com", "language": "en"} for i in range(1001)]
+    headers = token(Role.PROMOTION_BUREAU)
+    assert (await desk.client.post(url, headers=headers, json={"recipients": people})).status_code == 200
+    events = await desk.outbox("pidesk.notice.requested")
+    assert [e["payload"]["batch"] for e in events] == [1, 2]
+    assert all(e["payload"]["wording_hashes"] == desk.drafted[notice_id]["approval_covers"] for e in events)
+
+    unseen = await desk.notice(incident_id)
+    del desk.drafted[unseen]  # the notifier does not answer: the desk cannot know what it would approve
+    answer = await desk.client.post(
+        f"/v1/incidents/{incident_id}/notices/{unseen}/approve", headers=headers, json={"recipients": people[:1]}
+    )
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "notifier_unavailable"
     assert len(await desk.outbox("pidesk.notice.requested")) == 2

@@ -168,3 +168,20 @@ async def test_past_the_per_client_rate_the_answer_is_429_with_retry_after(intak
     assert limited.json()["error"]["code"] == "rate_limited"
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     assert await counts(url) == (3, 3)
+
+
+@pytest.mark.parametrize("cookie", ["ñandú-ñandú-ñandú-ñandú", "日本語のクッキー", "a" * 500])
+async def test_a_csrf_cookie_of_no_nonce_of_ours_is_a_4xx_never_a_500(intake, cookie: str) -> None:  # type: ignore[no-untyped-def]
+    client, url = intake
+    raw = {b"cookie": f"pidesk_csrf={cookie}".encode()}
+    page = await client.get("/report", headers=raw)  # the form would sign whatever the browser held
+    assert page.status_code == 200
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    response = await client.post(
+        "/report",
+        content=f"csrf_token={token.group(1)}&lang=en&title=x".encode(),
+        headers={**raw, b"content-type": b"application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 403
+    assert await counts(url) == (0, 0)

@@ -25,7 +25,9 @@ SECRET = "notices-api-test-secret-0123456789abcdef"
 
 
 def token(role: Role) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(SECRET, name=f'{role.value}-tester', role=role)}"}
+    return {
+        "Authorization": f"Bearer {issue_token(SECRET, name=f'{role.value}-tester', role=role, audience='notifier')}"
+    }
 
 
 @pytest.fixture

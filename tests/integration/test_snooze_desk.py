@@ -76,7 +76,7 @@ async def test_a_snooze_is_validated_field_by_field(desk: Desk) -> None:
 
     made = await make_snooze(desk.client, source=" aws-macie ", rule="Card*", minutes=90)
     assert made["filter"] == {"source": "aws-macie", "rule": "Card*", "asset": None, "actor": None}
-    assert made["state"] == "running" and made["created_by"] == "desk_operator:desk_operator-tester"
+    assert made["state"] == "running" and made["created_by"] == "desk_operator:token:desk_operator-tester"
     expires = datetime.fromisoformat(made["expires_at"]) - datetime.fromisoformat(made["created_at"])
     assert expires == timedelta(minutes=90)
     assert made["history"] == [{"at": made["created_at"], "what": "created", "by": made["created_by"]}]
@@ -95,9 +95,9 @@ async def test_the_auditor_reads_snoozes_and_changes_none(desk: Desk) -> None:
     assert (await desk.get(quiet))["status"] == "snoozed"
     assert (await desk.client.get("/v1/snoozes/999", headers=AUDITOR)).status_code == 404
     assert await audited(desk.client, "/v1/snoozes") == [
-        ("desk_operator-tester", "POST", 201),
-        ("auditor-tester", "POST", 403),
-        ("officer-tester", "POST", 403),
+        ("token:desk_operator-tester", "POST", 201),
+        ("token:auditor-tester", "POST", 403),
+        ("token:officer-tester", "POST", 403),
         ("anonymous", "POST", 401),
     ]
 
@@ -156,7 +156,7 @@ async def test_ending_a_snooze_early_opens_what_it_no_longer_covers(desk: Desk) 
     ended = await desk.client.post(f"/v1/snoozes/{rule['snooze_id']}/end", headers=OPERATOR)
     assert ended.status_code == 200
     body = ended.json()
-    assert body["state"] == "ended" and body["ended_by"] == "desk_operator:desk_operator-tester"
+    assert body["state"] == "ended" and body["ended_by"] == "desk_operator:token:desk_operator-tester"
     assert body["opened"] == [only_rule], "the other is still covered by the snooze on s3://keep-*"
     assert [h["what"] for h in body["history"]] == ["created", "ended"]
     opened = await desk.get(only_rule)
@@ -165,7 +165,7 @@ async def test_ending_a_snooze_early_opens_what_it_no_longer_covers(desk: Desk) 
     assert "ack_deadline" in await timers(desk.sessions, uuid.UUID(only_rule))
     woken = [e for e in opened["timeline"] if e["kind"] == "unsnoozed"]
     assert [(e["by"], e["detail"]["why"], e["detail"]["ended_snooze_id"]) for e in woken] == [
-        ("desk_operator:desk_operator-tester", "snooze_ended", rule["snooze_id"])
+        ("desk_operator:token:desk_operator-tester", "snooze_ended", rule["snooze_id"])
     ]
     assert (await desk.get(both))["status"] == "snoozed"
     assert await escalations(desk.sessions, uuid.UUID(both)) == []
@@ -180,8 +180,8 @@ async def test_ending_a_snooze_early_opens_what_it_no_longer_covers(desk: Desk) 
     assert (await desk.get(both))["status"] == "open"
     assert (await desk.client.post("/v1/snoozes/999/end", headers=OPERATOR)).status_code == 404
     assert await audited(desk.client, f"/v1/snoozes/{rule['snooze_id']}/end") == [
-        ("desk_operator-tester", "POST", 200),
-        ("desk_operator-tester", "POST", 409),
+        ("token:desk_operator-tester", "POST", 200),
+        ("token:desk_operator-tester", "POST", 409),
     ]
 
 
@@ -195,7 +195,7 @@ async def test_the_desk_unsnoozes_an_incident_and_it_is_routed_at_once(desk: Des
     body = response.json()
     assert body["status"] == "open" and body["snooze"]["state"] == "opened" and body["routes"]
     assert [(e["by"], e["detail"]["why"]) for e in body["timeline"] if e["kind"] == "unsnoozed"] == [
-        ("promotion_bureau:promotion_bureau-tester", "desk")
+        ("promotion_bureau:token:promotion_bureau-tester", "desk")
     ]
     assert {e["reason"] for e in await escalations(desk.sessions, uuid.UUID(quiet))} == {"routed"}
     assert "ack_deadline" in await timers(desk.sessions, uuid.UUID(quiet))
@@ -206,8 +206,8 @@ async def test_the_desk_unsnoozes_an_incident_and_it_is_routed_at_once(desk: Des
     assert missing.status_code == 404
     log = (await desk.client.get("/v1/audit", headers=AUDITOR, params={"incident_id": quiet})).json()["items"]
     assert [(e["actor"], e["path"], e["status"]) for e in reversed(log) if e["method"] == "POST"] == [
-        ("promotion_bureau-tester", f"/v1/incidents/{quiet}/unsnooze", 200),
-        ("desk_operator-tester", f"/v1/incidents/{quiet}/unsnooze", 409),
+        ("token:promotion_bureau-tester", f"/v1/incidents/{quiet}/unsnooze", 200),
+        ("token:desk_operator-tester", f"/v1/incidents/{quiet}/unsnooze", 409),
     ]
 
 

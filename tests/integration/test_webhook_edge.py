@@ -19,11 +19,18 @@ from tests.support.webhooks import as_bytes, fixture_bytes, github_headers, nigh
 from tests.unit.factories import report_body
 
 SECRET = "generic-test-secret-0123456789"
+API_KEY = "generic-test-api-key-of-its-own"  # opt-in, and never the HMAC secret
 
 
 @pytest.fixture
 async def intake(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    async with intake_app(tmp_path, "hooks", max_body_bytes=50_000, webhook_secrets={"generic": SECRET}) as app:
+    async with intake_app(
+        tmp_path,
+        "hooks",
+        max_body_bytes=50_000,
+        webhook_secrets={"generic": SECRET},
+        webhook_api_keys={"generic": API_KEY},
+    ) as app:
         yield app
 
 
@@ -74,7 +81,7 @@ async def test_the_api_key_header_also_authenticates(intake) -> None:  # type: i
     response = await client.post(
         "/v1/webhooks/generic",
         content=alert(),
-        headers={"X-Pidesk-Api-Key": SECRET, "content-type": "application/json"},
+        headers={"X-Pidesk-Api-Key": API_KEY, "content-type": "application/json"},
     )
     assert response.status_code == 202
 

@@ -64,6 +64,7 @@ async def service_stack(
             links["NOTIFIER_PUBLIC_URL"] = processes["notifier"].url
         if "escalation" in processes:
             links["NOTIFIER_DESK_URL"] = f"{processes['escalation'].url}/desk"
+            links["NOTIFIER_ESCALATION_URL"] = processes["escalation"].url  # the revoked-token list
         env.update({k: v for k, v in links.items() if k not in env})
         for service, process in processes.items():
             process.env.update({k: env[k] for k in links})

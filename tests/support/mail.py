@@ -87,12 +87,14 @@ class RecordingHandler:
 
 
 class MailSink:
-    """`with MailSink() as sink:` — a running SMTP server on a free port."""
+    """`with MailSink() as sink:` — a running SMTP server on a free port (`smtputf8`: offering SMTPUTF8)."""
 
-    def __init__(self) -> None:
+    def __init__(self, smtputf8: bool = False) -> None:
         self.handler = RecordingHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, decode_data=False)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, decode_data=False, enable_SMTPUTF8=smtputf8
+        )
 
     def __enter__(self) -> MailSink:
         self.controller.start()

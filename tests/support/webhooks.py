@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,14 @@ def fixture_bytes(source: str, name: str) -> bytes:
     return (FIXTURES / source / name).read_bytes()
 
 
-def github_headers(secret: str, body: bytes, event: str = "secret_scanning_alert") -> dict[str, str]:
+def github_headers(
+    secret: str, body: bytes, event: str = "secret_scanning_alert", delivery: str | None = None
+) -> dict[str, str]:
+    """GitHub's headers; every delivery has an id of its own (a redelivery repeats it: pass `delivery`)."""
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return {
         "X-GitHub-Event": event,
-        "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
         "X-Hub-Signature-256": f"sha256={digest}",
         "content-type": "application/json",
     }

@@ -3,17 +3,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from pidesk.services.intake.domain.reference import format_reference, reference_year
-from pidesk.shared.http.auth import issue_token, require_role, verify_token
+from pidesk.shared.http.auth import issue_token, require_role, token_key, verify_token
 from pidesk.shared.http.errors import ApiError
 from pidesk.shared.vocabulary import Role
 
 SECRET = "x" * 40
+DESK_KEY = token_key(SECRET, "escalation")
 
 
 def test_token_round_trip() -> None:
     token = issue_token(SECRET, name="alice", role=Role.AUDITOR)
-    principal = verify_token(SECRET, f"Bearer {token}")
-    assert (principal.name, principal.role) == ("alice", Role.AUDITOR)
+    principal = verify_token(DESK_KEY, f"Bearer {token}", audience="escalation")
+    assert (principal.name, principal.role) == ("token:alice", Role.AUDITOR)
 
 
 @pytest.mark.parametrize(
@@ -30,13 +31,15 @@ def test_token_round_trip() -> None:
 )
 def test_missing_or_bad_tokens_are_401(header: str | None) -> None:
     with pytest.raises(ApiError) as caught:
-        verify_token(SECRET, header)
+        verify_token(DESK_KEY, header, audience="escalation")
     assert caught.value.status == 401
     assert caught.value.headers and "WWW-Authenticate" in caught.value.headers
 
 
 def test_role_not_allowed_is_403() -> None:
-    principal = verify_token(SECRET, f"Bearer {issue_token(SECRET, name='a', role=Role.AUDITOR)}")
+    principal = verify_token(
+        DESK_KEY, f"Bearer {issue_token(SECRET, name='a', role=Role.AUDITOR)}", audience="escalation"
+    )
     with pytest.raises(ApiError) as caught:
         require_role(principal, frozenset({Role.DESK_OPERATOR}))
     assert caught.value.status == 403

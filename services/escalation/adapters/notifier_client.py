@@ -24,7 +24,7 @@ class NotifierClient:
         self, method: str, path: str, *, name: str = "escalation-service", role: Role = Role.AUDITOR, **kwargs: Any
     ) -> httpx.Response:
         """One request with a 5-minute token in `name` and `role`; NotifierUnavailable when nobody answers."""
-        token = issue_token(self.token_secret, name=name, role=role, ttl=timedelta(minutes=5))
+        token = issue_token(self.token_secret, name=name, role=role, audience="notifier", ttl=timedelta(minutes=5))
         try:
             async with httpx.AsyncClient(timeout=self.timeout) as http:
                 return await http.request(

@@ -280,3 +280,26 @@ class EarlyUpdate(EscalationBase):
     incident_id: Mapped[uuid.UUID] = mapped_column(Uuid(), index=True, nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     envelope: Mapped[str] = mapped_column(Text(), nullable=False)
+
+
+class SignInThrottle(EscalationBase):
+    """Failed dashboard sign-ins per (name, client address), keyed by a SHA-256 of both: growing delays
+    (service/throttle.py), never a lock of the account itself."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer(), nullable=False)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class RevokedToken(EscalationBase):
+    """A bearer token's `jti` revoked with `pidesk token revoke`: refused by escalation, and by the
+    notifier, which reads this list from `GET /v1/tokens/revoked`."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -13,10 +13,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sign_out": {"ja": "サインアウト", "en": "Sign out"},
     "name": {"ja": "ユーザー名", "en": "User name"},
     "password": {"ja": "パスワード", "en": "Password"},
-    "invalid": {"ja": "ユーザー名またはパスワードが正しくありません。", "en": "The user name or password is wrong."},
-    "locked": {
-        "ja": "失敗が続いたため、このアカウントは15分間ロックされています。",
-        "en": "Too many failed attempts: this account is locked for 15 minutes.",
+    "invalid": {
+        "ja": "ユーザー名またはパスワードが正しくありません。失敗が続いたときは、少し待ってからお試しください。",
+        "en": "The user name or password is wrong. After several failures, wait a little before trying again.",
     },
     "expired_form": {
         "ja": "フォームの有効期限が切れました。もう一度お試しください。",

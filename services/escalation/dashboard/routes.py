@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import hmac
 import io
 import logging
@@ -30,9 +31,10 @@ from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, Snoo
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.adapters.snoozes import SNOOZED, SnoozeRepository
 from pidesk.services.escalation.context import EscalationContext
-from pidesk.services.escalation.dashboard import board, stats
+from pidesk.services.escalation.dashboard import board, stats, streams
 from pidesk.services.escalation.dashboard.i18n import LANG_COOKIE, LANGUAGES, language_of, translator, word
 from pidesk.services.escalation.dashboard.snooze_page import DURATIONS, duration_label, snooze_page
+from pidesk.services.escalation.dashboard.streams import EventStreams
 from pidesk.services.escalation.dashboard.timeline_notes import timeline_note
 from pidesk.services.escalation.entrypoints.deps import SESSION_COOKIE, session_principal
 from pidesk.services.escalation.entrypoints.views import alert_view, notice_view
@@ -42,6 +44,7 @@ from pidesk.shared import labels
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.auth import Principal
 from pidesk.shared.http.csrf import CsrfProtector
+from pidesk.shared.http.errors import ApiError
 from pidesk.shared.http.ratelimit import ClientRateLimiter
 from pidesk.shared.vocabulary import IncidentKind, RiskLevel, Role
 
@@ -101,6 +104,7 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
     router = APIRouter(tags=["dashboard"], include_in_schema=False)
     env = _environment()
     sign_in_limit = ClientRateLimiter(per_minute=30)
+    live_streams = EventStreams()
 
     def secure(request: Request) -> bool:
         return request.url.scheme == "https" or context.settings.env == "production"
@@ -173,7 +177,7 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
         if not csrf.valid(request, str(form.get("csrf_token", ""))):
             return again("expired_form", 400)
         async with context.sessions() as session, session.begin():
-            outcome = await accounts.sign_in(session, name, password, utcnow())
+            outcome = await accounts.sign_in(session, name, password, utcnow(), client)
             if outcome.user is None:
                 log.info("dashboard sign-in refused", extra={"reason": outcome.refusal, "client": client})
                 return again(outcome.refusal or "invalid", 401)
@@ -251,26 +255,49 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
 
     @router.get("/desk/events")
     async def events(request: Request, incident: uuid.UUID | None = None) -> Response:
-        """`changed` whenever the board (or, given `incident`, that incident) changes."""
+        """`changed` whenever the board (or, given `incident`, that incident) changes; `signed-out`, and
+        the end of the stream, once the session has ended (signed out, expired or idle)."""
         await signed_in(request)
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        slot = live_streams.acquire(hashlib.sha256(cookie.encode()).hexdigest())
+        if slot is None:
+            raise ApiError(
+                429,
+                "too_many_streams",
+                f"too many live streams (at most {streams.MAX_STREAMS_PER_SESSION} a session); retry later",
+                headers={"Retry-After": "30"},
+            )
 
         async def stream() -> AsyncIterator[bytes]:
-            yield b"retry: 2000\n\n"
-            last, quiet = None, 0.0
-            while not await request.is_disconnected():
-                version = await _version(context, incident)
-                if version != last:
-                    if last is not None:
-                        yield f"event: changed\ndata: {version}\n\n".encode()
-                    last, quiet = version, 0.0
-                elif quiet >= HEARTBEAT_SECONDS:
-                    yield b": keep-alive\n\n"
-                    quiet = 0.0
-                await asyncio.sleep(EVENTS_POLL_SECONDS)
-                quiet += EVENTS_POLL_SECONDS
+            try:
+                yield b"retry: 2000\n\n"
+                async for chunk in changes(request, incident, cookie):
+                    yield chunk
+            finally:
+                slot.release()
 
+        body = stream()
+        slot.bind(body)
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-        return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+        return StreamingResponse(body, media_type="text/event-stream", headers=headers)
+
+    async def changes(request: Request, incident: uuid.UUID | None, cookie: str) -> AsyncIterator[bytes]:
+        last, quiet = None, 0.0
+        while not await request.is_disconnected():
+            async with context.sessions() as session:
+                if not await accounts.still_signed_in(session, cookie, utcnow()):
+                    yield b"event: signed-out\ndata: \n\n"
+                    return
+            version = await _version(context, incident)
+            if version != last:
+                if last is not None:
+                    yield f"event: changed\ndata: {version}\n\n".encode()
+                last, quiet = version, 0.0
+            elif quiet >= HEARTBEAT_SECONDS:
+                yield b": keep-alive\n\n"
+                quiet = 0.0
+            await asyncio.sleep(EVENTS_POLL_SECONDS)
+            quiet += EVENTS_POLL_SECONDS
 
     # an incident ---------------------------------------------------------------------------------
 

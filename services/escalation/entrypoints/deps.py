@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from pidesk.services.escalation.service.accounts import find_session
+from pidesk.services.escalation.service.tokens import is_revoked
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.auth import Principal, bearer_principal, require_role
 from pidesk.shared.http.errors import ApiError
@@ -38,7 +39,13 @@ async def current_principal(request: Request) -> Principal:
     authorization = request.headers.get("authorization")
     signed_in = None if authorization else await session_principal(request)
     if signed_in is None:
-        return bearer_principal(request)
+        principal = bearer_principal(request)
+        async with request.app.state.sessions() as session:
+            if await is_revoked(session, principal.token_id):
+                raise ApiError(
+                    401, "unauthenticated", "the bearer token has been revoked", headers={"WWW-Authenticate": "Bearer"}
+                )
+        return principal
     principal, csrf = signed_in
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from pidesk.services.intake.domain.report import MAX_SUBJECTS, REGION
 from pidesk.shared.vocabulary import DataCategory, Encryption, EntityRole, IncidentKind
+
+# facts a report always has: omit one to leave it as it is; an explicit null is refused (422 naming it).
+# occurred_at, affected_count and malicious may be null ("not known").
+NOT_NULLABLE = (
+    "incident_kind",
+    "aware_at",
+    "data_categories",
+    "subject_regions",
+    "encryption",
+    "recovered_before_access",
+    "publicly_viewable",
+    "entity_role",
+    "contact_info_available",
+    "assets",
+)
 
 
 class FactsUpdate(BaseModel):
@@ -26,6 +41,13 @@ class FactsUpdate(BaseModel):
     entity_role: EntityRole | None = None
     contact_info_available: bool | None = None
     assets: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=200)] | None = None
+
+    @field_validator(*NOT_NULLABLE, mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("this fact cannot be null: leave it out to keep it as it is")
+        return value
 
     @field_validator("subject_regions")
     @classmethod

@@ -1,12 +1,10 @@
 """The desk API routes (CONTRACT.md, "Desk API"): every call authenticated, role-checked and audited."""
 
-import csv
-import io
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from pidesk.services.escalation.adapters.notifier_client import NotifierUnavailable
@@ -16,14 +14,13 @@ from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.domain.routing import Target
 from pidesk.services.escalation.entrypoints.deps import Approver, AuditReader, Closer, FactKeeper, Reader, Responder
 from pidesk.services.escalation.entrypoints.facts import FactsUpdate
+from pidesk.services.escalation.entrypoints.recipients import parse_recipients
 from pidesk.services.escalation.entrypoints.views import alert_view, incident_detail, incident_summary, notice_view
 from pidesk.services.escalation.service import alert_listing, desk, regrouping
 from pidesk.shared.db.base import utcnow
-from pidesk.shared.events import NoticeRecipient
 from pidesk.shared.http.body import parse_json_body
-from pidesk.shared.http.errors import ApiError, validation_details
-
-MAX_RECIPIENTS = 500_000
+from pidesk.shared.http.errors import ApiError
+from pidesk.shared.http.params import RowIdPath, RowIdQuery
 
 
 class EscalateBody(BaseModel):
@@ -40,11 +37,6 @@ class NoticeWording(BaseModel):
 class MergeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     into: uuid.UUID  # the incident that stays (the survivor)
-
-
-class RecipientsBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    recipients: list[NoticeRecipient] = Field(default_factory=list, max_length=MAX_RECIPIENTS)
 
 
 async def incident_answer(context: EscalationContext, incident_id: uuid.UUID) -> dict[str, Any]:
@@ -124,7 +116,7 @@ def desk_router(context: EscalationContext) -> APIRouter:
         return {"items": page.items, "total": page.total, "next_cursor": page.next_cursor}
 
     @router.post("/v1/incidents/{incident_id}/alerts/{alert_row_id}/split", status_code=201)
-    async def split_alert(incident_id: uuid.UUID, alert_row_id: int, principal: FactKeeper) -> dict[str, Any]:
+    async def split_alert(incident_id: uuid.UUID, alert_row_id: RowIdPath, principal: FactKeeper) -> dict[str, Any]:
         """The alert out into a new incident of its own; answers the new incident."""
         return await run(regrouping.split_alert(context.uow(), rules, incident_id, alert_row_id, principal, utcnow()))
 
@@ -163,9 +155,10 @@ def desk_router(context: EscalationContext) -> APIRouter:
     async def approve_notice(
         incident_id: uuid.UUID, notice_id: uuid.UUID, principal: Approver, request: Request
     ) -> dict[str, Any]:
-        recipients = await _recipients(request)
         try:
             lookup = context.notifier.notice if context.notifier else None
+            await desk.check_approvable(context.uow(), incident_id, notice_id, lookup)  # 404 before the body
+            recipients = await parse_recipients(request)
             batches, count = await desk.approve_notice(
                 context.uow(), incident_id, notice_id, recipients, principal, utcnow(), lookup
             )
@@ -202,7 +195,7 @@ def desk_router(context: EscalationContext) -> APIRouter:
     async def audit_log(
         _principal: AuditReader,
         incident_id: uuid.UUID | None = None,
-        before_id: Annotated[int | None, Query(ge=1)] = None,
+        before_id: RowIdQuery = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> dict[str, Any]:
         async with context.uow() as uow:
@@ -229,26 +222,3 @@ def desk_router(context: EscalationContext) -> APIRouter:
         return {"items": items, "next_before_id": items[-1]["id"] if len(items) == limit else None}
 
     return router
-
-
-async def _recipients(request: Request) -> list[NoticeRecipient]:
-    """JSON {"recipients": [...]} or the same columns as text/csv (email, name, language)."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "text/csv":
-        text = (await request.body()).decode("utf-8-sig", errors="replace")
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "email" not in [f.strip().lower() for f in reader.fieldnames]:
-            raise ApiError(422, "validation_error", "the CSV needs a header row with an 'email' column")
-        rows = [{k.strip().lower(): (v or "").strip() for k, v in row.items() if k} for row in reader]
-        try:
-            return [
-                NoticeRecipient(**{k: v for k, v in row.items() if k in {"email", "name", "language"} and v})
-                for row in rows
-            ]
-        except ValidationError as exc:
-            raise ApiError(
-                422, "validation_error", "a CSV row is not a recipient", validation_details(list(exc.errors()))
-            ) from None
-    if not media_type and not await request.body():
-        return []  # a public notice or a regulator draft is approved without a body
-    return (await parse_json_body(request, RecipientsBody)).recipients

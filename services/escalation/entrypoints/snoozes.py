@@ -19,6 +19,7 @@ from pidesk.services.escalation.service import desk, snooze_desk
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.body import parse_json_body
 from pidesk.shared.http.errors import ApiError
+from pidesk.shared.http.params import RowIdPath, RowIdQuery
 
 MAX_MINUTES = int(MAX_DURATION.total_seconds() // 60)
 FILTER_FIELDS = ("source", "rule", "asset", "actor")
@@ -88,7 +89,7 @@ def snooze_router(context: EscalationContext) -> APIRouter:
     async def list_snoozes(
         _principal: Reader,
         active: bool | None = None,
-        before_id: Annotated[int | None, Query(ge=1)] = None,
+        before_id: RowIdQuery = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 100,
     ) -> dict[str, Any]:
         """Newest first; `active=true`: running now, `active=false`: ended or expired."""
@@ -99,7 +100,7 @@ def snooze_router(context: EscalationContext) -> APIRouter:
 
     @router.get("/v1/snoozes/{snooze_id}")
     async def get_snooze(
-        snooze_id: int,
+        snooze_id: RowIdPath,
         _principal: Reader,
         cursor: Annotated[str | None, Query(max_length=500)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -121,7 +122,7 @@ def snooze_router(context: EscalationContext) -> APIRouter:
         return {**view, "incidents": page.items, "next_cursor": page.next_cursor}
 
     @router.post("/v1/snoozes/{snooze_id}/end")
-    async def end(snooze_id: int, principal: FactKeeper) -> dict[str, Any]:
+    async def end(snooze_id: RowIdPath, principal: FactKeeper) -> dict[str, Any]:
         """End it now: the snoozed incidents it no longer covers are opened and routed (`opened`)."""
         try:
             opened = await snooze_desk.end_snooze(context.uow(), rules, snooze_id, principal, utcnow())

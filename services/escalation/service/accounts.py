@@ -1,4 +1,4 @@
-"""Dashboard accounts: argon2-hashed passwords, lock-out after repeated failures, server-side sessions.
+"""Dashboard accounts: argon2-hashed passwords, throttled sign-in (never a lock-out), server-side sessions.
 
 The session cookie carries a random token; the database keeps only its SHA-256, so a copy of the
 table signs no one in. Each session has its own CSRF token, sent back by the dashboard in a header.
@@ -17,10 +17,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.escalation.adapters.orm import DeskSession, DeskUser
+from pidesk.services.escalation.service import throttle
 from pidesk.shared.vocabulary import Role
 
-MAX_FAILURES = 5  # wrong passwords in a row before the account locks
-LOCK_OUT = timedelta(minutes=15)
 IDLE_TIMEOUT = timedelta(hours=2)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)  # one on-call shift
 MIN_PASSWORD = 12
@@ -36,7 +35,7 @@ class AccountError(ValueError):
 @dataclass(frozen=True)
 class SignIn:
     user: DeskUser | None
-    refusal: str | None  # None, "invalid" or "locked"
+    refusal: str | None  # None or "invalid": one answer for every failure
 
 
 def _digest(token: str) -> str:
@@ -60,21 +59,24 @@ async def add_user(session: AsyncSession, name: str, role: str, password: str) -
     return user
 
 
-async def sign_in(session: AsyncSession, name: str, password: str, now: datetime) -> SignIn:
-    """Check a name and password; counts failures and locks the account after MAX_FAILURES."""
-    user = await session.scalar(select(DeskUser).where(DeskUser.name == " ".join(name.split())).with_for_update())
-    if user is None or user.disabled:
-        _verify(_DUMMY, password)
+async def sign_in(session: AsyncSession, name: str, password: str, now: datetime, client: str) -> SignIn:
+    """Check a name and password from `client` (its address).
+
+    Every failure — unknown or disabled name, wrong password, a (name, address) pair still waiting
+    after earlier failures (service/throttle.py) — gets the same refusal after the same work: one
+    argon2 verification. No failure locks the account: its owner elsewhere still signs in.
+    """
+    key = throttle.throttle_key(name, client)
+    held = await throttle.waiting(session, key, now)
+    user = await session.scalar(select(DeskUser).where(DeskUser.name == " ".join(name.split())))
+    usable = user is not None and not user.disabled
+    matches = _verify(user.password_hash if usable and user is not None else _DUMMY, password)
+    if held or not usable or not matches or user is None:
+        if not held:
+            await throttle.record_failure(session, key, now)
         return SignIn(None, "invalid")
-    if user.locked_until is not None and user.locked_until > now:
-        return SignIn(None, "locked")
-    if not _verify(user.password_hash, password):
-        user.failed_attempts += 1
-        if user.failed_attempts >= MAX_FAILURES:
-            user.failed_attempts, user.locked_until = 0, now + LOCK_OUT
-            return SignIn(None, "locked")
-        return SignIn(None, "invalid")
-    user.failed_attempts, user.locked_until, user.last_sign_in_at = 0, None, now
+    await throttle.clear(session, key)
+    user.last_sign_in_at = now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return SignIn(user, None)
@@ -116,6 +118,20 @@ async def find_session(session: AsyncSession, token: str | None, now: datetime) 
     if now - found.last_seen_at > timedelta(minutes=1):
         found.last_seen_at = now
     return found
+
+
+async def still_signed_in(session: AsyncSession, token: str | None, now: datetime) -> bool:
+    """Whether the cookie token's session is still live, without counting this as activity (a live
+    stream left open in a tab must not keep a session from going idle)."""
+    if not token or len(token) > 100:
+        return False
+    found = await session.get(DeskSession, _digest(token), populate_existing=True)
+    return (
+        found is not None
+        and found.expires_at > now
+        and found.last_seen_at + IDLE_TIMEOUT > now
+        and not found.user.disabled
+    )
 
 
 async def end_session(session: AsyncSession, token: str | None) -> None:

@@ -17,6 +17,7 @@ from pidesk.services.escalation.adapters.alerts import AlertRepository
 from pidesk.services.escalation.adapters.orm import Incident, IncidentAlert
 from pidesk.services.escalation.service.desk import DeskError
 from pidesk.shared.db.uow import UnitOfWork
+from pidesk.shared.http.params import row_id_in_range
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,9 @@ def _encode(alert: IncidentAlert) -> str:
 def _decode(cursor: str) -> tuple[datetime, int]:
     try:
         received, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(received), int(row_id)
+        if isinstance(row_id, bool) or not isinstance(row_id, int) or not row_id_in_range(row_id):
+            raise ValueError("not a row id")
+        return datetime.fromisoformat(received), row_id
     except (ValueError, TypeError, binascii.Error):
         raise DeskError(400, "invalid_cursor", "the cursor is not one this API returned") from None
 

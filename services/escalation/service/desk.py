@@ -16,7 +16,9 @@ from sqlalchemy import and_, or_, select
 
 from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, TimelineEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository
+from pidesk.services.escalation.domain.recipients import first_problem
 from pidesk.services.escalation.domain.routing import Target
+from pidesk.services.escalation.service.approved_wording import WordingUnknown, approved_wording
 from pidesk.services.escalation.service.assessing import DONE, PENDING, PRODUCER, reassess
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident, schedule, tell
 from pidesk.services.escalation.service.snooze_states import is_snoozed
@@ -218,6 +220,7 @@ async def approve_notice(
     """
     async with uow:
         notice = await _known_notice(uow, notice_id, lookup)  # may ask the notifier: before any row lock
+        wording = await _wording(notice_id, lookup) if notice is not None and notice.kind != "internal" else None
         incident = await locked_incident(uow, incident_id)
         if notice is None or notice.incident_id != incident_id:
             raise DeskError(404, "notice_not_found", "the notifier drafted no such notice for this incident")
@@ -229,6 +232,8 @@ async def approve_notice(
                 raise DeskError(409, "already_issued", "this notice was approved and issued already")
         elif not recipients:
             raise DeskError(422, "recipients_required", "a data-subject notice is approved with its recipients")
+        elif problem := first_problem(recipients):  # the entry point names the line; this is the last guard
+            raise DeskError(422, "invalid_recipient", problem)
         if notice.status == "drafted" and not notice.current:
             raise DeskError(409, "notice_superseded", "the incident's obligations no longer call for this notice")
         notice.status = "approved" if notice.status == "drafted" else notice.status
@@ -244,6 +249,7 @@ async def approve_notice(
                 batches=len(batches),
                 total_recipients=len(recipients),
                 recipients=batch,
+                wording_hashes=wording,
             )
             outbox.publish(event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
         incident.timeline.append(
@@ -251,7 +257,7 @@ async def approve_notice(
                 at=now,
                 kind="notice_approved",
                 by=actor(principal),
-                detail={"notice_id": str(notice_id), "recipients": len(recipients)},
+                detail={"notice_id": str(notice_id), "recipients": len(recipients), "wording": wording},
             )
         )
         await uow.commit()
@@ -259,6 +265,14 @@ async def approve_notice(
 
 
 NoticeLookup = Callable[[uuid.UUID], Awaitable[dict[str, Any] | None]]
+
+
+async def _wording(notice_id: uuid.UUID, lookup: NoticeLookup | None) -> dict[str, str] | None:
+    """The wording approved (approved_wording.py); 404 when the notifier has no such notice."""
+    try:
+        return await approved_wording(notice_id, lookup)
+    except WordingUnknown as exc:
+        raise DeskError(404, "notice_not_found", str(exc)) from None
 
 
 async def _known_notice(uow: UnitOfWork, notice_id: uuid.UUID, lookup: NoticeLookup | None) -> NoticeRecord | None:
@@ -335,3 +349,15 @@ async def list_incidents(
         more = len(rows) > limit
         items = rows[:limit]  # presented inside the transaction, while the rows are loaded
         return IncidentPage([present(i) for i in items], _encode_cursor(items[-1]) if more and items else None)
+
+
+async def check_approvable(
+    uow: UnitOfWork, incident_id: uuid.UUID, notice_id: uuid.UUID, lookup: NoticeLookup | None = None
+) -> None:
+    """404 for an unknown incident, or a notice not drafted for it: answered before the recipients are read."""
+    async with uow:
+        notice = await _known_notice(uow, notice_id, lookup)
+        await locked_incident(uow, incident_id, for_update=False)
+        if notice is None or notice.incident_id != incident_id:
+            raise DeskError(404, "notice_not_found", "the notifier drafted no such notice for this incident")
+        await uow.commit()  # keeps the notifier's answer, if it was asked

@@ -53,6 +53,7 @@ async def record_notice_issued(session: AsyncSession, incident_id: uuid.UUID, ev
                 "status": event.status,
                 "recipients": event.recipients.model_dump(),
                 "obligations": list(event.obligations),
+                **({"reason": event.reason} if event.reason else {}),  # e.g. the approved wording had changed
             },
         )
     )

@@ -10,7 +10,9 @@ import base64
 import os
 import uuid
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 class KeyringError(ValueError):
@@ -20,6 +22,7 @@ class KeyringError(ValueError):
 class FieldCipher:
     def __init__(self, keyring: str) -> None:
         self._keys: dict[str, AESGCM] = {}
+        self._raw: dict[str, bytes] = {}
         self._active = ""
         for entry in (e.strip() for e in keyring.split(",") if e.strip()):
             kid, sep, encoded = entry.partition(":")
@@ -32,6 +35,7 @@ class FieldCipher:
             if len(key) != 32:
                 raise KeyringError(f"key {kid} must be 32 bytes (AES-256)")
             self._keys[kid] = AESGCM(key)
+            self._raw[kid] = key
             self._active = self._active or kid
         if not self._keys:
             raise KeyringError("the keyring is empty")
@@ -49,6 +53,15 @@ class FieldCipher:
             base64.urlsafe_b64decode(nonce), base64.urlsafe_b64decode(sealed), _aad(record_id, field)
         )
         return plain.decode()
+
+    def derived_keys(self, purpose: bytes) -> list[bytes]:
+        """A 32-byte key per keyring key for another purpose (HKDF-SHA256, `purpose` as info): the
+        active key's first, so what is written uses it and what was written with an older key still
+        compares."""
+        order = [self._active, *(kid for kid in self._raw if kid != self._active)]
+        return [
+            HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(self._raw[kid]) for kid in order
+        ]
 
 
 def _aad(record_id: uuid.UUID, field: str) -> bytes:

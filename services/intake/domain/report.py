@@ -12,6 +12,13 @@ from pidesk.shared.vocabulary import DataCategory, Encryption, EntityRole, Incid
 REGION = re.compile(r"^(EU|[A-Z]{2}|[A-Z]{2}-[A-Z0-9]{1,3})$")
 MAX_SUBJECTS = 10**10  # more than everyone alive: anything larger is a typo, not a count
 
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:  # PostgreSQL cannot store U+0000 in text
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
+
+
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -23,6 +30,11 @@ class Reporter(BaseModel):
     division: ShortText
     entity: ShortText
     entity_country: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")]
+
+    @field_validator("name", "division", "entity")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return _no_nul(value)
 
 
 class ReportSubmission(BaseModel):
@@ -48,6 +60,16 @@ class ReportSubmission(BaseModel):
     assets: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=200)]], Field(max_length=200)] = (
         Field(default_factory=list)
     )
+
+    @field_validator("title", "description")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return _no_nul(value)
+
+    @field_validator("assets")
+    @classmethod
+    def _assets(cls, value: list[str]) -> list[str]:
+        return [_no_nul(asset) for asset in value]
 
     @field_validator("data_categories")
     @classmethod

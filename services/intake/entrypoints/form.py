@@ -20,6 +20,7 @@ from pidesk.services.intake.service.reports import SubmitReport, submit_report
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.csrf import CsrfProtector
 from pidesk.shared.http.errors import ApiError
+from pidesk.shared.http.page_headers import page_headers, style_hashes
 from pidesk.shared.vocabulary import ReportSource
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -30,6 +31,7 @@ MAX_FORM_FIELDS = 200
 def form_router(context: IntakeContext, csrf: CsrfProtector) -> APIRouter:
     router = APIRouter(tags=["report form"])
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+    security = page_headers(style_hashes(*sorted(TEMPLATES.glob("*.html"))))
 
     def render(
         request: Request,
@@ -59,7 +61,7 @@ def form_router(context: IntakeContext, csrf: CsrfProtector) -> APIRouter:
             now_local=datetime.now(ZoneInfo(DEFAULT_TIMEZONE)).strftime("%Y-%m-%dT%H:%M"),
             **{"values": {}, "errors": {}, "checked_categories": [], **values},
         )
-        response = HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
+        response = HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store", **security})
         csrf.remember(response, nonce, request)
         return response
 

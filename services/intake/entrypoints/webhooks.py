@@ -13,11 +13,15 @@ from fastapi.responses import JSONResponse, Response
 from pidesk.services.intake.context import IntakeContext
 from pidesk.services.intake.entrypoints.http import accepted_response, client_of
 from pidesk.services.intake.service.alerts import AlertReporter, receive_alert, submission_for
+from pidesk.services.intake.service.deliveries import applied_delivery, delivery_key, remember_delivery
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, WebhookSource
-from pidesk.services.intake.webhooks.signatures import SignatureRejected
+from pidesk.services.intake.webhooks.signatures import SignatureRejected, verify_api_key, verify_pidesk
 from pidesk.shared.http.body import require_json
 from pidesk.shared.http.errors import ApiError
+from pidesk.shared.http.json_limits import MAX_JSON_DEPTH, JsonTooDeep, loads_bounded
 from pidesk.shared.vocabulary import ReportSource
+
+MAX_RECORDS_PER_DELIVERY = 500  # one delivery may open at most this many incidents
 
 
 def webhook_router(context: IntakeContext, sources: dict[str, WebhookSource]) -> APIRouter:
@@ -47,7 +51,9 @@ def webhook_router(context: IntakeContext, sources: dict[str, WebhookSource]) ->
             if early is not None:
                 return _handshake(early)
         try:
-            source.verify(secret, headers, body, time.time())
+            api_key = settings.webhook_api_key(source_name) if source.verify is verify_pidesk else None
+            if not (source.verify is verify_pidesk and verify_api_key(api_key, secret, headers)):
+                source.verify(secret, headers, body, time.time())
         except SignatureRejected as exc:
             raise ApiError(401, exc.code, exc.message) from None
         payload = _decode(body)
@@ -59,12 +65,21 @@ def webhook_router(context: IntakeContext, sources: dict[str, WebhookSource]) ->
             return _handshake(outcome)
         if not outcome:
             raise ApiError(422, "unreadable_payload", f"the {source.display_name} payload holds no alert")
+        if len(outcome) > MAX_RECORDS_PER_DELIVERY:
+            raise ApiError(
+                413,
+                "too_many_records",
+                f"a delivery holds at most {MAX_RECORDS_PER_DELIVERY} alerts; this one holds {len(outcome)}",
+            )
         submissions = []
         for alert in outcome:
             try:
                 submissions.append((alert, submission_for(alert, source.display_name, reporter)))
             except ValueError as exc:
                 raise ApiError(422, "unreadable_payload", f"alert {alert.alert_id} cannot be mapped: {exc}") from None
+        delivery = delivery_key(source_name, source.delivery_id_header, headers)
+        if delivery is not None and (applied := await applied_delivery(delivery, uow=context.uow())) is not None:
+            return accepted_response(context, applied)  # a redelivery: already applied once
         results = await asyncio.gather(  # several records of one delivery go in one batch
             *(
                 receive_alert(
@@ -79,6 +94,8 @@ def webhook_router(context: IntakeContext, sources: dict[str, WebhookSource]) ->
                 for alert, submission in submissions
             )
         )
+        if delivery is not None:
+            await remember_delivery(delivery, results[0].incident_id, uow=context.uow())
         response = accepted_response(context, results[0])
         if len(results) > 1:  # several records in one delivery: the first answers, all are listed
             body_out = json.loads(bytes(response.body))
@@ -91,14 +108,16 @@ def webhook_router(context: IntakeContext, sources: dict[str, WebhookSource]) ->
 
 def _decode(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return loads_bounded(body)
+    except JsonTooDeep:
+        raise ApiError(400, "json_too_deep", f"the JSON nests deeper than {MAX_JSON_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "malformed_json", "the body is not valid JSON") from None
 
 
 def _decode_or_none(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return loads_bounded(body)
     except (ValueError, UnicodeDecodeError):
         return None
 

@@ -24,6 +24,7 @@ from pidesk.services.intake.service.reports import (
     SubmitReport,
     create_report,
 )
+from pidesk.services.intake.webhooks.common import without_nul
 from pidesk.services.intake.webhooks.model import VendorAlert
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.events import REPORT_FACTS, AlertRecord, IncidentUpdated
@@ -40,9 +41,24 @@ class AlertReporter:
     entity_country: str
 
 
-def submission_for(alert: VendorAlert, display_name: str, reporter: AlertReporter) -> ReportSubmission:
+RECEIPT_TIME_NOTE = (
+    "The alert carried no usable time of detection: the time intake received it ({received}) is taken as "
+    "the time of awareness."
+)
+
+
+def submission_for(
+    alert: VendorAlert, display_name: str, reporter: AlertReporter, received_at: datetime | None = None
+) -> ReportSubmission:
+    """The report a vendor alert stands for. An alert without a usable time is still accepted: the
+    receipt time stands for the time of awareness, and the description says so (it is on the timeline)."""
     if alert.report is not None:
         return alert.report
+    aware_at, summary = alert.aware_at, alert.summary
+    if aware_at is None:
+        aware_at = received_at or utcnow()
+        note = RECEIPT_TIME_NOTE.format(received=aware_at.isoformat(timespec="seconds"))
+        summary = f"{summary[: 20_000 - len(note) - 2]}\n\n{note}"
     return ReportSubmission.model_validate(
         {
             "reporter": {
@@ -52,16 +68,16 @@ def submission_for(alert: VendorAlert, display_name: str, reporter: AlertReporte
                 "entity": reporter.entity,
                 "entity_country": reporter.entity_country,
             },
-            "title": alert.title[:300],
-            "description": alert.summary[:20_000],
+            "title": without_nul(alert.title[:300]),
+            "description": without_nul(summary[:20_000]),
             "incident_kind": alert.incident_kind,
-            "aware_at": alert.aware_at,
+            "aware_at": aware_at,
             "data_categories": alert.data_categories,
             "affected_count": alert.affected_count,
             "publicly_viewable": alert.publicly_viewable,
             "malicious": alert.malicious,
             "recovered_before_access": alert.recovered_before_access,
-            "assets": [a[:200] for a in alert.assets[:200]],
+            "assets": [without_nul(a[:200]) for a in alert.assets[:200]],
         }
     )
 
@@ -78,7 +94,7 @@ def alert_record(
         rule=_clip(alert.rule, 300),
         asset=_clip(alert.asset or (submission.assets[0] if submission.assets else None), 500),
         actor=_clip(alert.actor, 300),
-        detections={name[:200]: count for name, count in alert.detections.items() if count >= 0},
+        detections={without_nul(name[:200]): count for name, count in alert.detections.items() if count >= 0},
         data_categories=submission.data_categories,
         affected_count=submission.affected_count,
         vendor_state=_clip(alert.vendor_state, 30),
@@ -86,7 +102,7 @@ def alert_record(
 
 
 def _clip(value: str | None, limit: int) -> str | None:
-    value = (value or "").strip()
+    value = without_nul(value or "").strip()
     return value[:limit] or None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,9 +58,22 @@ class BatchNotWritten(Exception):
     """A batch's transaction failed (or no batch writer runs): write the report on its own."""
 
 
-def fingerprint(submission: ReportSubmission) -> str:
-    """Equal for bodies that validate to the same report (key order and spacing do not matter)."""
-    return hashlib.sha256(submission.model_dump_json().encode()).hexdigest()
+FINGERPRINT_PURPOSE = b"pidesk intake idempotency fingerprint v1"
+
+
+def fingerprint(submission: ReportSubmission, key: bytes) -> str:
+    """Equal for bodies that validate to the same report (key order and spacing do not matter). Keyed
+    (HMAC-SHA256 with a key derived from intake's encryption keys), so that whoever reads the database
+    cannot confirm a guessed report by hashing it."""
+    return hmac.new(key, submission.model_dump_json().encode(), hashlib.sha256).hexdigest()
+
+
+def same_report(stored: str, submission: ReportSubmission, cipher: FieldCipher) -> bool:
+    """The stored fingerprint is this report's, under any key of the keyring (rotation keeps replays
+    working) or as the unkeyed SHA-256 written before fingerprints were keyed."""
+    candidates = [fingerprint(submission, key) for key in cipher.derived_keys(FINGERPRINT_PURPOSE)]
+    candidates.append(hashlib.sha256(submission.model_dump_json().encode()).hexdigest())  # legacy rows
+    return any(hmac.compare_digest(stored, candidate) for candidate in candidates)
 
 
 async def submit_report(
@@ -76,26 +90,26 @@ async def submit_report(
             with contextlib.suppress(BatchNotWritten):
                 return await batcher.submit(command)
         return await create_report(command, uow=uow, cipher=cipher, clock=clock)
-    earlier = await _replay(command, uow=uow)
+    earlier = await _replay(command, uow=uow, cipher=cipher)
     if earlier is not None:
         return earlier
     try:
         return await create_report(command, uow=uow, cipher=cipher, clock=clock)
     except IntegrityError:
-        earlier = await _replay(command, uow=uow)  # the same key committed concurrently
+        earlier = await _replay(command, uow=uow, cipher=cipher)  # the same key committed concurrently
         if earlier is None:
             raise
         return earlier
 
 
-async def _replay(command: SubmitReport, *, uow: IntakeUnitOfWork) -> ReportAccepted | None:
+async def _replay(command: SubmitReport, *, uow: IntakeUnitOfWork, cipher: FieldCipher) -> ReportAccepted | None:
     assert command.idempotency_key is not None
     async with uow:
         reports = uow.reports
         remembered = await reports.idempotency_key(command.idempotency_key)
         if remembered is None:
             return None
-        if remembered.fingerprint != fingerprint(command.submission):
+        if not same_report(remembered.fingerprint, command.submission, cipher):
             raise IdempotencyKeyReused(command.idempotency_key)
         report = await reports.get(remembered.incident_id)
         assert report is not None
@@ -123,7 +137,8 @@ async def create_report(
         reports.publish(envelope)
         if command.idempotency_key is not None:
             await uow.session.flush()  # the report row first: the key refers to it
-            reports.remember_idempotency_key(command.idempotency_key, fingerprint(command.submission), incident_id)
+            key = cipher.derived_keys(FINGERPRINT_PURPOSE)[0]
+            reports.remember_idempotency_key(command.idempotency_key, fingerprint(command.submission, key), incident_id)
         await uow.commit()
     return ReportAccepted(incident_id=incident_id, reference=reference, received_at=received_at)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pidesk.services.intake.webhooks.model import UnreadablePayload
 from pidesk.shared.vocabulary import DataCategory
@@ -20,7 +20,10 @@ def parse_time(value: Any, field: str) -> datetime:
         raise UnreadablePayload(f"{field} is missing")
     if isinstance(value, int | float):
         seconds = value / 1000 if value > 1e11 else value
-        return datetime.fromtimestamp(seconds, UTC)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):  # NaN, infinity, beyond year 9999
+            raise UnreadablePayload(f"{field} is not a time: {value!r}") from None
     if not isinstance(value, str) or not value.strip():
         raise UnreadablePayload(f"{field} is not a time")
     text = value.strip().replace(" ", "T", 1)
@@ -32,9 +35,24 @@ def parse_time(value: Any, field: str) -> datetime:
         text = f"{match['head']}.{(match['digits'] + '000000')[:6]}{tail}"
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise UnreadablePayload(f"{field} is not a time: {value!r}") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def without_nul(text: str) -> str:
+    """A vendor's text with each NUL (U+0000, which PostgreSQL cannot store) shown as U+FFFD: a signed
+    delivery is not refused for it (our own schema, `generic`, refuses it with 422 instead)."""
+    return text.replace("\x00", "\ufffd")
+
+
+def optional_time(value: Any, field: str) -> datetime | None:
+    """The time, or None when the vendor left it out or sent something unreadable: an optional field
+    never refuses a signed delivery (the receipt time then stands for it, see `submission_for`)."""
+    try:
+        return parse_time(value, field)
+    except UnreadablePayload:
+        return None
 
 
 def as_id(value: Any, field: str) -> str:
@@ -43,7 +61,7 @@ def as_id(value: Any, field: str) -> str:
         raise UnreadablePayload(f"{field} is missing")
     if isinstance(value, float):
         raise UnreadablePayload(f"{field} lost precision: send it as an integer or a string")
-    return str(value).strip()
+    return without_nul(str(value).strip())
 
 
 def normalise_name(name: str) -> str:
@@ -93,12 +111,21 @@ def int_or_none(value: Any) -> int | None:
     return None
 
 
+class Matcher(Protocol):
+    """A compiled pattern, or an object matching where a regular expression would be slow."""
+
+    def search(self, text: str) -> Any: ...
+
+
 class KeywordTable:
     """Categories from free-form names (rule and profile names a tenant may choose): every pattern that
     matches adds its categories; nothing matching → `other`."""
 
-    def __init__(self, rules: list[tuple[str, tuple[DataCategory, ...]]]) -> None:
-        self._rules = [(re.compile(pattern, re.IGNORECASE), categories) for pattern, categories in rules]
+    def __init__(self, rules: list[tuple[str | Matcher, tuple[DataCategory, ...]]]) -> None:
+        self._rules: list[tuple[Matcher, tuple[DataCategory, ...]]] = [
+            (re.compile(pattern, re.IGNORECASE) if isinstance(pattern, str) else pattern, categories)
+            for pattern, categories in rules
+        ]
 
     def categories(self, names: Iterable[Any]) -> list[DataCategory]:
         found: list[DataCategory] = []
@@ -122,7 +149,7 @@ def key_text(*candidates: Any, limit: int) -> str | None:
     for value in candidates:
         if isinstance(value, bool) or not isinstance(value, str | int):
             continue
-        text = str(value).strip()
+        text = without_nul(str(value).strip())
         if not text:
             continue
         if _EMAIL.fullmatch(text):

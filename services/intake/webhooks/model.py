@@ -23,7 +23,7 @@ class VendorAlert:
     alert_id: str
     incident_kind: IncidentKind
     data_categories: list[DataCategory]
-    aware_at: datetime
+    aware_at: datetime | None  # None: the vendor sent no usable time; the receipt time stands for it
     title: str
     summary: str
     affected_count: int | None = None
@@ -61,3 +61,5 @@ class WebhookSource:
     verify: Verifier
     parse: Parser  # called with the decoded JSON and the request headers
     handshake_before_auth: Callable[[Any, Mapping[str, str]], Handshake | None] | None = None
+    # the header in which the vendor numbers each delivery (a redelivery repeats it), lower case
+    delivery_id_header: str | None = None

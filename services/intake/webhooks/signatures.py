@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -42,6 +43,8 @@ def _fresh(timestamp: str | None, now: float) -> None:
             seconds = datetime.fromisoformat(timestamp.strip().replace("Z", "+00:00")).timestamp()
         except ValueError:
             raise SignatureRejected("invalid_timestamp", "the timestamp is not a Unix time in seconds") from None
+    if not math.isfinite(seconds):  # "nan" compares false with everything: it would pass the window
+        raise SignatureRejected("invalid_timestamp", "the timestamp is not a Unix time in seconds")
     if seconds > 1e11:  # milliseconds sent where seconds are due
         seconds /= 1000
     if abs(now - seconds) > REPLAY_WINDOW_SECONDS:
@@ -66,19 +69,28 @@ def verify_nightfall(secret: str, headers: Mapping[str, str], body: bytes, now: 
         raise SignatureRejected("invalid_signature", "X-Nightfall-Signature does not match")
 
 
+def verify_api_key(api_key: str | None, secret: str, headers: Mapping[str, str]) -> bool:
+    """True when the request authenticates with `X-Pidesk-Api-Key` (and no signature) and the source
+    has an API key of its own (INTAKE_WEBHOOK_API_KEY_<SOURCE>, never its HMAC secret); False when the
+    request does not use the header. Raises SignatureRejected for a wrong or unconfigured key."""
+    given = headers.get("x-pidesk-api-key")
+    if given is None or headers.get("x-pidesk-signature") is not None:
+        return False
+    if api_key is None or hmac.compare_digest(api_key.encode(), secret.encode()):
+        raise SignatureRejected(
+            "api_key_not_enabled", "API-key authentication is not enabled for this source: sign the body"
+        )
+    if not hmac.compare_digest(api_key.encode(), given.strip().encode(errors="surrogateescape")):
+        raise SignatureRejected("invalid_api_key", "X-Pidesk-Api-Key does not match")
+    return True
+
+
 def verify_pidesk(secret: str, headers: Mapping[str, str], body: bytes, now: float) -> None:
     """Our own scheme for sources without one: `X-Pidesk-Timestamp` + `X-Pidesk-Signature:
-    sha256=<hex HMAC-SHA256 of "timestamp.body">`, or the API key in `X-Pidesk-Api-Key`."""
-    api_key = headers.get("x-pidesk-api-key")
+    sha256=<hex HMAC-SHA256 of "timestamp.body">`. (The opt-in API key is checked by verify_api_key.)"""
     signature = headers.get("x-pidesk-signature")
-    if signature is None and api_key is not None:
-        if not hmac.compare_digest(secret.encode(), api_key.strip().encode()):
-            raise SignatureRejected("invalid_api_key", "X-Pidesk-Api-Key does not match")
-        return
     if not signature or not signature.startswith("sha256="):
-        raise SignatureRejected(
-            "invalid_signature", "send X-Pidesk-Signature (with X-Pidesk-Timestamp) or X-Pidesk-Api-Key"
-        )
+        raise SignatureRejected("invalid_signature", "send X-Pidesk-Signature (with X-Pidesk-Timestamp)")
     timestamp = headers.get("x-pidesk-timestamp")
     _fresh(timestamp, now)
     if not _same(_hex_hmac(secret, f"{timestamp}.".encode() + body), signature[len("sha256=") :]):

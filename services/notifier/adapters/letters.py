@@ -16,7 +16,7 @@ import secrets
 from datetime import datetime
 from email.header import Header
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime
 from functools import lru_cache
 
@@ -96,7 +96,7 @@ class Letter:
             reference=self.reference,
             now=now,
         )
-        return message.as_bytes(policy=SMTP)
+        return message.as_bytes(policy=SMTP if to.isascii() else SMTPUTF8)  # SMTPUTF8: RFC 6532 headers
 
     def _bodies(self, name: str) -> tuple[bytes, bytes]:
         page = f'<!doctype html><html lang="{self.language}"><meta charset="utf-8"><body>{self.html(name)}</body>'

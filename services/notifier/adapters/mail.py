@@ -3,6 +3,11 @@
 `prepare` runs MAIL FROM and RCPT TO: a refusal there means nothing was sent, so it is safe to retry
 or to record as failed. `transmit` sends DATA: from its first byte on, the message may have been
 accepted, so the caller records the attempt as `sending` before calling it.
+
+Whatever is wrong with one recipient (a control character, an address the client cannot encode, a
+non-ASCII address to a server without SMTPUTF8) is that recipient's failure, answered by `prepare` as an
+outcome, never raised. STARTTLS (`off`, `opportunistic`: when the server offers it, `required`) and
+AUTH (when a user name is set) follow the settings.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from email.utils import format_datetime, make_msgid
 import aiosmtplib
 
 from pidesk.services.notifier.adapters.rendering import markdown_html
+from pidesk.services.notifier.domain.addresses import address_problem, needs_smtputf8
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,21 @@ SENT = "sent"
 RETRY = "retry"
 FAILED = "failed"
 UNCONFIRMED = "unconfirmed"
+STARTTLS_MODES = ("off", "opportunistic", "required")
+
+
+@dataclass(frozen=True)
+class SmtpSecurity:
+    """STARTTLS and AUTH for the SMTP sessions (NOTIFIER_SMTP_STARTTLS, _USERNAME, _PASSWORD)."""
+
+    starttls: str = "off"
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def start_tls(self) -> bool | None:
+        """aiosmtplib's `start_tls`: False never, None when offered, True or the connection fails."""
+        return {"off": False, "opportunistic": None, "required": True}[self.starttls]
 
 
 def compose(
@@ -79,23 +100,42 @@ def message_id_for(key: str, domain: str) -> str:
 class MailConnection:
     """One SMTP session, kept open across messages and reopened when it drops; one worker uses it at a time."""
 
-    def __init__(self, host: str, port: int, timeout: float, sender: str) -> None:
+    def __init__(self, host: str, port: int, timeout: float, sender: str, security: SmtpSecurity | None = None) -> None:
         self.host, self.port, self.timeout, self.sender = host, port, timeout, sender
+        self.security = security or SmtpSecurity()
         self._smtp: aiosmtplib.SMTP | None = None
 
     async def _session(self) -> aiosmtplib.SMTP:
         if self._smtp is None or not self._smtp.is_connected:
-            smtp = aiosmtplib.SMTP(hostname=self.host, port=self.port, timeout=self.timeout, start_tls=False)
+            security = self.security
+            smtp = aiosmtplib.SMTP(
+                hostname=self.host,
+                port=self.port,
+                timeout=self.timeout,
+                start_tls=security.start_tls,
+                username=security.username or None,
+                password=security.password if security.username else None,
+            )
             await smtp.connect()
             self._smtp = smtp
         return self._smtp
 
     async def prepare(self, recipient: str) -> Outcome | None:
         """MAIL FROM and RCPT TO; None when the server will take the message, else why not (nothing sent)."""
+        problem = address_problem(recipient)
+        if problem is not None:  # never put into a command
+            return Outcome(FAILED, problem)
         try:
             smtp = await self._session()
-            await smtp.mail(self.sender)
-            await smtp.rcpt(recipient)
+            utf8 = needs_smtputf8(recipient) or needs_smtputf8(self.sender)
+            if utf8:
+                if not smtp.esmtp_extensions:
+                    await smtp.ehlo()
+                if not smtp.supports_extension("smtputf8"):
+                    return Outcome(FAILED, "the address is not ASCII and the SMTP server does not offer SMTPUTF8")
+            encoding = "utf-8" if utf8 else "ascii"
+            await smtp.mail(self.sender, options=["SMTPUTF8"] if utf8 else None, encoding=encoding)
+            await smtp.rcpt(recipient, encoding=encoding)
             return None
         except aiosmtplib.SMTPResponseException as exc:
             await self._reset()
@@ -103,6 +143,9 @@ class MailConnection:
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             await self.close()
             return Outcome(RETRY, f"{type(exc).__name__}: {exc}"[:500])
+        except (UnicodeError, ValueError) as exc:  # this address cannot be put into a command: its failure
+            await self._reset()
+            return Outcome(FAILED, f"the address cannot be sent to: {type(exc).__name__}: {exc}"[:500])
 
     async def transmit(self, message: EmailMessage | bytes) -> Outcome:
         """DATA. A refusal is final either way; a lost connection or timeout leaves the message unconfirmed."""

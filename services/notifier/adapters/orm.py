@@ -80,6 +80,10 @@ class Notice(TimestampMixin, NotifierBase):
     # per approval (its approved_at): how many recipient batches it announced and which have arrived
     approvals: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False, default=dict)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # the wording an approval covered (domain/approval.py): set on both language drafts of an approved
+    # data-subject notice, which are then neither edited nor re-drafted; nothing else is ever sent
+    approved_wording: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    failed_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)  # an approval refused
     total: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
     sent: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
     failed: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)

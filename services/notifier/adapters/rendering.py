@@ -10,6 +10,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
 
+from pidesk.services.notifier.domain.markdown_text import escape_markdown
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -21,7 +23,7 @@ class RenderedNotice:
 
 @lru_cache(maxsize=1)
 def _notices() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATES / "notices"),
         undefined=StrictUndefined,
         # Markdown out, never HTML: markdown_html() makes the HTML and escapes any raw HTML in it
@@ -30,6 +32,10 @@ def _notices() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # `{{ value | md }}`: text from outside the templates (company, contact, authority, legal basis) as
+    # literal Markdown text, one line, no link or emphasis it could make
+    environment.filters["md"] = escape_markdown
+    return environment
 
 
 @lru_cache(maxsize=1)

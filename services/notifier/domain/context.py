@@ -6,11 +6,12 @@ decided) is left as a marked gap for the desk to complete before approving.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from pidesk.services.notifier.domain.alert_mail import compose
+from pidesk.services.notifier.domain.companies import GroupCompanies
 from pidesk.services.notifier.domain.plan import NoticePlan, regimes
 from pidesk.shared import labels
 
@@ -31,7 +32,9 @@ EN_MONTHS = (
 
 @dataclass(frozen=True)
 class Contact:
-    """The contact point printed on notices (the incident desk, or the group company's privacy office)."""
+    """Who notices speak for and how to reach them: the contact point printed on notices (the incident desk,
+    or the group company's privacy office), and the group companies (from the directory) whose official
+    name a notice prints for a report's free-text company (none known: a neutral wording)."""
 
     name: dict[str, str]
     email: str
@@ -40,6 +43,7 @@ class Contact:
     url: str
     dpo_name: dict[str, str]
     dpo_email: str
+    companies: GroupCompanies = field(default_factory=GroupCompanies)
 
 
 def format_time(value: datetime | str | None, language: str) -> str | None:
@@ -76,7 +80,8 @@ def notice_context(
     contact: Contact,
     now: datetime,
 ) -> dict[str, Any]:
-    """Everything the templates in `templates/notices/` may use (see their header comment)."""
+    """Everything the templates in `templates/notices/` may use (see their header comment). `company` is the
+    name printed: a group company's official name from the directory, never a report's free text."""
     categories: list[str] = list(facts.get("data_categories") or [])
     obligations = [o for o in assessment.get("obligations", []) if o.get("status") != "withdrawn"]
     codes = [o["code"] for o in obligations]

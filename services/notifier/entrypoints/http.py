@@ -13,18 +13,25 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.notifier.adapters.orm import Delivery, Notice
-from pidesk.services.notifier.adapters.rendering import markdown_html, pages
+from pidesk.services.notifier.adapters.rendering import TEMPLATES, markdown_html, pages
+from pidesk.services.notifier.domain.approval import hash_of
 from pidesk.services.notifier.domain.plan import INTERNAL, LANGUAGES, PUBLIC
+from pidesk.services.notifier.domain.webhooks import fingerprint, role_of
 from pidesk.services.notifier.service.drafting import DraftLocked, edit_draft, gaps
+from pidesk.services.notifier.service.issuing import covered_drafts
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.auth import Principal, bearer_principal, require_role
 from pidesk.shared.http.body import parse_json_body
 from pidesk.shared.http.errors import ApiError
+from pidesk.shared.http.page_headers import page_headers, style_hashes
+from pidesk.shared.http.params import OffsetQuery
 from pidesk.shared.vocabulary import Role
 
 KINDS = ("data_subject", "public", "regulator_draft", "internal")
 STATUSES = ("drafted", "approved", "sending", "sent", "failed")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "unconfirmed")
+PUBLIC_PAGE_HEADERS = page_headers(style_hashes(TEMPLATES / "pages" / "public_notices.html"))
+FEED_HEADERS = page_headers()
 
 
 async def reader(request: Request) -> Principal:
@@ -75,6 +82,10 @@ def notice_summary(notice: Notice, held: int = 0) -> dict[str, Any]:
         },
         "held": held,
         "gaps": gaps(notice.body),
+        # what the desk approves: its hash goes with the approval, and only that wording is ever sent
+        "wording_hash": hash_of(notice),
+        "locked": notice.approved_wording is not None,
+        "failed_reason": notice.failed_reason,
         "edited_by": notice.edited_by,
         "edited_at": _iso(notice.edited_at),
         "facts_changed_since_edit": notice.facts_changed_since_edit,
@@ -88,6 +99,14 @@ def notice_summary(notice: Notice, held: int = 0) -> dict[str, Any]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _shown_address(row: Delivery, notice: Notice) -> dict[str, Any]:
+    """A mail recipient's address; a chat webhook (a credential) only as its role and fingerprint, to anyone."""
+    if row.channel != "chat":
+        return {"address": row.address}
+    fp = fingerprint(row.address)
+    return {"address": f"chat webhook {fp}", "role": role_of(notice.variant), "fingerprint": fp}
 
 
 async def _held(session: AsyncSession, notice_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -136,8 +155,12 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
         async with sessions() as session:
             notice = await _notice(session, notice_id)
             held = await _held(session, [notice.id])
+            covered = [] if notice.kind == INTERNAL else await covered_drafts(session, notice, lock=False)
             return {
                 **notice_summary(notice, held.get(notice.id, 0)),
+                # what approving this notice approves: the wording of each language draft it covers (the desk
+                # sends these hashes with the approval; nothing else is sent)
+                "approval_covers": {n.language: hash_of(n) for n in covered},
                 "body": notice.body,
                 "body_html": markdown_html(notice.body),
                 "approvals": notice.approvals,
@@ -154,7 +177,7 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
                     raise ApiError(404, "notice_not_found", "no notice with this id")
                 answer = {**notice_summary(notice), "body": notice.body}
         except DraftLocked as exc:
-            raise ApiError(409, "not_a_draft", f"only a draft can be edited (this notice is {exc})") from None
+            raise ApiError(409, "not_a_draft", f"only an unapproved draft can be edited ({exc})") from None
         request.app.state.runtime.relay.wake()
         return answer
 
@@ -163,11 +186,11 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
         notice_id: uuid.UUID,
         _principal: Reader,
         status: Annotated[str | None, Query(pattern="^(" + "|".join(DELIVERY_STATUSES) + ")$")] = None,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: OffsetQuery = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> dict[str, Any]:
         async with sessions() as session:
-            await _notice(session, notice_id)
+            notice = await _notice(session, notice_id)
             statement = (
                 select(Delivery)
                 .where(Delivery.notice_id == notice_id, Delivery.id > after)
@@ -181,7 +204,7 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
                 {
                     "id": r.id,
                     "channel": r.channel,
-                    "address": r.address,
+                    **_shown_address(r, notice),
                     "name": r.name,
                     "language": r.language,
                     "status": r.status,
@@ -236,15 +259,15 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
         async with sessions() as session:
             notices = await _published(session)
         html = pages().get_template("public_notices.html").render(notices=notices, languages=LANGUAGES)
-        return HTMLResponse(html, headers={"Cache-Control": "public, max-age=60"})
+        return HTMLResponse(html, headers={"Cache-Control": "public, max-age=60", **PUBLIC_PAGE_HEADERS})
 
     @router.get("/notices/public.atom")
     async def public_feed(request: Request) -> Response:
         async with sessions() as session:
             notices = await _published(session)
-        base = str(request.base_url).rstrip("/")
+        base = request.app.state.public_url.rstrip("/")  # the configured address, never the Host header
         updated = max((n["issued_at"] for n in notices), default=utcnow())
         xml = pages().get_template("public_notices.atom.xml").render(notices=notices, base=base, updated=updated)
-        return Response(xml, media_type="application/atom+xml; charset=utf-8")
+        return Response(xml, media_type="application/atom+xml; charset=utf-8", headers=FEED_HEADERS)
 
     return router

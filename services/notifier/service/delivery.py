@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 
@@ -29,8 +30,9 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from pidesk.services.notifier.adapters.chat import post_chat
-from pidesk.services.notifier.adapters.mail import RETRY, UNCONFIRMED, MailConnection, Outcome
+from pidesk.services.notifier.adapters.mail import FAILED, RETRY, UNCONFIRMED, MailConnection, Outcome
 from pidesk.services.notifier.config import NotifierSettings
+from pidesk.services.notifier.domain.addresses import address_problem
 from pidesk.services.notifier.service import leases, mailings
 from pidesk.services.notifier.service.leases import Claim
 from pidesk.services.notifier.service.ledger import Ledger
@@ -40,6 +42,7 @@ from pidesk.shared.db.base import utcnow
 
 log = logging.getLogger(__name__)
 IDLE_POLL_SECONDS = 0.5
+CRASH_WINDOW_SECONDS = 60.0  # two crashes within it: the loop is crash-looping (not ready)
 
 
 class DeliveryService:
@@ -64,6 +67,21 @@ class DeliveryService:
         self._urgent = False  # something new was committed: claim now, whatever is already held
         self._drained = False  # the last claim found less than it asked for
         self.delivered = 0
+        self._running = False  # run() is under way
+        self._crashes: list[float] = []  # when run() crashed lately (monotonic)
+        self._last_crash = ""
+        self._workers: list[asyncio.Task[None]] = []
+
+    def health(self) -> str:
+        """For /readyz: "ok", or what is wrong with the delivery loop (crashed, crash-looping, a worker gone)."""
+        now = time.monotonic()
+        self._crashes = [t for t in self._crashes if now - t < CRASH_WINDOW_SECONDS]
+        if self._crashes and (not self._running or len(self._crashes) > 1):
+            window = f"{CRASH_WINDOW_SECONDS:g} s"
+            return f"delivery loop crashed {len(self._crashes)} time(s) in the last {window}: {self._last_crash}"
+        if self._running and any(worker.done() for worker in self._workers):
+            return "a delivery worker has stopped"
+        return "ok"
 
     def wake(self) -> None:
         """Called after a commit that added deliveries (an internal alert goes at once)."""
@@ -85,6 +103,18 @@ class DeliveryService:
 
     async def run(self) -> None:
         """Deliver for the life of the process, alongside any other instances on the same database."""
+        self._running = True
+        try:
+            await self._run()
+        except Exception as exc:
+            self.wording.forget()  # the restart reads every notice afresh
+            self._crashes.append(time.monotonic())
+            self._last_crash = f"{type(exc).__name__}: {exc}"[:300]
+            raise
+        finally:
+            self._running = False
+
+    async def _run(self) -> None:
         if self.embedded:  # the only process: whatever was left in flight or claimed is its predecessor's
             await self.recover(everyone=True)
         else:
@@ -131,11 +161,18 @@ class DeliveryService:
         settings = self.settings
         writer = asyncio.create_task(self.ledger.run())
         mails = [
-            MailConnection(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_seconds, settings.mail_from)
+            MailConnection(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_timeout_seconds,
+                settings.mail_from,
+                settings.smtp_security,
+            )
             for _ in range(self.workers)
         ]
         async with httpx.AsyncClient(timeout=settings.chat_timeout_seconds) as http:
             workers = [asyncio.create_task(self._work(mail, http)) for mail in mails]
+            self._workers = workers
             try:
                 yield
             finally:
@@ -223,9 +260,13 @@ class DeliveryService:
         try:
             letter = claim.letter
             if letter is None:  # nothing was sent: tried again later (the wording may be mended), then failed
-                self.ledger.record(claim, Outcome(RETRY, claim.problem))
+                self.ledger.record(claim, Outcome(FAILED if claim.refused else RETRY, claim.problem))
                 return
             if claim.channel == "email":
+                problem = address_problem(claim.address)
+                if problem is not None:  # this recipient's failure: never put into a header or a command
+                    self.ledger.record(claim, Outcome(FAILED, problem))
+                    return
                 message = letter.mime(to=claim.address, name=claim.name, message_id=claim.message_id, now=self.clock())
                 refusal = await mail.prepare(claim.address)
                 if refusal is not None:  # nothing was sent
@@ -247,8 +288,9 @@ class DeliveryService:
             log.exception("delivery attempt failed", extra={"delivery_id": claim.id})
             if sending:
                 self.ledger.record(claim, Outcome(UNCONFIRMED, f"{type(exc).__name__}: {exc}"[:500]))
-            else:
-                self.ledger.give_back(claim.ids)
+            else:  # nothing was sent: tried again after a backoff, failed after the last attempt, never
+                # claimed first again at once (a poisoned row would hold up everything behind it)
+                self.ledger.record(claim, Outcome(RETRY, f"{type(exc).__name__}: {exc}"[:500]))
                 if claim.channel == "email":
                     await mail.abandon()  # the session may hold a MAIL FROM: the next recipient starts clean
         finally:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.adapters.orm import IncidentRecord, Notice, OutboxMessage
@@ -79,7 +79,7 @@ async def draft_notices(session: AsyncSession, incident: IncidentRecord, contact
     assert incident.assessment is not None
     existing = {
         (n.kind, n.variant, n.language): n
-        for n in (await session.scalars(select(Notice).where(Notice.incident_id == incident.id))).all()
+        for n in (await session.scalars(_drafts_of(incident.id))).all()
         if n.kind != "internal"
     }
     wanted: set[tuple[str, str, str]] = set()
@@ -88,9 +88,17 @@ async def draft_notices(session: AsyncSession, incident: IncidentRecord, contact
             wanted.add((plan.kind, plan.variant, language))
             _draft(session, incident, plan, language, existing.get((plan.kind, plan.variant, language)), contact, now)
     for key, notice in existing.items():
-        if key not in wanted and notice.status == DRAFTED and notice.current:
+        if key not in wanted and notice.status == DRAFTED and notice.current and notice.approved_wording is None:
             notice.current = False
             _announce(session, incident.id, notice, now)
+
+
+def _drafts_of(incident_id: uuid.UUID) -> Select[tuple[Notice]]:
+    """The incident's drafts (its internal alerts left alone: the delivery loop counts on them), row-locked on
+    PostgreSQL: a re-draft and an approval take turns."""
+    mine = (Notice.incident_id == incident_id, Notice.kind != "internal")
+    statement = select(Notice).where(*mine).order_by(Notice.id).with_for_update()
+    return statement.execution_options(populate_existing=True)
 
 
 def _draft(
@@ -103,13 +111,13 @@ def _draft(
     now: datetime,
 ) -> None:
     assert incident.assessment is not None
-    if notice is not None and notice.status != DRAFTED:
-        return  # approved or issued: what was approved is what goes out
+    if notice is not None and (notice.status != DRAFTED or notice.approved_wording is not None):
+        return  # approved, issued, or locked by the approval of its other language: what was approved goes out
     context = notice_context(
         plan=plan,
         language=language,
         reference=incident.reference,
-        company=incident.entity,
+        company=contact.companies.name_for(incident.entity, language),  # never the reporter's free text
         facts=incident.facts,
         assessment=incident.assessment,
         contact=contact,
@@ -172,7 +180,9 @@ async def edit_draft(
     if notice is None:
         return None
     if notice.kind == "internal" or notice.status != DRAFTED:
-        raise DraftLocked(notice.status)
+        raise DraftLocked(f"this notice is {notice.status}")
+    if notice.approved_wording is not None:  # the other language draft was approved, and this one with it
+        raise DraftLocked("this draft was approved with its other language draft")
     notice.body = body.strip() + "\n"
     notice.subject = " ".join((subject or notice.subject).split())[:500]
     notice.edited_by, notice.edited_at, notice.facts_changed_since_edit = editor, now, False
@@ -181,7 +191,8 @@ async def edit_draft(
 
 
 class DraftLocked(Exception):
-    """Only a draft can be edited: what was approved is what goes out."""
+    """Only a draft no approval covers can be edited: what was approved is what goes out (an approval of a
+    data-subject notice covers both its language drafts). Its message says why."""
 
 
 def gaps(body: str) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.adapters.mail import message_id_for
 from pidesk.services.notifier.adapters.orm import Delivery, Notice, OutboxMessage
+from pidesk.services.notifier.domain.approval import covers_every_language, hash_of, mismatch
 from pidesk.services.notifier.domain.pacing import AlertMailing
 from pidesk.services.notifier.domain.plan import DATA_SUBJECT, INTERNAL
 from pidesk.services.notifier.domain.priority import NOTICE_PRIORITY
@@ -33,13 +34,25 @@ async def locked_notice(session: AsyncSession, notice_id: uuid.UUID) -> Notice |
 
 
 async def approve(session: AsyncSession, incident_id: uuid.UUID, event: NoticeRequested, mail_domain: str) -> None:
-    """Record one batch of an approval: the notice approved, its recipients each recorded once."""
-    notice = await locked_notice(session, event.notice_id)
-    if notice is None or notice.incident_id != incident_id:
+    """Record one batch of an approval: the notice approved, its recipients each recorded once; the language
+    drafts it covers locked at the approved wording. An approval of another wording than the notifier's is
+    refused visibly (the notice failed, with its reason, and notice.issued.v1 saying so)."""
+    found = await session.get(Notice, event.notice_id)
+    if found is None or found.incident_id != incident_id:
         raise NoticeRefused(f"notice {event.notice_id} of incident {incident_id} was not drafted here")
-    if notice.kind == INTERNAL:
-        raise NoticeRefused(f"notice {notice.id} is an internal alert: it needs no approval")
+    if found.kind == INTERNAL:
+        raise NoticeRefused(f"notice {found.id} is an internal alert: it needs no approval")
+    covered = await covered_drafts(session, found)
+    notice = next(n for n in covered if n.id == found.id)
     key = event.approved_at.isoformat()
+    if event.wording_hashes is not None:
+        wrong = mismatch({n.language: hash_of(n) for n in covered}, event.wording_hashes)
+        if wrong:
+            refuse(session, notice, incident_id, event, wrong)
+            return
+    for draft in covered:  # locked: neither edited nor re-drafted from now on (drafting.py)
+        draft.approved_wording = draft.approved_wording or hash_of(draft)
+    notice.failed_reason = None
     approvals = dict(notice.approvals)
     seen = set(approvals.get(key, {}).get("seen", []))
     seen.add(event.batch)
@@ -67,6 +80,42 @@ async def approve(session: AsyncSession, incident_id: uuid.UUID, event: NoticeRe
     elif notice.status != "sent":  # the public notice is published, a regulator draft released, on approval
         notice.status = "approved"
         await complete_if_done(session, notice, incident_id, event.approved_at)
+
+
+async def covered_drafts(session: AsyncSession, notice: Notice, *, lock: bool = True) -> list[Notice]:
+    """The language drafts an approval of `notice` covers, row-locked on PostgreSQL (`lock`) in one statement
+    (in id order: two approvals of sibling drafts take turns, never deadlock)."""
+    statement = select(Notice).where(Notice.id == notice.id)
+    if covers_every_language(notice.kind):
+        statement = select(Notice).where(
+            Notice.incident_id == notice.incident_id, Notice.kind == notice.kind, Notice.variant == notice.variant
+        )
+    statement = statement.order_by(Notice.id)
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return list((await session.scalars(statement)).all())
+
+
+def refuse(
+    session: AsyncSession, notice: Notice, incident_id: uuid.UUID, event: NoticeRequested, languages: list[str]
+) -> None:
+    """The approval names another wording than the drafts' (changed since, or a draft it did not cover): nothing
+    is sent, the notice fails with the reason and notice.issued.v1 tells the desk (once per approval)."""
+    key = event.approved_at.isoformat()
+    if notice.approvals.get(key, {}).get("refused"):
+        return  # a later batch of the same approval
+    reason = (
+        "the approved wording is not the notice's: the "
+        + ", ".join(languages)
+        + " draft changed after the desk's approval or was not covered by it; approve again"
+    )
+    batches = list(range(1, event.batches + 1))  # nothing more of it is awaited
+    refused = {"by": event.approved_by, "batches": event.batches, "seen": batches, "refused": reason}
+    notice.approvals = {**notice.approvals, key: refused}
+    if notice.status != "sending":  # an earlier approval still delivering goes on, and is announced when done
+        notice.status, notice.issued_at = "failed", event.approved_at
+    notice.failed_reason = reason
+    _announce_issued(session, notice, incident_id, event.approved_at, reason, status="failed")
 
 
 async def add_recipients(
@@ -106,7 +155,8 @@ def recipient_rows(
     mail rows (`mailing`) also carry how they are paced; every row has every column (one multi-row insert)."""
     rows: list[dict[str, object]] = []
     for address, name, language in recipients:
-        normalised = address.strip().lower()
+        # addresses compared lower-cased; a chat webhook URL kept exactly (its path is case-sensitive)
+        normalised = address.strip().lower() if channel == "email" else address.strip()
         key = f"{notice_id}.{uuid.uuid5(notice_id, f'{channel}:{normalised}')}"
         row: dict[str, object] = {
             "notice_id": notice_id,
@@ -151,6 +201,20 @@ async def complete_if_done(
     delivered = notice.sent + notice.unconfirmed
     notice.status = "failed" if notice.total and not delivered else "sent"
     notice.issued_at = now
+    _announce_issued(session, notice, incident_id, now)
+    return True
+
+
+def _announce_issued(
+    session: AsyncSession,
+    notice: Notice,
+    incident_id: uuid.UUID,
+    now: datetime,
+    reason: str | None = None,
+    *,
+    status: str | None = None,
+) -> None:
+    delivered = notice.sent + notice.unconfirmed
     event = NoticeIssued(
         notice_id=notice.id,
         reference=notice.reference,
@@ -158,15 +222,15 @@ async def complete_if_done(
         variant=notice.variant,
         language=notice.language,
         channel=notice.channel,
-        status=notice.status,
+        status=status or notice.status,
         recipients=RecipientCounts(
             total=notice.total, sent=delivered, failed=notice.failed, unconfirmed=notice.unconfirmed
         ),
         obligations=list(notice.obligations),
         issued_at=now,
+        reason=reason,
     )
     add_to_outbox(session, OutboxMessage, event.envelope(incident_id=incident_id, producer=PRODUCER, occurred_at=now))
-    return True
 
 
 def _last(notice: Notice) -> datetime:

@@ -117,6 +117,7 @@ class Claim:
     carried_by: int | None = None  # as last assembled (mailings.py)
     letter: Letter | None = field(default=None, repr=False)  # what it is sent (wording.py)
     problem: str = ""  # why there is no letter
+    refused: bool = False  # the problem is for good (not the approved wording): failed, never retried
     mail: str = ""  # an assembled alert mail: alert, digest or held (mailings.py); "" its notice alone
     riders: list[Rider] = field(default_factory=list)  # other rows this one's mail carries
 

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.adapters.letters import NAME_SLOT, Letter
@@ -21,6 +21,7 @@ from pidesk.services.notifier.adapters.orm import Notice
 from pidesk.services.notifier.adapters.rendering import RenderedNotice, markdown_html, render_notice, salutation
 from pidesk.services.notifier.config import NotifierSettings
 from pidesk.services.notifier.domain.alert_mail import DIGEST, HELD, compose
+from pidesk.services.notifier.domain.approval import not_sendable
 from pidesk.services.notifier.domain.plan import INTERNAL, template_for
 from pidesk.services.notifier.service.drafting import notice_id
 from pidesk.services.notifier.service.leases import Claim
@@ -56,6 +57,9 @@ class Wording:
             assert notice is not None
             sibling = wanted.get((claim.notice_id, claim.language))
             source = (self._cached(sibling) if sibling else None) or notice
+            if notice.kind != INTERNAL and (refusal := not_sendable(source, own=source is notice)):
+                claim.problem, claim.refused = f"not sent: {refusal}"[:500], True  # never another wording
+                continue
             try:
                 if claim.riders or claim.mail in (DIGEST, HELD):
                     claim.letter = self._mail(claim, notice.reference, now)
@@ -67,7 +71,7 @@ class Wording:
 
     async def _load(self, session: AsyncSession, ids: set[uuid.UUID]) -> None:
         now = time.monotonic()
-        stale = [i for i in ids if i not in self._notices or self._notices[i][0] <= now]
+        stale = [i for i in ids if i not in self._notices or self._notices[i][0] <= now or not _intact(i, self)]
         if not stale:
             return
         found = {n.id: n for n in (await session.scalars(select(Notice).where(Notice.id.in_(stale)))).all()}
@@ -82,6 +86,11 @@ class Wording:
     def _cached(self, ident: uuid.UUID) -> Notice | None:
         entry = self._notices.get(ident)
         return entry[1] if entry else None
+
+    def forget(self) -> None:
+        """Drop every cached notice (after a crash of the loop: nothing stale is carried into its restart)."""
+        self._notices.clear()
+        self._letters.clear()
 
     def _letter(self, source: Notice, reference: str, named: bool, now: datetime) -> Letter:
         """The notice rendered once per (notice, wording, named or not); each person's name goes in after."""
@@ -129,3 +138,10 @@ class Wording:
             language=language,
             reference=reference,
         )
+
+
+def _intact(ident: uuid.UUID, wording: Wording) -> bool:
+    """A cached notice every attribute of which is loaded: reading it can never need the (closed) session.
+    An instance expired before it was detached (a rolled-back transaction) would raise DetachedInstanceError."""
+    notice = wording._cached(ident)
+    return notice is None or not inspect(notice).unloaded

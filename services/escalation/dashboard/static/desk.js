@@ -46,6 +46,7 @@
     }
     const events = new EventSource("/desk/events");
     events.addEventListener("changed", refresh);
+    events.addEventListener("signed-out", function () { events.close(); window.location.assign("/desk/login"); });
     events.onopen = function () { if (live) { live.textContent = live.dataset.live; live.classList.remove("off"); } };
     events.onerror = function () { if (live) { live.textContent = live.dataset.reconnecting; live.classList.add("off"); } };
   }
@@ -58,6 +59,7 @@
       field.addEventListener("input", function () { editing = true; });
     });
     const pageEvents = new EventSource("/desk/events?incident=" + encodeURIComponent(incidentPage.dataset.livePage));
+    pageEvents.addEventListener("signed-out", function () { pageEvents.close(); });
     pageEvents.addEventListener("changed", function () {
       const active = document.activeElement;
       const inForm = active && active.closest && active.closest("form, details[open]");

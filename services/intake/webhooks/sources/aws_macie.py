@@ -21,7 +21,7 @@ from pidesk.services.intake.webhooks.common import (
     asset_key,
     dig,
     int_or_none,
-    parse_time,
+    optional_time,
     rule_key,
     with_asset,
 )
@@ -109,8 +109,8 @@ def _events(payload: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             raise UnreadablePayload("expected an EventBridge event object")
         finding = item.get("detail") if "detail" in item else item
-        if not isinstance(finding, dict) or "id" not in finding or "type" not in finding:
-            raise UnreadablePayload("expected an EventBridge 'Macie Finding' event with detail.id and detail.type")
+        if not isinstance(finding, dict) or "id" not in finding:  # the type is optional: other
+            raise UnreadablePayload("expected an EventBridge 'Macie Finding' event with detail.id")
         events.append(finding)
     return events
 
@@ -150,7 +150,7 @@ def _detections(sensitive: list[Any], custom: list[Any]) -> dict[str, int]:
 def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
     alerts = []
     for finding in _events(payload):
-        kind_name = str(finding["type"])
+        kind_name = str(finding.get("type") or "finding of an unnamed type")
         sensitive = dig(finding, "classificationDetails", "result", "sensitiveData", default=[]) or []
         identifiers = [
             (str(d.get("type")), str(group.get("category", "")))
@@ -184,7 +184,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
                 alert_id=as_id(finding["id"], "detail.id"),
                 incident_kind=kind,
                 data_categories=identifier_categories(identifiers) if identifiers else [C.OTHER],
-                aware_at=parse_time(finding.get("createdAt"), "detail.createdAt"),
+                aware_at=optional_time(finding.get("createdAt"), "detail.createdAt"),
                 title=f"Amazon Macie: {kind_name} — {where}",
                 summary=(
                     f"Macie finding {finding['id']} ({kind_name}, severity "
@@ -202,7 +202,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
                 ),
                 # policy findings recur: the occurrence count is the vendor's news for the desk
                 vendor_state=f"{'archived' if finding.get('archived') else 'active'}:{occurrences}",
-                rule=rule_key(kind_name),  # Macie has no rules: the finding type is what fired
+                rule=rule_key(finding.get("type")),  # Macie has no rules: the finding type is what fired
                 asset=asset,
                 actor=_actor(finding),
                 detections=detections,

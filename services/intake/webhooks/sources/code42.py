@@ -7,13 +7,21 @@ so the data categories are `other` and the count is unknown — file counts are 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from pidesk.services.intake.webhooks.common import actor_key, as_id, asset_key, dig, parse_time, rule_key, with_asset
+from pidesk.services.intake.webhooks.common import (
+    actor_key,
+    as_id,
+    asset_key,
+    dig,
+    optional_time,
+    rule_key,
+    with_asset,
+)
 from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
+from pidesk.shared.http.json_limits import loads_bounded
 from pidesk.shared.vocabulary import DataCategory, IncidentKind
 
 PUBLIC_EXPOSURES = {"ispublic", "publiclinkshare", "publicsearchableshare", "publicsharedvialink"}
@@ -26,7 +34,7 @@ def _observations(alert: dict[str, Any]) -> list[dict[str, Any]]:
         data = observation.get("data") if isinstance(observation, dict) else None
         if isinstance(data, str):
             try:
-                data = json.loads(data)
+                data = loads_bounded(data)
             except ValueError:
                 data = None
         if isinstance(data, dict):
@@ -76,7 +84,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
                 alert_id=f"{tenant}:{alert_id}" if tenant else alert_id,
                 incident_kind=kind,
                 data_categories=[DataCategory.OTHER],
-                aware_at=parse_time(alert.get("createdAt"), "createdAt"),
+                aware_at=optional_time(alert.get("createdAt"), "createdAt"),
                 title=f"Code42 Incydr: {alert.get('name') or alert.get('type')} — {alert.get('actor')}",
                 summary=(
                     f"Incydr alert {alert_id} ({alert.get('type')}), rule {alert.get('name')!r}; actor "

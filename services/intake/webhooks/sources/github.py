@@ -4,14 +4,22 @@
 The alert is keyed by repository id (an int64, kept exact) and alert number; `created`, `reopened`,
 `resolved`, `revoked`, `validated` and `publicly_leaked` move its state. `ping` is answered; other
 events are acknowledged and ignored. GitHub signs without a timestamp: replays are made harmless by
-the alert deduplication."""
+the alert deduplication and by `X-GitHub-Delivery` (a redelivery is answered and changes nothing)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from pidesk.services.intake.webhooks.common import actor_key, as_id, asset_key, dig, parse_time, rule_key, with_asset
+from pidesk.services.intake.webhooks.common import (
+    actor_key,
+    as_id,
+    asset_key,
+    dig,
+    optional_time,
+    rule_key,
+    with_asset,
+)
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_github
 from pidesk.shared.vocabulary import DataCategory, IncidentKind
@@ -58,7 +66,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
             alert_id=f"{as_id(repository.get('id'), 'repository.id')}:{as_id(alert.get('number'), 'alert.number')}",
             incident_kind=IncidentKind.PUBLIC_EXPOSURE if public else IncidentKind.OTHER,
             data_categories=[DataCategory.CREDENTIALS],
-            aware_at=parse_time(alert.get("created_at"), "alert.created_at"),
+            aware_at=optional_time(alert.get("created_at"), "alert.created_at"),
             title=f"GitHub secret scanning: {secret_type} in {name}",
             summary=(
                 f"GitHub secret scanning alert #{alert.get('number')} in {name} "
@@ -78,4 +86,10 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
     ]
 
 
-SOURCE = WebhookSource(name="github", display_name="GitHub", verify=verify_github, parse=parse)
+SOURCE = WebhookSource(
+    name="github",
+    display_name="GitHub",
+    verify=verify_github,
+    parse=parse,
+    delivery_id_header="x-github-delivery",
+)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -27,12 +26,13 @@ from pidesk.services.intake.webhooks.common import (
     as_id,
     asset_key,
     dig,
-    parse_time,
+    optional_time,
     rule_key,
     with_asset,
 )
 from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
+from pidesk.shared.http.json_limits import loads_bounded
 from pidesk.shared.vocabulary import DataCategory as C
 from pidesk.shared.vocabulary import IncidentKind
 
@@ -150,7 +150,7 @@ def _json(data: bytes | None) -> Any:
     if data is None:
         return None
     try:
-        return json.loads(data)
+        return loads_bounded(data)
     except (ValueError, UnicodeDecodeError):
         return None
 
@@ -201,7 +201,7 @@ def alert_center(alert: dict[str, Any], attributes: Mapping[str, Any]) -> Vendor
         alert_id=as_id(alert.get("alertId"), "alertId"),
         incident_kind=IncidentKind.UNAUTHORIZED_PROVISION if recipients else IncidentKind.OTHER,
         data_categories=categories,
-        aware_at=parse_time(alert.get("startTime") or alert.get("createTime"), "startTime"),
+        aware_at=optional_time(alert.get("startTime") or alert.get("createTime"), "startTime"),
         title=f"Google Workspace DLP: {rule} — {title}",
         summary=(
             f"Alert Center DLP alert {alert.get('alertId')} ({info.get('dataSource')}, {info.get('trigger')}): "
@@ -232,7 +232,7 @@ def dlp_job(attributes: Mapping[str, Any], job: Any, published: Any) -> VendorAl
         alert_id=as_id(name, "attributes.DlpJobName"),
         incident_kind=IncidentKind.OTHER,
         data_categories=categories_of(names),
-        aware_at=parse_time(when, "publishTime"),
+        aware_at=optional_time(when, "publishTime"),
         title=f"Cloud DLP inspection job finished: {str(name).rsplit('/', 1)[-1]}",
         summary=(
             f"Sensitive Data Protection job {name} finished. InfoTypes: {', '.join(names) or 'not in the message'}; "
@@ -288,7 +288,7 @@ def data_profile(data: bytes, message: Mapping[str, Any], published: Any) -> Ven
         alert_id=name,
         incident_kind=IncidentKind.OTHER,
         data_categories=categories_of(names),
-        aware_at=parse_time(published, "publishTime"),
+        aware_at=optional_time(published, "publishTime"),
         title=f"Cloud DLP data profile: {name.rsplit('/', 1)[-1]}",
         summary=f"Sensitive Data Protection profiled {name}; predicted infoTypes: {', '.join(names) or 'none'}.",
         assets=with_asset([name], asset),

@@ -19,7 +19,7 @@ from pidesk.services.intake.webhooks.common import (
     asset_key,
     dig,
     int_or_none,
-    parse_time,
+    optional_time,
     rule_key,
     with_asset,
 )
@@ -190,7 +190,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
                 alert_id=as_id(record.get("IncidentId") or record.get("Id"), "Id"),
                 incident_kind=_kind(workload),
                 data_categories=SENSITIVE_TYPES.categories(names),
-                aware_at=parse_time(record.get("CreationTime"), "CreationTime"),
+                aware_at=optional_time(record.get("CreationTime"), "CreationTime"),
                 title=f"Microsoft Purview DLP: {', '.join(policies) or 'policy match'} — {record.get('Workload')}",
                 summary=(
                     f"Purview DLP record {record.get('Id')} ({record['Operation']}, {record.get('Workload')}) for "

@@ -7,6 +7,7 @@ X-Pidesk headers (Netskope signs nothing)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ from pidesk.services.intake.webhooks.common import (
     as_id,
     asset_key,
     int_or_none,
-    parse_time,
+    optional_time,
     rule_key,
     with_asset,
 )
@@ -25,11 +26,31 @@ from pidesk.services.intake.webhooks.signatures import verify_pidesk
 from pidesk.shared.vocabulary import DataCategory as C
 from pidesk.shared.vocabulary import IncidentKind
 
+
+class CardPan:
+    """`PAN` naming a card's primary account number, not India's PAN (the tax id): a `PAN` with no
+    "india" after it on its line. Was the regex `\\bPAN\\b(?!.*india)`, whose look-ahead rescans the
+    rest of the line from every `PAN` (quadratic); this scans each line once."""
+
+    _PAN = re.compile(r"\bPAN\b", re.IGNORECASE)
+    _INDIA = re.compile(r"india", re.IGNORECASE)
+
+    def search(self, text: str) -> bool:
+        for line in text.split("\n"):  # `.` in the old look-ahead stopped at a line break
+            last = None
+            for last in self._PAN.finditer(line):  # noqa: B007 - the last match is what counts
+                pass
+            if last is not None and self._INDIA.search(line, last.end()) is None:
+                return True
+        return False
+
+
 # Rule and profile names are the tenant's own; these are the words Netskope's predefined identifiers
 # and profiles use (docs.netskope.com "DLP profiles", "predefined data identifiers").
 CATEGORIES = KeywordTable(
     [
-        (r"\bPCI\b|credit.?card|card.?number|\bCCN\b|payment.?card|\bPAN\b(?!.*india)", (C.CREDIT_CARD,)),
+        (r"\bPCI\b|credit.?card|card.?number|\bCCN\b|payment.?card", (C.CREDIT_CARD,)),
+        (CardPan(), (C.CREDIT_CARD,)),
         (r"\bSSN\b|social.?security", (C.SSN,)),
         (r"my.?number|マイナンバー|個人番号|individual.?number", (C.MY_NUMBER,)),
         (
@@ -146,7 +167,8 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
         detections = _detections(group)
         asset = _asset(first)
         kind, public = _kind(first)
-        when = min(parse_time(r.get("timestamp", r.get("_insertion_epoch_timestamp")), "timestamp") for r in group)
+        times = [optional_time(r.get("timestamp", r.get("_insertion_epoch_timestamp")), "timestamp") for r in group]
+        when = min((t for t in times if t is not None), default=None)
         rules = sorted({str(r.get("dlp_rule")) for r in group if r.get("dlp_rule")})
         app, file = first.get("app") or "unknown app", first.get("dlp_file") or first.get("object") or "unknown file"
         alerts.append(

@@ -8,7 +8,6 @@ and `afterContext` hold the matched data itself and are never kept."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,12 +18,13 @@ from pidesk.services.intake.webhooks.common import (
     as_id,
     asset_key,
     dig,
-    parse_time,
+    optional_time,
     rule_key,
     with_asset,
 )
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_nightfall
+from pidesk.shared.http.json_limits import loads_bounded
 from pidesk.shared.vocabulary import DataCategory as C
 from pidesk.shared.vocabulary import IncidentKind
 
@@ -122,7 +122,9 @@ def _aware_at(payload: Mapping[str, Any], headers: Mapping[str, str]) -> datetim
     if stamp.isdecimal():
         return datetime.fromtimestamp(int(stamp), UTC)
     if payload.get("validUntil"):  # findings stay downloadable for 24 hours after the scan
-        return parse_time(payload["validUntil"], "validUntil") - timedelta(hours=24)
+        valid_until = optional_time(payload["validUntil"], "validUntil")
+        if valid_until is not None:
+            return valid_until - timedelta(hours=24)
     return datetime.now(UTC)
 
 
@@ -142,7 +144,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
         categories.extend(_category(detector))
     names = sorted({str(dig(f, "detector", "name")) for f in findings if dig(f, "detector", "name")})
     try:
-        metadata = json.loads(payload.get("requestMetadata") or "{}")
+        metadata = loads_bounded(payload.get("requestMetadata") or "{}")
     except (TypeError, ValueError):
         metadata = {}
     file_name = metadata.get("fileName") if isinstance(metadata, dict) else None
