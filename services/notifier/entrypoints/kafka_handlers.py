@@ -30,6 +30,8 @@ def kafka_handlers(settings: NotifierSettings) -> dict[str, Handler]:
 
     async def on_updated(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
         assert isinstance(payload, IncidentUpdated)
+        if not payload.changes:
+            return  # alerts grouped, a close, a merge: no fact the drafts use changed
         if not await drafting.record_updated(session, envelope.incident_id, payload, contact):
             raise LookupError(f"incident {envelope.incident_id} is not known yet")  # retried, then dead-lettered
 
