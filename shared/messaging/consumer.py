@@ -92,7 +92,7 @@ class IdempotentConsumer:
     # a round (fetch, apply, commit) should take about this long: an urgent record fetched in the next
     # round waits for at most one. How many records a round takes follows the recent cost per record.
     round_target_seconds: float = 0.25
-    min_round_records: int = 50  # a floor: a round's fixed costs (a commit) are worth this many records
+    min_round_records: int = 10
     _seconds_per_record: float = field(default=0.0, init=False, repr=False)
 
     def round_size(self) -> int:

@@ -24,12 +24,12 @@ def test_rounds_take_everything_until_costs_are_known_then_about_the_target() ->
     c._learn(500, 1.0)  # 2 ms each
     assert c.round_size() == 125  # 0.25 s / 2 ms
     c._learn(500, 8.0)  # slow records: 16 ms each
-    assert c.round_size() == 50  # 0.25 s / 16 ms is 15: the floor
+    assert c.round_size() == 40  # 0.25 s / 6.2 ms (the cost per record, smoothed)
     for _ in range(30):
         c._learn(100, 0.02)  # they got cheap: 0.2 ms each
     assert c.round_size() == 500, "never more than one fetch allows"
     for _ in range(20):
         c._learn(10, 10.0)  # a second each
-    assert c.round_size() == 50, "never fewer than the floor"
+    assert c.round_size() == 10, "never fewer than the floor"
     c._learn(0, 5.0)
-    assert c.round_size() == 50, "an empty round teaches nothing"
+    assert c.round_size() == 10, "an empty round teaches nothing"
