@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -178,18 +178,29 @@ async def alert_rows(sessions: async_sessionmaker[AsyncSession], incident_id: uu
     return [(r.alert_id.split("-", 1)[1], r.received_at, *(getattr(r, f) for f in fields)) for r in rows]
 
 
-async def test_a_batch_stores_grouped_alerts_as_one_at_a_time_does(sessions: async_sessionmaker[AsyncSession]) -> None:
-    single = [uuid.uuid4() for _ in range(4)]
-    batched = [uuid.uuid4() for _ in range(4)]
-    for incident_id, event in zip(single, grouped_events("one", single), strict=True):
+async def record_both(
+    sessions: async_sessionmaker[AsyncSession],
+    count: int,
+    events: Callable[[str, list[uuid.UUID]], list[IncidentReported]],
+) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """The same `count` incidents recorded one at a time (`events("one", ids)`) and as one batch
+    (`events("many", ids)`): the ids of each, in order."""
+    single = [uuid.uuid4() for _ in range(count)]
+    batched = [uuid.uuid4() for _ in range(count)]
+    for incident_id, event in zip(single, events("one", single), strict=True):
         async with sessions() as session, session.begin():
             assert await record_reported_incident(
                 IncidentRepository(session), RULES, incident_id=incident_id, event=event
             )
     async with sessions() as session, session.begin():
         assert await record_reported_incidents(
-            session, RULES, list(zip(batched, grouped_events("many", batched), strict=True))
+            session, RULES, list(zip(batched, events("many", batched), strict=True))
         ) == len(batched)
+    return single, batched
+
+
+async def test_a_batch_stores_grouped_alerts_as_one_at_a_time_does(sessions: async_sessionmaker[AsyncSession]) -> None:
+    single, batched = await record_both(sessions, 4, grouped_events)
 
     def same(detail: str, ids: list[uuid.UUID], tag: str) -> str:
         for n, incident_id in enumerate(ids):
@@ -227,17 +238,7 @@ def snoozable_events(tag: str, at: datetime) -> list[IncidentReported]:
 async def test_a_batch_snoozes_as_one_at_a_time_does(sessions: async_sessionmaker[AsyncSession]) -> None:
     now = datetime.now(UTC)
     rule = await snooze(sessions, at=now - timedelta(minutes=1), rule="dlp-rule-7", asset="s3://*")
-    single = [uuid.uuid4() for _ in range(4)]
-    batched = [uuid.uuid4() for _ in range(4)]
-    for incident_id, event in zip(single, snoozable_events("one", now), strict=True):
-        async with sessions() as session, session.begin():
-            assert await record_reported_incident(
-                IncidentRepository(session), RULES, incident_id=incident_id, event=event
-            )
-    async with sessions() as session, session.begin():
-        assert await record_reported_incidents(
-            session, RULES, list(zip(batched, snoozable_events("many", now), strict=True))
-        ) == len(batched)
+    single, batched = await record_both(sessions, 4, lambda tag, _ids: snoozable_events(tag, now))
 
     for one, many in zip(single, batched, strict=True):
         expected, got = await snapshot(sessions, one), await snapshot(sessions, many)

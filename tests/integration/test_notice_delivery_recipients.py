@@ -22,7 +22,13 @@ from pidesk.services.notifier.bootstrap import build_app
 from pidesk.services.notifier.config import NotifierSettings
 from pidesk.services.notifier.service import issuing
 from pidesk.services.notifier.service.delivery import DeliveryService
-from tests.integration.test_notice_delivery_service import Notifier, approval, notifier, reported_and_assessed
+from tests.integration.test_notice_delivery_service import (
+    Notifier,
+    approval,
+    notifier,
+    notifier_settings,
+    reported_and_assessed,
+)
 from tests.support.infra import fresh_postgres_database, kafka_bootstrap
 from tests.support.mail import MailSink
 
@@ -77,16 +83,7 @@ async def test_without_smtputf8_a_non_ascii_address_fails_and_the_rest_go(tmp_pa
     with MailSink() as plain:
         async with fresh_postgres_database("notify") as url:
             await runner.upgrade(url, "notifier")
-            settings = NotifierSettings(
-                env="test",
-                var_dir=tmp_path,
-                KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
-                NOTIFIER_DATABASE_URL=url,
-                NOTIFIER_SMTP_PORT=plain.port,
-                NOTIFIER_RETRY_BASE_SECONDS=0.01,
-                NOTIFIER_MAX_ATTEMPTS=3,
-            )
-            service = Notifier(url, settings)
+            service = Notifier(url, notifier_settings(url, plain.port, tmp_path))
             try:
                 incident_id = await reported_and_assessed(service)
                 notice = (await service.notices(incident_id))[("data_subject", "subjects", "ja")]

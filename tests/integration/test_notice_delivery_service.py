@@ -104,20 +104,24 @@ async def database(kind: str, tmp_path: Path) -> AsyncIterator[str]:
         yield url
 
 
+def notifier_settings(url: str, smtp_port: int, tmp_path: Path) -> NotifierSettings:
+    """The notifier on `url`, mailing the SMTP server on `smtp_port`, retrying quickly."""
+    return NotifierSettings(
+        env="test",
+        var_dir=tmp_path,
+        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
+        NOTIFIER_DATABASE_URL=url,
+        NOTIFIER_SMTP_PORT=smtp_port,
+        NOTIFIER_RETRY_BASE_SECONDS=0.01,
+        NOTIFIER_MAX_ATTEMPTS=3,
+    )
+
+
 @pytest.fixture(params=["postgresql", "sqlite"])
 async def notifier(request: pytest.FixtureRequest, tmp_path: Path, sink: MailSink) -> AsyncIterator[Notifier]:
     async with database(request.param, tmp_path) as url:
         await runner.upgrade(url, "notifier")
-        settings = NotifierSettings(
-            env="test",
-            var_dir=tmp_path,
-            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
-            NOTIFIER_DATABASE_URL=url,
-            NOTIFIER_SMTP_PORT=sink.port,
-            NOTIFIER_RETRY_BASE_SECONDS=0.01,
-            NOTIFIER_MAX_ATTEMPTS=3,
-        )
-        service = Notifier(url, settings)
+        service = Notifier(url, notifier_settings(url, sink.port, tmp_path))
         yield service
         await service.engine.dispose()
 
