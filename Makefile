@@ -28,6 +28,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	bash deploy/typecheck.sh
 
 format: install
 	$(BIN)/ruff format .

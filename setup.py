@@ -8,7 +8,7 @@ from setuptools import find_packages, setup
 
 MAPPED = {"pidesk.shared": "shared", "pidesk.services": "services", "pidesk.migrations": "migrations"}
 
-packages = ["pidesk", *find_packages("pidesk", exclude=["*"])]
+packages = ["pidesk"]  # pidesk/ itself has no subpackages
 for name, folder in MAPPED.items():
     packages += [name, *(f"{name}.{sub}" for sub in find_packages(folder))]
 

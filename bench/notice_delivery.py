@@ -120,13 +120,16 @@ async def produce(
     Returns each recipient's address → the time their alert or approval was committed."""
     committed: dict[str, float] = {}
     now = datetime.now(UTC)
+    people = settings.recipient_cipher()
 
     async def alerts_from(count: int, risk: str | None) -> None:
         for start in range(0, count, EVENTS_PER_TRANSACTION):
             events = [alert(e, risk or RISKS[e % 4], now) for e in range(start, min(start + 5, count))]
             async with sessions() as session, session.begin():
                 for event in events:
-                    await alerts.record_alert(session, INCIDENT, event, settings.desk_url, settings.mail_domain)
+                    await alerts.record_alert(
+                        session, INCIDENT, event, settings.desk_url, settings.mail_domain, people=people
+                    )
             wake()
             at = time.time()
             committed.update({p.email: at for event in events for p in event.recipients})
@@ -149,7 +152,7 @@ async def produce(
                 recipients=batch,
             )
             async with sessions() as session, session.begin():
-                await issuing.approve(session, INCIDENT, event, settings.mail_domain)
+                await issuing.approve(session, INCIDENT, event, settings.mail_domain, people=people)
             wake()
             at = time.time()
             committed.update({p.email: at for p in batch})
@@ -163,7 +166,9 @@ async def produce(
             await asyncio.sleep(max(0.0, begin + number * gap - loop.time()))
             event = alert(number, RISKS[number % 4], now)
             async with sessions() as session, session.begin():
-                await alerts.record_alert(session, INCIDENT, event, settings.desk_url, settings.mail_domain)
+                await alerts.record_alert(
+                    session, INCIDENT, event, settings.desk_url, settings.mail_domain, people=people
+                )
             wake()
             committed.update(dict.fromkeys((p.email for p in event.recipients), time.time()))
     else:

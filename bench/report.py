@@ -74,6 +74,18 @@ def clean(run: dict[str, Any]) -> bool:
     return not run.get("non_2xx") and not run.get("socket_errors")
 
 
+def cpu_text(cpu: dict[str, Any]) -> str:
+    """ "intake 1.2 ms, PostgreSQL 0.8 ms, … = 2.4 ms CPU per report → 1,500/s needs 3.6 cores (machine: 2)"."""
+    spent = sorted(cpu["cpu_ms_per_item"].items(), key=lambda item: -item[1])
+    parts = ", ".join(f"{name} {num(value, 2)}" for name, value in spent if value >= 0.005)
+    text = f"{parts} = {num(cpu['cpu_ms_per_item_total'], 2)} ms CPU each"
+    if cpu.get("rate") is not None:
+        text += f" → {num(cpu['rate'])}/s needs {num(cpu['cores_needed'], 1)} cores"
+    if cpu.get("busy_cores") is not None:
+        text += f" (busy during the run: {num(cpu['busy_cores'], 2)} of {num(cpu.get('cores') or 2)} cores)"
+    return text
+
+
 # ---------------------------------------------------------------- rows
 
 
@@ -119,8 +131,12 @@ def intake_rows(results: dict[str, Any], kind: str, label: str) -> list[tuple[st
             met(ok),
         )
 
+    def cpu() -> tuple[str, str]:
+        return f"per {label[:-1]}: {cpu_text(part(results, 'intake', f'{kind}_wrk')['cpu'])}", INFO
+
     return [
         (f"intake_{kind}_rate", f"1. intake {label}: ≥ {INTAKE_RATE:,} durable/s (wrk, 32 connections)", rate),
+        (f"intake_{kind}_cpu", f"1. intake {label}: where the CPU went under wrk (ms per {label[:-1]})", cpu),
         (f"intake_{kind}_durable", f"1. intake {label}: 202 only after the commit (rows = 2xx)", durable),
         (f"intake_{kind}_vs_alerta", f"1. intake {label}: ≥ {ALERTA_FACTOR}× Alerta, same run", versus_alerta),
         (f"intake_{kind}_p99", f"1. intake {label}: p99 < {INTAKE_P99_MS} ms at 500/s (open loop)", latency),
@@ -133,6 +149,8 @@ def end_to_end_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[]
         first = e2e["to_first_alert"]
         missing = int(e2e["accepted"]) - int(e2e["alerted"])
         client = e2e.get("client", {})
+        load_cpu = e2e.get("cpu_during_load") or {}
+        busy = f"; {num(load_cpu['busy_cores'], 2)} cores busy" if load_cpu.get("busy_cores") is not None else ""
         ok = (
             first["p50_ms"] is not None
             and first["p50_ms"] < E2E_P50_MS
@@ -144,7 +162,7 @@ def end_to_end_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[]
             f"p50 {ms(first['p50_ms'])}, p95 {ms(first['p95_ms'])}, p99 {ms(first['p99_ms'])}, "
             f"max {ms(first['max_ms'])}; {num(client.get('sent'))} reports sent at {num(client.get('target_rate'))}/s, "
             f"{num(e2e['accepted'])} accepted, {num(missing)} of them without alert; "
-            f"{num(e2e.get('alerts_per_s'))} alert mails/s",
+            f"{num(e2e.get('alerts_per_s'))} alert mails/s" + busy,
             met(ok),
         )
 
@@ -162,7 +180,30 @@ def end_to_end_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[]
         parts.append(f"all alerts {num(drain, 1)} s after the load" if drain is not None else "not all alerts arrived")
         return "; ".join(parts), met(bool(queues) and all(q.get("flat") for _, q in queues))
 
+    def steady() -> tuple[str, str]:
+        run = part(results, "end_to_end", "steady")
+        first, client = run["to_first_alert"], run.get("client", {})
+        missing = int(run["accepted"]) - int(run["alerted"])
+        ok = (
+            first["p50_ms"] is not None
+            and first["p50_ms"] < E2E_P50_MS
+            and first["p99_ms"] < E2E_P99_MS
+            and missing == 0
+            and clean(client)
+        )
+        return (
+            f"at {num(run['rate'])} reports/s: p50 {ms(first['p50_ms'])}, p95 {ms(first['p95_ms'])}, "
+            f"p99 {ms(first['p99_ms'])}, max {ms(first['max_ms'])}; {num(run['accepted'])} accepted, "
+            f"{num(missing)} without alert",
+            met(ok),
+        )
+
+    def cpu() -> tuple[str, str]:
+        return f"per report: {cpu_text(part(results, 'end_to_end', 'steady')['cpu'])}", INFO
+
     return [
+        ("e2e_steady", "2. POST → first alert at SMTP, latency targets at a rate this machine sustains", steady),
+        ("e2e_cpu", "2. where the CPU of one report goes, end to end (at the steady rate)", cpu),
         ("e2e_latency", f"2. POST → first alert at SMTP: p50 < {E2E_P50_MS} ms, p99 < {E2E_P99_MS} ms", latency),
         ("e2e_stored", "2. POST → incident stored by escalation (the old thin path)", stored),
         ("e2e_lag", "2. no queue growth: consumer lag and outbox backlog flat", lag),
@@ -272,8 +313,12 @@ def escalation_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[]
         ratio = double / single if single else math.inf
         return f"{num(double)} (two) vs {num(single)} (one) incidents/s = {num(ratio, 2)}×", met(double > single)
 
+    def cpu() -> tuple[str, str]:
+        return f"per incident: {cpu_text(part(results, 'escalation', 'x1')['cpu'])}", INFO
+
     return [
         ("escalation_one", f"3. escalation: ≥ {ESCALATION_RATE:,} incidents/s, one instance", one),
+        ("escalation_cpu", "3. escalation: where the CPU went, one instance", cpu),
         ("escalation_two", "3. escalation: two instances (one group) beat one", two),
     ]
 

@@ -29,7 +29,8 @@ METADATA = {
 
 def metadata_of(service: Service) -> MetaData:
     module, base = METADATA[service]
-    return getattr(importlib.import_module(module), base).metadata
+    metadata: MetaData = getattr(importlib.import_module(module), base).metadata
+    return metadata
 
 
 def alembic_config(service: Service, url: str = "") -> Config:
@@ -82,4 +83,8 @@ def head_revision(service: Service) -> str | None:
 
 async def autogenerate(url: str, service: Service, message: str) -> None:
     """Write a new revision from the difference between the models and the database at `url`."""
-    await _on_connection(url, service, lambda cfg: command.revision(cfg, message=message, autogenerate=True))
+
+    def revision(cfg: Config) -> None:
+        command.revision(cfg, message=message, autogenerate=True)
+
+    await _on_connection(url, service, revision)

@@ -93,11 +93,11 @@ def db_command(action: str, services: list[str], revision: str | None) -> int:
     for service in services:
         url = _settings(service).database_url
         if action == "upgrade":
-            asyncio.run(runner.upgrade(url, service, revision or "head"))  # type: ignore[arg-type]
+            asyncio.run(runner.upgrade(url, service, revision or "head"))  # type: ignore[arg-type]  # argparse `choices` checked it
         elif action == "downgrade":
-            asyncio.run(runner.downgrade(url, service, revision or "base"))  # type: ignore[arg-type]
+            asyncio.run(runner.downgrade(url, service, revision or "base"))  # type: ignore[arg-type]  # argparse `choices` checked it
         current = asyncio.run(runner.current_revision(url))
-        head = runner.head_revision(service)  # type: ignore[arg-type]
+        head = runner.head_revision(service)  # type: ignore[arg-type]  # argparse `choices` checked it
         print(f"{service}: at {current or 'base'} (head {head})")
     return 0
 
@@ -123,7 +123,7 @@ def token_issue(role: str, name: str, ttl_days: int, audience: str) -> int:
 
     master = TokenSettings().token_master
     ttl = timedelta(days=ttl_days)
-    token = issue_token(master, name=name, role=Role(role), audience=audience, ttl=ttl)  # type: ignore[arg-type]
+    token = issue_token(master, name=name, role=Role(role), audience=audience, ttl=ttl)  # type: ignore[arg-type]  # argparse `choices` checked it
     print(token)
     print(f"jti {token_id_of(token)} (pidesk token revoke <jti> ends it early)", file=sys.stderr)
     return 0
@@ -137,7 +137,7 @@ def token_key_print(audience: str) -> int:
     from pidesk.shared.http.auth import token_key
     from pidesk.shared.settings import TokenSettings
 
-    key = token_key(TokenSettings().token_master, audience)  # type: ignore[arg-type]
+    key = token_key(TokenSettings().token_master, audience)  # type: ignore[arg-type]  # argparse `choices` checked it
     print(base64.urlsafe_b64encode(key).decode().rstrip("="))
     return 0
 

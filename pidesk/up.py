@@ -54,7 +54,7 @@ def up() -> int:
             if url_variable in os.environ:
                 _say(f"{service}: external database from {url_variable}; run `pidesk db upgrade` there yourself")
                 continue
-            asyncio.run(runner.upgrade(settings.sqlite_url(service), service))  # type: ignore[arg-type]
+            asyncio.run(runner.upgrade(settings.sqlite_url(service), service))  # type: ignore[arg-type]  # one of SERVICES
         _say(f"embedded databases migrated under {var_dir}")
 
         log_dir = var_dir / "logs"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
@@ -225,6 +225,9 @@ class IncidentAssessed(EventPayload):
     obligations: list[ObligationRef]
     routes: list[dict[str, Any]] = Field(default_factory=list)
     assessed_at: AwareDatetime
+    # the facts a group of DLP alerts decides (data_categories, affected_count, subject_regions) as this
+    # assessment used them: the notices draw on these, not on the first alert's (optional: older events lack it)
+    facts: dict[str, Any] = Field(default_factory=dict)
 
 
 class Recipient(BaseModel):
@@ -350,6 +353,8 @@ class NoticeIssued(EventPayload):
     reason: str | None = None  # why it failed as a whole (e.g. the approved wording was not the notifier's)
 
 
+P = TypeVar("P", bound=EventPayload)
+
 PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
     (m.event_type, m.schema_version): m
     for m in (
@@ -373,3 +378,11 @@ def parse_payload(envelope: Envelope, known: dict[tuple[str, int], type[EventPay
         return model.model_validate(envelope.payload)
     except ValidationError as exc:
         raise MalformedEvent(f"invalid {envelope.event_type} payload: {_summary(exc)}") from None
+
+
+def payload_as(kind: type[P], envelope: Envelope, payload: EventPayload) -> P:
+    """`payload` as the type its topic carries (handlers dispatch by type, not by `assert`, which
+    `python -O` removes); MalformedEvent — dead-lettered, never retried — for any other."""
+    if not isinstance(payload, kind):
+        raise MalformedEvent(f"{envelope.topic} carried {type(payload).__name__}, not {kind.__name__}")
+    return payload

@@ -177,6 +177,111 @@ OBLIGATION_LABELS: Labels = {
         "ja": "韓国個人情報保護委員会等への申告",
         "en": "Report to the Personal Information Protection Commission (Korea)",
     },
+    # v2 (RULES.md §2b)
+    "ukgdpr.ico_notification": {
+        "ja": "英国情報コミッショナー（ICO）への通知",
+        "en": "Notification to the Information Commissioner's Office (UK GDPR)",
+    },
+    "ukgdpr.notify_data_subjects": {
+        "ja": "データ主体への連絡（英国GDPR）",
+        "en": "Communication to the data subjects (UK GDPR)",
+    },
+    "ukgdpr.public_communication": {"ja": "公表（英国GDPR）", "en": "Public communication (UK GDPR)"},
+    "ukgdpr.notify_controller": {"ja": "管理者への通知（英国GDPR）", "en": "Notice to the controller (UK GDPR)"},
+    "ukgdpr.breach_register": {"ja": "侵害の記録（英国GDPR）", "en": "Breach register entry (UK GDPR)"},
+    "pipl.authority_notification": {
+        "ja": "個人情報保護職責部門への通知（中国PIPL）",
+        "en": "Notification to the CAC and the sector regulator (China PIPL)",
+    },
+    "pipl.notify_individuals": {"ja": "本人への通知（中国PIPL）", "en": "Notice to the individuals (China PIPL)"},
+    "pipl.public_notice": {"ja": "公告（中国PIPL）", "en": "Public notice (China PIPL)"},
+    "pipl.notify_handler": {
+        "ja": "個人情報処理者（委託元）への通知（中国PIPL）",
+        "en": "Notice to the personal information handler (China PIPL)",
+    },
+    "cn_cac.incident_report": {
+        "ja": "省級網信部門への事件報告（4時間以内）",
+        "en": "Incident report to the provincial CAC (within 4 hours)",
+    },
+    "cn_cac.incident_summary": {"ja": "網信部門への総括報告", "en": "Incident summary report to the CAC"},
+    "ndb_au.assessment": {
+        "ja": "漏えいの疑いの評価（豪州）",
+        "en": "Assessment of a suspected eligible data breach (Australia)",
+    },
+    "ndb_au.oaic_statement": {
+        "ja": "豪州情報コミッショナー（OAIC）への報告",
+        "en": "Statement to the OAIC (Australia)",
+    },
+    "ndb_au.notify_individuals": {"ja": "本人への通知（豪州）", "en": "Notice to the individuals (Australia)"},
+    "ndb_au.publish_statement": {
+        "ja": "ウェブサイトでの公表（豪州）",
+        "en": "Statement published on the website (Australia)",
+    },
+    "ndb_au.notify_client": {"ja": "委託元への通知（豪州）", "en": "Notice to the client (Australia)"},
+    "dpdp_in.board_intimation": {
+        "ja": "インドデータ保護委員会への第一報",
+        "en": "Intimation to the Data Protection Board of India",
+    },
+    "dpdp_in.board_report": {
+        "ja": "インドデータ保護委員会への詳細報告（72時間以内）",
+        "en": "Detailed report to the Data Protection Board of India (72 hours)",
+    },
+    "dpdp_in.notify_data_principals": {
+        "ja": "データ主体への通知（インドDPDP法）",
+        "en": "Intimation to the data principals (India DPDP Act)",
+    },
+    "dpdp_in.notify_fiduciary": {
+        "ja": "データ受託者（委託元）への通知（インド）",
+        "en": "Notice to the data fiduciary (India)",
+    },
+    "certin.incident_report": {
+        "ja": "CERT-Inへのインシデント報告（6時間以内）",
+        "en": "Incident report to CERT-In (within 6 hours)",
+    },
+    "lgpd.anpd_communication": {"ja": "ブラジルANPDへの通知", "en": "Communication to the ANPD (Brazil LGPD)"},
+    "lgpd.anpd_supplement": {
+        "ja": "ブラジルANPDへの補足報告",
+        "en": "Supplementary information to the ANPD (Brazil LGPD)",
+    },
+    "lgpd.notify_data_subjects": {
+        "ja": "データ主体への通知（ブラジルLGPD）",
+        "en": "Communication to the data subjects (Brazil LGPD)",
+    },
+    "lgpd.public_communication": {"ja": "公表（ブラジルLGPD）", "en": "Public communication (Brazil LGPD)"},
+    "lgpd.incident_register": {
+        "ja": "インシデントの記録（ブラジルLGPD）",
+        "en": "Incident register entry (Brazil LGPD)",
+    },
+    "lgpd.notify_controller": {"ja": "管理者への通知（ブラジルLGPD）", "en": "Notice to the controller (Brazil LGPD)"},
+    "dpa_ph.npc_notification": {
+        "ja": "フィリピンNPCへの通知",
+        "en": "Notification to the National Privacy Commission (Philippines)",
+    },
+    "dpa_ph.npc_full_report": {
+        "ja": "フィリピンNPCへの完全報告",
+        "en": "Full report to the National Privacy Commission (Philippines)",
+    },
+    "dpa_ph.notify_data_subjects": {
+        "ja": "データ主体への通知（フィリピン）",
+        "en": "Notice to the data subjects (Philippines)",
+    },
+    "dpa_ph.alternative_notice_request": {
+        "ja": "代替通知の承認申請（フィリピンNPC）",
+        "en": "Request to the NPC for alternative notice (Philippines)",
+    },
+    "dpa_ph.incident_register": {
+        "ja": "セキュリティインシデントの記録（フィリピン）",
+        "en": "Security incident register entry (Philippines)",
+    },
+    "dpa_ph.notify_controller": {"ja": "管理者への通知（フィリピン）", "en": "Notice to the controller (Philippines)"},
+    "pmark.preliminary_report": {
+        "ja": "審査機関への事故報告（速報）",
+        "en": "Preliminary incident report to the Privacy Mark examination body",
+    },
+    "pmark.final_report": {
+        "ja": "審査機関への事故報告（確報）",
+        "en": "Final incident report to the Privacy Mark examination body",
+    },
 }
 
 _SENSITIVE_JA = (

@@ -37,6 +37,11 @@ class CommonSettings(BaseSettings):
     # addresses (IPs or CIDRs, comma-separated) of the proxies whose X-Forwarded-For / -Proto is believed:
     # the client address (rate limits, the audit log) is then the one they forward; empty: nobody's
     trusted_proxies: str = Field(default="127.0.0.1", max_length=2000)
+    # where per-client rate-limit counts live: "database" (the service's PostgreSQL, shared by all its
+    # processes and instances), "memory" (each process its own); unset: database on PostgreSQL, else memory
+    rate_limit_storage: Literal["database", "memory"] | None = None
+    # how often each process shares its counts: shorter is more accurate (README, "Rate limits over several processes")
+    rate_limit_sync_seconds: float = Field(default=1.0, gt=0, le=60)
     consumer_max_attempts: int = Field(default=5, ge=1)
     # how long one consumer round (fetch, apply, commit) should take: an urgent record waits for about one
     consumer_round_seconds: float = Field(default=0.25, gt=0, le=10)

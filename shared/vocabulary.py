@@ -97,3 +97,156 @@ class RiskLevel(StrEnum):
     MEDIUM = "medium"
     HIGH = "high"
     VERY_HIGH = "very_high"
+
+
+class ObligationCode(StrEnum):
+    """Obligation codes (CONTRACT.md "Obligation codes" and "v2 codes"): add, never rename."""
+
+    INTERNAL_REPORT_TO_DESK = "internal.report_to_desk"
+    INTERNAL_RECURRENCE_PREVENTION = "internal.recurrence_prevention"
+    APPI_PPC_PRELIMINARY_REPORT = "appi.ppc_preliminary_report"
+    APPI_PPC_FINAL_REPORT = "appi.ppc_final_report"
+    APPI_NOTIFY_INDIVIDUALS = "appi.notify_individuals"
+    APPI_PUBLIC_ANNOUNCEMENT = "appi.public_announcement"
+    APPI_NOTIFY_PRINCIPAL = "appi.notify_principal"
+    MYNUMBER_PPC_PRELIMINARY_REPORT = "mynumber.ppc_preliminary_report"
+    MYNUMBER_PPC_FINAL_REPORT = "mynumber.ppc_final_report"
+    MYNUMBER_NOTIFY_INDIVIDUALS = "mynumber.notify_individuals"
+    GDPR_SA_NOTIFICATION = "gdpr.sa_notification"
+    GDPR_NOTIFY_DATA_SUBJECTS = "gdpr.notify_data_subjects"
+    GDPR_PUBLIC_COMMUNICATION = "gdpr.public_communication"
+    GDPR_NOTIFY_CONTROLLER = "gdpr.notify_controller"
+    GDPR_BREACH_REGISTER = "gdpr.breach_register"
+    CCPA_NOTIFY_RESIDENTS = "ccpa.notify_residents"
+    CCPA_AG_SAMPLE_NOTICE = "ccpa.ag_sample_notice"
+    PDPA_TH_OFFICE_NOTIFICATION = "pdpa_th.office_notification"
+    PDPA_TH_NOTIFY_DATA_SUBJECTS = "pdpa_th.notify_data_subjects"
+    PDPA_SG_COMMISSION_NOTIFICATION = "pdpa_sg.commission_notification"
+    PDPA_SG_NOTIFY_INDIVIDUALS = "pdpa_sg.notify_individuals"
+    PIPA_KR_NOTIFY_DATA_SUBJECTS = "pipa_kr.notify_data_subjects"
+    PIPA_KR_PIPC_REPORT = "pipa_kr.pipc_report"
+    # v2 (RULES.md §2b)
+    UKGDPR_ICO_NOTIFICATION = "ukgdpr.ico_notification"
+    UKGDPR_NOTIFY_DATA_SUBJECTS = "ukgdpr.notify_data_subjects"
+    UKGDPR_PUBLIC_COMMUNICATION = "ukgdpr.public_communication"
+    UKGDPR_NOTIFY_CONTROLLER = "ukgdpr.notify_controller"
+    UKGDPR_BREACH_REGISTER = "ukgdpr.breach_register"
+    PIPL_AUTHORITY_NOTIFICATION = "pipl.authority_notification"
+    PIPL_NOTIFY_INDIVIDUALS = "pipl.notify_individuals"
+    PIPL_PUBLIC_NOTICE = "pipl.public_notice"
+    PIPL_NOTIFY_HANDLER = "pipl.notify_handler"
+    CN_CAC_INCIDENT_REPORT = "cn_cac.incident_report"
+    CN_CAC_INCIDENT_SUMMARY = "cn_cac.incident_summary"
+    NDB_AU_ASSESSMENT = "ndb_au.assessment"
+    NDB_AU_OAIC_STATEMENT = "ndb_au.oaic_statement"
+    NDB_AU_NOTIFY_INDIVIDUALS = "ndb_au.notify_individuals"
+    NDB_AU_PUBLISH_STATEMENT = "ndb_au.publish_statement"
+    NDB_AU_NOTIFY_CLIENT = "ndb_au.notify_client"
+    DPDP_IN_BOARD_INTIMATION = "dpdp_in.board_intimation"
+    DPDP_IN_BOARD_REPORT = "dpdp_in.board_report"
+    DPDP_IN_NOTIFY_DATA_PRINCIPALS = "dpdp_in.notify_data_principals"
+    DPDP_IN_NOTIFY_FIDUCIARY = "dpdp_in.notify_fiduciary"
+    CERTIN_INCIDENT_REPORT = "certin.incident_report"
+    LGPD_ANPD_COMMUNICATION = "lgpd.anpd_communication"
+    LGPD_ANPD_SUPPLEMENT = "lgpd.anpd_supplement"
+    LGPD_NOTIFY_DATA_SUBJECTS = "lgpd.notify_data_subjects"
+    LGPD_PUBLIC_COMMUNICATION = "lgpd.public_communication"
+    LGPD_INCIDENT_REGISTER = "lgpd.incident_register"
+    LGPD_NOTIFY_CONTROLLER = "lgpd.notify_controller"
+    DPA_PH_NPC_NOTIFICATION = "dpa_ph.npc_notification"
+    DPA_PH_NPC_FULL_REPORT = "dpa_ph.npc_full_report"
+    DPA_PH_NOTIFY_DATA_SUBJECTS = "dpa_ph.notify_data_subjects"
+    DPA_PH_ALTERNATIVE_NOTICE_REQUEST = "dpa_ph.alternative_notice_request"
+    DPA_PH_INCIDENT_REGISTER = "dpa_ph.incident_register"
+    DPA_PH_NOTIFY_CONTROLLER = "dpa_ph.notify_controller"
+    PMARK_PRELIMINARY_REPORT = "pmark.preliminary_report"
+    PMARK_FINAL_REPORT = "pmark.final_report"
+
+
+class TriggerCodeV2(StrEnum):
+    """The legal trigger codes RULES.md §2b adds (CONTRACT.md "v2 codes")."""
+
+    UKGDPR_RISK = "ukgdpr.risk"
+    UKGDPR_HIGH_RISK = "ukgdpr.high_risk"
+    PIPL_INCIDENT = "pipl.incident"
+    CN_CAC_RELATIVELY_MAJOR = "cn_cac.relatively_major"
+    CN_CAC_MAJOR = "cn_cac.major"
+    CN_CAC_PARTICULARLY_MAJOR = "cn_cac.particularly_major"
+    NDB_AU_ELIGIBLE = "ndb_au.eligible"
+    NDB_AU_SUSPECTED = "ndb_au.suspected"
+    DPDP_IN_BREACH = "dpdp_in.breach"
+    CERTIN_CYBER_INCIDENT = "certin.cyber_incident"
+    LGPD_RELEVANT_RISK = "lgpd.relevant_risk"
+    DPA_PH_NOTIFIABLE = "dpa_ph.notifiable"
+    PMARK_INCIDENT = "pmark.incident"
+    PMARK_PRELIMINARY = "pmark.preliminary"
+
+
+# ---------------------------------------------------------------- states and kinds (one definition each)
+
+
+class IncidentStatus(StrEnum):
+    """An incident on the desk: open, silenced by a snooze, closed, or merged into another."""
+
+    OPEN = "open"
+    SNOOZED = "snoozed"
+    CLOSED = "closed"
+    MERGED = "merged"
+
+
+class ObligationStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    WITHDRAWN = "withdrawn"  # the facts no longer call for it
+
+
+class NoticeKind(StrEnum):
+    DATA_SUBJECT = "data_subject"
+    PUBLIC = "public"
+    REGULATOR_DRAFT = "regulator_draft"
+    INTERNAL = "internal"  # an internal alert: never drafted, approved or listed as a notice
+
+
+class NoticeStatus(StrEnum):
+    DRAFTED = "drafted"
+    APPROVED = "approved"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class DeliveryStatus(StrEnum):
+    """One recipient's copy of a notice (the notifier's deliveries)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"  # the server's answer was lost: never sent again (at most once)
+
+
+class DeliveryChannel(StrEnum):
+    """How one recipient is reached (a notice itself goes by email, the web page or a download)."""
+
+    EMAIL = "email"
+    CHAT = "chat"
+
+
+class UpdateReason(StrEnum):
+    """Why an `incident.updated` was sent (the ones the services act on)."""
+
+    ALERTS_GROUPED = "alerts_grouped"
+    FACTS_ADDED = "facts_added"
+    CLOSED = "closed"
+    MERGED = "merged"
+
+
+# ---------------------------------------------------------------- who may do what (one definition each)
+
+# Any desk role may read; the auditor acts on nothing. The desk API, the dashboard and the notifier's
+# approval check use these sets.
+RESPONDERS = frozenset({Role.DESK_OPERATOR, Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR, Role.OFFICER})
+FACT_KEEPERS = frozenset({Role.DESK_OPERATOR, Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR})
+CLOSERS = frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR, Role.OFFICER})
+APPROVERS = frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR})  # notices: approve, reword
+AUDIT_READERS = frozenset({Role.AUDITOR, Role.OFFICER, Role.PI_ADMINISTRATOR})

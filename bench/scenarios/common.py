@@ -28,6 +28,7 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
+from bench.cpu import Pids, listener_tree
 from bench.scenarios.kafka import BENCH_PARTITIONS
 from pidesk.migrations import runner
 from tests.support.infra import free_port, fresh_postgres_database
@@ -49,6 +50,8 @@ class Plan:
     e2e_rate: float = 200.0
     e2e_seconds: float = 60.0
     e2e_drain_seconds: float = 60.0
+    e2e_steady_rate: float = 40.0  # a rate this machine sustains end to end: the fast path and the CPU profile
+    e2e_steady_seconds: float = 30.0
     storm_alerts: int = 10_000  # DLP alerts posted in storm_seconds (issue 11)
     storm_seconds: float = 60.0
     storm_connections: int = 64
@@ -67,6 +70,7 @@ class Plan:
             fixed_seconds=4.0,
             escalation_events=2_000,
             e2e_seconds=15.0,
+            e2e_steady_seconds=10.0,
             e2e_drain_seconds=30.0,
             storm_alerts=2_000,
             storm_seconds=20.0,
@@ -81,6 +85,8 @@ class Plan:
         plan = cls.quick_plan() if os.environ.get("BENCH_QUICK", "") not in ("", "0") else cls()
         if os.environ.get("BENCH_E2E_RATE"):  # e.g. the rate this machine sustains, to see the fast path
             plan = dataclasses.replace(plan, e2e_rate=float(os.environ["BENCH_E2E_RATE"]))
+        if os.environ.get("BENCH_E2E_STEADY_RATE"):
+            plan = dataclasses.replace(plan, e2e_steady_rate=float(os.environ["BENCH_E2E_STEADY_RATE"]))
         return plan
 
 
@@ -336,6 +342,14 @@ async def run_process(
         tail = await asyncio.to_thread(file_tail, log_path)
         raise RuntimeError(f"{command[0:3]} exited {process.returncode}: {tail}")
     return out.decode()
+
+
+def cpu_components(ctx: Context, services: dict[str, Service]) -> dict[str, Pids]:
+    """The processes the CPU profile charges: each service's tree, PostgreSQL's and the broker's."""
+    components: dict[str, Pids] = {name: service.pids for name, service in services.items()}
+    components["PostgreSQL"] = listener_tree(make_url(ctx.database_url).port or 5432)
+    components["Kafka"] = listener_tree(int(ctx.bootstrap.rsplit(":", 1)[1]))
+    return components
 
 
 def file_tail(path: Path, chars: int = 2000) -> str:

@@ -32,12 +32,14 @@ import asyncpg
 import httpx
 
 from bench import loadgen
+from bench.cpu import measuring, profile
 from bench.scenarios.common import (
     REPO_ROOT,
     Context,
     Service,
     asyncpg_dsn,
     base_env,
+    cpu_components,
     lag_is_flat,
     last_json_line,
     log,
@@ -280,34 +282,83 @@ async def start_pipeline(
     return Pipeline(services, urls, groups, sink, arrivals, out)
 
 
+async def quiet(arrivals: Arrivals, for_s: float = 2.0, within: float = 30.0) -> None:
+    """Until no mail has arrived for `for_s` (the other recipients' alerts of the last reports)."""
+    started = time.monotonic()
+    count, since = -1, time.monotonic()
+    while time.monotonic() - started < within:
+        await asyncio.to_thread(arrivals.poll)
+        if len(arrivals.times) != count:
+            count, since = len(arrivals.times), time.monotonic()
+        elif time.monotonic() - since >= for_s:
+            return
+        await asyncio.sleep(0.2)
+
+
+async def post_reports(ctx: Context, pipeline: Pipeline, name: str, rate: float, seconds: float) -> dict[str, Any]:
+    """bench.loadgen posting reports open-loop at `rate` for `seconds`; its summary and every 202's
+    reference → (scheduled send time, incident id)."""
+    responses_path = pipeline.out / f"{name}-responses.jsonl"
+    command = [sys.executable, "-m", "bench.loadgen", "fixed-rate", "--url", pipeline.services["intake"].url]
+    command += ["--kind", "report", "--rate", str(rate), "-d", str(seconds), "--responses", str(responses_path)]
+    client = last_json_line(
+        await run_process(command, limit_s=seconds + 120, log_path=ctx.workdir / "logs" / f"e2e-{name}-client.log")
+    )
+    responses = [json.loads(line) for line in (await asyncio.to_thread(responses_path.read_text)).splitlines()]
+    sent = {}
+    for record in responses:
+        if record.get("status") == 202:
+            body = json.loads(record["body"])
+            sent[body["reference"]] = (record["due_at"], body["incident_id"])
+    client["load_start"] = min((r["due_at"] for r in responses), default=time.time())
+    return {"client": client, "sent": sent}
+
+
+async def steady(ctx: Context, pipeline: Pipeline) -> dict[str, Any]:
+    """A rate this machine sustains: the fast path's latency without a queue, and the CPU one report
+    costs in each process (measured from the first POST until the last report's mails are out)."""
+    plan = ctx.plan
+    log(f"end to end: {plan.e2e_steady_rate:.0f} reports/s for {plan.e2e_steady_seconds:.0f} s (steady)")
+    async with measuring(cpu_components(ctx, pipeline.services)) as meter:
+        load = await post_reports(ctx, pipeline, "steady", plan.e2e_steady_rate, plan.e2e_steady_seconds)
+        sent = load["sent"]
+        drain = await wait_for_alerts(pipeline.arrivals, set(sent), pipeline.running, plan.e2e_drain_seconds)
+        await quiet(pipeline.arrivals)
+    first = pipeline.arrivals.first
+    to_alert = [first[ref] - due if ref in first else math.inf for ref, (due, _) in sent.items()]
+    return {
+        "rate": plan.e2e_steady_rate,
+        "client": {k: v for k, v in load["client"].items() if k != "responses"},
+        "accepted": len(sent),
+        "alerted": sum(1 for ref in sent if ref in first),
+        "to_first_alert": percentiles(to_alert),
+        "drain_s": drain,
+        "cpu": profile(meter.result(), len(sent), plan.e2e_rate),
+    }
+
+
 async def run(ctx: Context) -> dict[str, Any]:
     plan = ctx.plan
     samples: list[dict[str, Any]] = []
     subscribed: dict[str, list[str]] = {}
     async with AsyncExitStack() as stack:
-        pipeline = await start_pipeline(ctx, stack, "e2e")
+        # the notifier's rate limit (issue 11's pacing: 30 alert mails per person an hour) would hold
+        # most of these reports' alerts on purpose; the storm scenario measures the pacing, this one the path
+        pipeline = await start_pipeline(ctx, stack, "e2e", {"NOTIFIER_ALERT_MAILS_PER_HOUR": "0"})
         services, urls, groups = pipeline.services, pipeline.urls, pipeline.groups
-        arrivals, out, running = pipeline.arrivals, pipeline.out, pipeline.running
+        arrivals, running = pipeline.arrivals, pipeline.running
         log("end to end: warm-up")
         warm = await warm_up(services["intake"].url, arrivals, running)
+        steady_run = await steady(ctx, pipeline)
         tables_start = {service: await table_counts(url) for service, url in urls.items()}
         t0 = time.time()
         sampling = asyncio.create_task(sampler(ctx, services, groups, samples, subscribed, urls, t0))
         stack.push_async_callback(cancel, sampling)
         log(f"end to end: {plan.e2e_rate:.0f} reports/s for {plan.e2e_seconds:.0f} s")
-        responses_path = out / "responses.jsonl"
-        command = [sys.executable, "-m", "bench.loadgen", "fixed-rate", "--url", services["intake"].url]
-        command += ["--kind", "report", "--rate", str(plan.e2e_rate), "-d", str(plan.e2e_seconds)]
-        command += ["--responses", str(responses_path)]
-        client = last_json_line(
-            await run_process(command, limit_s=plan.e2e_seconds + 120, log_path=ctx.workdir / "logs" / "e2e-client.log")
-        )
-        responses = [json.loads(line) for line in (await asyncio.to_thread(responses_path.read_text)).splitlines()]
-        sent = {}
-        for record in responses:
-            if record.get("status") == 202:
-                body = json.loads(record["body"])
-                sent[body["reference"]] = (record["due_at"], body["incident_id"])
+        async with measuring(cpu_components(ctx, services)) as meter:
+            load = await post_reports(ctx, pipeline, "e2e", plan.e2e_rate, plan.e2e_seconds)
+        cpu_during_load = meter.result()
+        client, sent = load["client"], load["sent"]
         log(f"end to end: load done ({len(sent)} accepted); waiting up to {plan.e2e_drain_seconds:.0f} s for alerts")
         drain = await wait_for_alerts(arrivals, set(sent), running, plan.e2e_drain_seconds)
         await cancel(sampling)
@@ -316,7 +367,7 @@ async def run(ctx: Context) -> dict[str, Any]:
     to_alert = [arrivals.first[ref] - due if ref in arrivals.first else math.inf for ref, (due, _) in sent.items()]
     to_stored = [stored[i] - due if i in stored else math.inf for due, i in sent.values()]
     # the load: from the first request's due time for as long as the client ran
-    load_start = min((r["due_at"] for r in responses), default=t0)
+    load_start = float(client.pop("load_start"))
     load_seconds = float(client.get("duration_s") or plan.e2e_seconds)
     load_end = load_start + load_seconds
     during = [s for s in samples if t0 + s["t"] <= load_end + 0.5]
@@ -326,6 +377,7 @@ async def run(ctx: Context) -> dict[str, Any]:
         "load_seconds": round(load_seconds, 2),
         "workers": ctx.cores,
         "warm_up": warm,
+        "steady": steady_run,
         "client": {k: v for k, v in client.items() if k != "responses"},
         "accepted": len(sent),
         "alerted": sum(1 for ref in sent if ref in arrivals.first),
@@ -334,6 +386,7 @@ async def run(ctx: Context) -> dict[str, Any]:
         "alerts_per_s": round(len(in_window) / load_seconds, 1) if load_seconds else None,
         "messages": len(arrivals.times),
         "drain_s": drain,
+        "cpu_during_load": profile(cpu_during_load, len(sent)),
         "lag": {service: lag_summary(during, "lag", service, load_seconds) for service in groups},
         "outbox_backlog": {service: lag_summary(during, "outbox", service, load_seconds) for service in SERVICES},
         "lag_topics": subscribed,

@@ -18,10 +18,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 
+from bench.cpu import measuring, profile
 from bench.scenarios.common import (
     Context,
     Service,
     base_env,
+    cpu_components,
     log,
     migrated_database,
     pg_value,
@@ -30,6 +32,7 @@ from bench.scenarios.kafka import end_offsets, ensure_bench_topics, position_gro
 from pidesk.shared import topics
 from tests.unit.factories import reported_incident
 
+ESCALATION_RATE = 1_000  # issue 10's target per instance: the CPU profile says what it takes
 KINDS = ("misdelivery", "loss", "unauthorized_access", "malware", "public_exposure", "insider_takeout")
 CATEGORIES = (["name", "credit_card"], ["name", "email"], ["name", "address", "phone"], ["my_number"], ["health"])
 REGIONS = ({"JP": 1}, {"JP": 1, "EU": 1}, {"US-CA": 1}, {"TH": 1}, {"SG": 1}, {"KR": 1})
@@ -85,14 +88,16 @@ async def one_run(ctx: Context, instances: int, start: dict[TopicPartition, int]
             stack.callback(service.stop)
             service.launch()
         launched = time.monotonic()
-        for service in services:
-            await service.ready()
         stored = 0
-        while stored < count and time.monotonic() - launched < limit:  # past the limit: the rate so far
+        named = {service.name: service for service in services}
+        async with measuring(cpu_components(ctx, named)) as meter:  # from the launch: they consume at once
             for service in services:
-                service.check_alive()
-            await asyncio.sleep(0.25)
-            stored = int(await pg_value(url, "SELECT count(*) FROM incidents"))
+                await service.ready()
+            while stored < count and time.monotonic() - launched < limit:  # past the limit: the rate so far
+                for service in services:
+                    service.check_alive()
+                await asyncio.sleep(0.25)
+                stored = int(await pg_value(url, "SELECT count(*) FROM incidents"))
         wall = time.monotonic() - launched
         if stored < 2:
             raise RuntimeError(f"{instances} instance(s): {stored}/{count} incidents after {limit:.0f} s")
@@ -111,6 +116,7 @@ async def one_run(ctx: Context, instances: int, start: dict[TopicPartition, int]
         "incidents_per_s": round((stored - 1) / span, 1) if span > 0 else None,
         "launch_to_last_s": round(wall, 3),
         "max_rss_mb": max((m["max_rss_mb"] for m in memory), default=None),
+        "cpu": profile(meter.result(), stored, ESCALATION_RATE),
     }
 
 

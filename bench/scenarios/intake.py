@@ -18,11 +18,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bench import loadgen
+from bench.cpu import measuring, profile
 from bench.scenarios.common import (
     REPO_ROOT,
     Context,
     Service,
     base_env,
+    cpu_components,
     last_json_line,
     log,
     migrated_database,
@@ -32,6 +34,7 @@ from bench.scenarios.common import (
 )
 
 UNLIMITED = "100000000"
+INTAKE_RATE = 1_500  # issue 10's target: the CPU profile says how many cores it takes at this cost
 
 
 def accepted(result: dict[str, Any]) -> int:
@@ -78,10 +81,12 @@ async def run(ctx: Context) -> dict[str, Any]:
                 """Run a load with the outbox drained before and after; count the rows it added."""
                 await wait_outbox_drained(url, plan.drain_timeout)
                 before = await reports_count()
-                result = await load()
+                async with measuring(cpu_components(ctx, {"intake": intake})) as meter:
+                    result = await load()
                 intake.check_alive()
                 result["rows_added"] = await reports_count() - before
                 result["accepted"] = accepted(result)
+                result["cpu"] = profile(meter.result(), result["accepted"], INTAKE_RATE)
                 result["outbox_drain_s"] = await wait_outbox_drained(url, plan.drain_timeout)
                 return result
 

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from pidesk.services.escalation.adapters.notifier_client import NotifierClient
-from pidesk.services.escalation.adapters.orm import AuditEntry, OutboxMessage, ProcessedEvent
+from pidesk.services.escalation.adapters.orm import AuditEntry, OutboxMessage, ProcessedEvent, RateLimitCount
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.context import EscalationContext
@@ -26,6 +26,7 @@ from pidesk.shared.http.app import create_service_app
 from pidesk.shared.http.audit import AuditTrail
 from pidesk.shared.http.auth import token_key
 from pidesk.shared.http.csrf import CsrfProtector
+from pidesk.shared.http.ratelimit import rate_limits
 from pidesk.shared.keys import derive_key
 from pidesk.shared.messaging.wiring import build_consumer
 from pidesk.shared.runtime import service_runtime
@@ -64,7 +65,9 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     scheduler = TimerScheduler(
         runtime.sessions, rules, interval=settings.timer_interval_seconds, on_commit=runtime.relay.wake
     )
-    runtime.background += [runtime.provisioner.then(consumer.run), scheduler.run]
+    # the dashboard's sign-in rate, counted in each process and shared through the database (PostgreSQL)
+    rates = rate_limits(settings, settings.database_url, runtime.engine, RateLimitCount)
+    runtime.background += [runtime.provisioner.then(consumer.run), scheduler.run, rates.run]
     context = EscalationContext(settings=settings, sessions=runtime.sessions, relay=runtime.relay, rules=rules)
     context.notifier = NotifierClient(settings.notifier_url, context.token_secret)
     csrf = CsrfProtector(
@@ -72,10 +75,16 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
         salt="pidesk-desk-login",
         always_secure=settings.env == "production",
     )
-    routers = [desk_router(context), snooze_router(context), tokens_router(context), dashboard_router(context, csrf)]
+    routers = [
+        desk_router(context),
+        snooze_router(context),
+        tokens_router(context),
+        dashboard_router(context, csrf, rates),
+    ]
     app = create_service_app(runtime, routers, title="pidesk escalation")
     app.state.token_key, app.state.token_audience = token_key(context.token_secret, "escalation"), "escalation"
     app.state.sessions = runtime.sessions
+    app.state.rate_limits = rates
     app.mount("/desk/static", StaticFiles(directory=STATIC), name="desk-static")
 
     @app.exception_handler(SignInRequired)

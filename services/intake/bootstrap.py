@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from pidesk.services.intake.adapters.cipher import FieldCipher
 from pidesk.services.intake.adapters.correlation_policy import load_correlation_policy
-from pidesk.services.intake.adapters.orm import OutboxMessage, ProcessedEvent
+from pidesk.services.intake.adapters.orm import OutboxMessage, ProcessedEvent, RateLimitCount
 from pidesk.services.intake.adapters.references import ReferenceNumbers
 from pidesk.services.intake.config import IntakeSettings
 from pidesk.services.intake.context import IntakeContext
@@ -21,7 +21,7 @@ from pidesk.shared import topics
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.app import create_service_app
 from pidesk.shared.http.csrf import CsrfProtector
-from pidesk.shared.http.ratelimit import ClientRateLimiter
+from pidesk.shared.http.ratelimit import rate_limits
 from pidesk.shared.messaging.wiring import build_consumer
 from pidesk.shared.runtime import service_runtime
 
@@ -33,13 +33,15 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     runtime = service_runtime(SERVICE, settings, settings.database_url, OutboxMessage, PRODUCES, ProcessedEvent)
     assert settings.encryption_keys is not None
+    # counted in each process, shared through the database by the workers and instances (PostgreSQL)
+    rates = rate_limits(settings, settings.database_url, runtime.engine, RateLimitCount)
     context = IntakeContext(
         settings=settings,
         sessions=runtime.sessions,
         cipher=FieldCipher(settings.encryption_keys.get_secret_value()),
         relay=runtime.relay,
-        report_rate=ClientRateLimiter(settings.reports_per_minute),
-        webhook_rate=ClientRateLimiter(settings.webhooks_per_minute),
+        report_rate=rates.per_minute(settings.reports_per_minute),
+        webhook_rate=rates.per_minute(settings.webhooks_per_minute),
         numbers=ReferenceNumbers(runtime.engine),
     )
     context.batcher = ReportBatcher(
@@ -55,7 +57,10 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
     )
     consumer = build_consumer(SERVICE, settings, runtime.sessions, ProcessedEvent, kafka_handlers(), runtime.metrics)
     runtime.background += [context.batcher.run, context.correlator.run, runtime.provisioner.then(consumer.run)]
+    runtime.background.append(rates.run)  # shares the rate-limit counts (returns at once on `memory`)
     assert settings.csrf_secret is not None
     csrf = CsrfProtector(settings.csrf_secret.get_secret_value(), always_secure=settings.env == "production")
     routers = [report_router(context), form_router(context, csrf), webhook_router(context, load_sources())]
-    return create_service_app(runtime, routers, title="pidesk intake")
+    app = create_service_app(runtime, routers, title="pidesk intake")
+    app.state.rate_limits = rates
+    return app

@@ -58,7 +58,9 @@ def build_app(settings: NotifierSettings | None = None) -> FastAPI:
     ]
     runtime.background += [*(runtime.provisioner.then(c.run) for c in consumers), delivery.run]
     runtime.checks["delivery"] = delivery.health  # a dead or crash-looping delivery loop: not ready
-    app = create_service_app(runtime, [notices_router(runtime.sessions)], title="pidesk notifier")
+    app = create_service_app(
+        runtime, [notices_router(runtime.sessions, settings.recipient_cipher())], title="pidesk notifier"
+    )
     app.state.token_key, app.state.token_audience = settings.notifier_token_key(), "notifier"
     app.state.public_url = settings.public_url  # the Atom feed's links
     app.state.revoked_tokens = revoked = RevokedTokens()

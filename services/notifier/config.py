@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import timedelta
 from typing import Literal
 
@@ -10,17 +11,40 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 
 from pidesk.services.notifier.adapters.companies import load_companies
 from pidesk.services.notifier.adapters.mail import SmtpSecurity
+from pidesk.services.notifier.adapters.people import RecipientCipher
 from pidesk.services.notifier.domain.context import Contact
 from pidesk.services.notifier.domain.pacing import Pacing
 from pidesk.shared.http.auth import token_key as derive_token_key
-from pidesk.shared.settings import TokenSettings
+from pidesk.shared.settings import CommonSettings, SettingsError, TokenSettings, dev_secret
 
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
 
 
-class NotifierSettings(TokenSettings):
+class RecipientKeys(CommonSettings):
+    """The notifier's keyring alone: all `pidesk db upgrade` needs to seal the rows an older notifier kept."""
+
+    # recipients' addresses and names at rest (adapters/people.py): "kid:base64key[,kid:base64key…]", the
+    # first key encrypts, every listed key decrypts; the last (oldest) also keys the address index
+    encryption_keys: SecretStr | None = Field(default=None, validation_alias=_env("NOTIFIER_ENCRYPTION_KEYS"))
+
+    @model_validator(mode="after")
+    def _keyring(self) -> RecipientKeys:
+        if self.encryption_keys is None:
+            if self.env == "production":
+                raise SettingsError("NOTIFIER_ENCRYPTION_KEYS must be set in production")
+            seed = dev_secret(self.var_dir, "notifier_encryption_seed").encode()
+            key = base64.b64encode(hashlib.sha256(seed).digest()).decode()
+            self.encryption_keys = SecretStr(f"dev1:{key}")
+        return self
+
+    def recipient_cipher(self) -> RecipientCipher:
+        assert self.encryption_keys is not None
+        return RecipientCipher(self.encryption_keys.get_secret_value())
+
+
+class NotifierSettings(TokenSettings, RecipientKeys):
     database_url: str = Field(default="", validation_alias=_env("NOTIFIER_DATABASE_URL"))
     host: str = Field(default="127.0.0.1", validation_alias=_env("NOTIFIER_HOST"))
     port: int = Field(default=8003, validation_alias=_env("NOTIFIER_PORT"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -40,7 +39,12 @@ class BulkRows:
                 await session.execute(insert(table), rows)
 
 
-def row_of(obj: object) -> tuple[Table, dict[str, Any]]:
+def table_of(cls: type[Any]) -> Table:
+    """The table a mapped class is stored in (typed as a Table, for Core statements)."""
+    return _plan(cls).table
+
+
+def row_of(obj: Any) -> tuple[Table, dict[str, Any]]:
     """A new ORM object as its table and the row to insert (for statements of one's own)."""
     plan = _plan(type(obj))
     return plan.table, plan.row(obj)
@@ -71,11 +75,22 @@ class _RowPlan:
         return row
 
 
-@cache
-def _plan(cls: type) -> _RowPlan:
+_PLANS: dict[type[Any], _RowPlan] = {}
+
+
+def _plan(cls: type[Any]) -> _RowPlan:
+    """The row plan of a mapped class, made once per class."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _make_plan(cls)
+    return plan
+
+
+def _make_plan(cls: type[Any]) -> _RowPlan:
     mapper: Mapper[Any] = sa_inspect(cls)
     table = mapper.local_table
-    assert isinstance(table, Table)
+    if not isinstance(table, Table):
+        raise TypeError(f"{cls.__name__} is not mapped to one table")
     columns = tuple(
         (prop.key, prop.columns[0].key, prop.columns[0].default)
         for prop in mapper.column_attrs
@@ -84,7 +99,9 @@ def _plan(cls: type) -> _RowPlan:
     parents = tuple(
         (
             rel.key,
-            tuple((local.key, _attribute_of(rel.mapper, remote)) for local, remote in rel.local_remote_pairs or ()),
+            tuple(
+                (str(local.key), _attribute_of(rel.mapper, remote)) for local, remote in rel.local_remote_pairs or ()
+            ),
         )
         for rel in mapper.relationships
         if rel.direction is RelationshipDirection.MANYTOONE

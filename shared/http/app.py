@@ -19,6 +19,7 @@ from pidesk.shared.db.engine import ping
 from pidesk.shared.http.errors import error_response, install_error_handlers
 from pidesk.shared.http.limits import BodySizeLimit
 from pidesk.shared.http.metrics import ServiceMetrics
+from pidesk.shared.http.openapi import documented, install_openapi
 from pidesk.shared.messaging.kafka import broker_reachable
 from pidesk.shared.messaging.relay import OutboxRelay
 from pidesk.shared.messaging.wiring import TopicProvisioner
@@ -71,7 +72,7 @@ def probe_router(runtime: ServiceRuntime) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "alive", "service": runtime.name}
 
-    @router.get("/readyz", response_model=None)
+    @router.get("/readyz", response_model=None, **documented(errors=[503]))
     async def readyz() -> JSONResponse | dict[str, object]:
         checks = await readiness(runtime)
         if all(v == "ok" for v in checks.values()):
@@ -79,7 +80,7 @@ def probe_router(runtime: ServiceRuntime) -> APIRouter:
         details = [{"check": k, "status": v} for k, v in checks.items() if v != "ok"]
         return error_response(503, "not_ready", f"{runtime.name} is not ready", details)
 
-    @router.get("/metrics")
+    @router.get("/metrics", **documented(produces="text/plain"))  # Prometheus text format
     async def metrics() -> Response:
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -130,6 +131,7 @@ def create_service_app(runtime: ServiceRuntime, routers: list[APIRouter], title:
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.runtime = runtime
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(probe_router(runtime))
     for router in routers:
         app.include_router(router)

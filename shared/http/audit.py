@@ -72,7 +72,7 @@ class AuditTrail:
         query = scope.get("query_string", b"").decode(errors="replace")
         match = INCIDENT_IN_PATH.match(scope["path"]) or INCIDENT_IN_QUERY.search(query)
         client = scope.get("client") or ("unknown", 0)
-        entry = self.model(  # type: ignore[call-arg]
+        entry = self.model(  # type: ignore[call-arg]  # a mixin: the mapped subclass takes these keywords
             at=utcnow(),
             actor=principal.name if principal else "anonymous",
             role=principal.role.value if principal else None,

@@ -41,6 +41,7 @@ from pidesk.shared import topics
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.events import PAYLOADS, Envelope, EventPayload, MalformedEvent, parse_payload
+from pidesk.shared.messaging.backoff import Backoff
 from pidesk.shared.messaging.priority import PRIORITY_PARTITION, has_priority_partition
 from pidesk.shared.messaging.records import ProcessedEventMixin
 
@@ -110,22 +111,22 @@ class IdempotentConsumer:
 
     async def run(self) -> None:
         """Consume until cancelled, reconnecting after broker outages."""
-        backoff = 0.5
+        backoff = Backoff()
         while self.before_first_start is not None:
             try:
                 await self.before_first_start()
                 self.before_first_start = None
             except Exception as exc:  # noqa: BLE001 - the broker may not be up yet
                 log.warning("consumer preparation failed; retrying", extra={"consumer": self.name, "error": repr(exc)})
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
+                await backoff.wait()
+        backoff.reset()
         while True:
             consumer = self.consumer_factory(sorted(self.handlers))
             dlq = self.producer_factory()
             try:
                 await consumer.start()
                 await dlq.start()
-                backoff = 0.5
+                backoff.reset()
                 await self._consume(consumer, dlq)
             except asyncio.CancelledError:
                 raise
@@ -137,8 +138,7 @@ class IdempotentConsumer:
                         await client.stop()
                     except Exception:
                         log.debug("client stop failed", exc_info=True)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 30.0)
+            await backoff.wait()
 
     async def _consume(self, consumer: AIOKafkaConsumer, dlq: AIOKafkaProducer) -> None:
         while True:
@@ -236,7 +236,7 @@ class IdempotentConsumer:
 
     async def _first_seen(self, session: AsyncSession, envelopes: list[Envelope]) -> set[Any]:
         """Insert processed_events rows for the batch; returns the event ids that were not there yet."""
-        table = self.processed_model.__table__  # type: ignore[attr-defined]
+        table = self.processed_model.__table__  # type: ignore[attr-defined]  # a mixin: the mapped subclass has one
         now = utcnow()
         statement = (
             conflict_insert(session, table)
@@ -297,7 +297,7 @@ class IdempotentConsumer:
             try:
                 async with session.begin():
                     session.add(
-                        self.processed_model(  # type: ignore[call-arg]
+                        self.processed_model(  # type: ignore[call-arg]  # a mixin: the mapped subclass takes these keywords
                             consumer=self.name, event_id=envelope.event_id, topic=envelope.topic
                         )
                     )

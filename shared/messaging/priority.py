@@ -54,4 +54,5 @@ def partition_for(topic: str, key: bytes, value: bytes, partitions: int) -> int 
         payload = {}
     if urgent(payload):
         return PRIORITY_PARTITION
-    return 1 + (murmur2(key) & 0x7FFFFFFF) % (partitions - 1)
+    hashed: int = murmur2(key)
+    return 1 + (hashed & 0x7FFFFFFF) % (partitions - 1)

@@ -43,7 +43,7 @@ class ProcessedEventMixin:
 
 
 def outbox_message(model: type[OutboxMessageMixin], envelope: Envelope) -> OutboxMessageMixin:
-    return model(  # type: ignore[call-arg]
+    return model(  # type: ignore[call-arg]  # a mixin: the mapped subclass takes these keywords
         event_id=envelope.event_id,
         topic=envelope.topic,
         message_key=str(envelope.incident_id),

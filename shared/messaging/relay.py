@@ -24,12 +24,13 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.shared.db.base import utcnow
+from pidesk.shared.db.engine import on_postgresql
+from pidesk.shared.messaging.backoff import Backoff
 from pidesk.shared.messaging.priority import has_priority_partition, partition_for
 from pidesk.shared.messaging.records import OutboxMessageMixin
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF_SECONDS = 30.0
 LOCK_BUSY_RETRIES, LOCK_BUSY_PAUSE_SECONDS = 5, 0.01
 
 
@@ -61,12 +62,12 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def run(self) -> None:
-        backoff = 0.5
+        backoff = Backoff()
         while True:
             producer = self._producer_factory()
             try:
                 await producer.start()
-                backoff = 0.5
+                backoff.reset()
                 await self._relay_until_failure(producer)
             except asyncio.CancelledError:
                 raise
@@ -74,11 +75,10 @@ class OutboxRelay:
                 log.warning("outbox relay paused", extra={"relay": self.name, "error": repr(exc)})
             finally:
                 await _stop_quietly(producer)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            await backoff.wait()
 
     async def _relay_until_failure(self, producer: AIOKafkaProducer) -> None:
-        self._partition_counts: dict[str, int] = {}  # a topic may gain partitions between connections
+        self._partition_counts = {}  # a topic may gain partitions between connections
         busy_retries = 0
         while True:
             self._wakeup.clear()
@@ -149,7 +149,7 @@ class OutboxRelay:
         return known
 
     async def _hold_relay_lock(self, session: AsyncSession) -> bool:
-        if session.bind.dialect.name != "postgresql":
+        if not on_postgresql(session):
             return True
         return bool(await session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_key}))
 

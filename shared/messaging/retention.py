@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Delete, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.shared.db.base import utcnow
+from pidesk.shared.db.engine import rows_affected
 from pidesk.shared.messaging.records import OutboxMessageMixin, ProcessedEventMixin
 
 log = logging.getLogger(__name__)
@@ -61,11 +63,11 @@ class RetentionPruner:
             deleted_processed = await self._delete_in_chunks(lambda: delete(processed).where(key.in_(old)))
         return deleted_outbox, deleted_processed
 
-    async def _delete_in_chunks(self, statement) -> int:  # type: ignore[no-untyped-def]
+    async def _delete_in_chunks(self, statement: Callable[[], Delete]) -> int:
         total = 0
         while True:
             async with self._sessions() as session, session.begin():
-                deleted = (await session.execute(statement())).rowcount or 0  # type: ignore[attr-defined]
+                deleted = rows_affected(await session.execute(statement()))
             total += deleted
             if deleted < self._chunk:
                 return total

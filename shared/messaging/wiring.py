@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.shared import topics
 from pidesk.shared.http.metrics import ServiceMetrics
+from pidesk.shared.messaging.backoff import Backoff
 from pidesk.shared.messaging.consumer import BatchHandler, ConsumerHooks, Handler, IdempotentConsumer
 from pidesk.shared.messaging.kafka import (
     ensure_topics,
@@ -123,7 +124,7 @@ class TopicProvisioner:
 
     async def ready(self) -> None:
         async with self._lock:
-            delay = 0.5
+            backoff = Backoff()
             while not self._done:
                 try:
                     await ensure_topics(
@@ -136,8 +137,7 @@ class TopicProvisioner:
                     self._done = True
                 except Exception as exc:  # noqa: BLE001 - the broker may come up after the service
                     log.warning("topic provisioning failed; retrying", extra={"error": repr(exc)})
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 30.0)
+                    await backoff.wait()
 
     def then(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         async def run_when_ready() -> None:

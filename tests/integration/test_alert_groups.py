@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pidesk.services.escalation.adapters.orm import AssessmentRecord, Incident, IncidentAlert
+from pidesk.services.escalation.adapters.orm import AssessmentRecord, Incident, IncidentAlert, OutboxMessage
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.entrypoints.views import incident_detail
 from pidesk.services.escalation.service.incidents import record_incident_update, record_reported_incident
 from pidesk.services.escalation.service.routing import RoutingRules
-from pidesk.shared.events import IncidentReported, IncidentUpdated
+from pidesk.shared import topics
+from pidesk.shared.events import Envelope, IncidentAssessed, IncidentReported, IncidentUpdated
 from tests.support.alert_groups import (
     AWARE,
     dlp_alert,
@@ -67,6 +68,17 @@ async def state(sessions: async_sessionmaker[AsyncSession], incident_id: uuid.UU
         return incident, list(reasons)
 
 
+async def assessed_events(sessions: async_sessionmaker[AsyncSession], incident_id: uuid.UUID) -> list[IncidentAssessed]:
+    """The incident's incident.assessed events in the outbox, in order."""
+    async with sessions() as session:
+        values = await session.scalars(
+            select(OutboxMessage.value)
+            .where(OutboxMessage.topic == topics.INCIDENT_ASSESSED, OutboxMessage.message_key == str(incident_id))
+            .order_by(OutboxMessage.id)
+        )
+        return [IncidentAssessed.model_validate(Envelope.from_bytes(v.encode()).payload) for v in values]
+
+
 async def test_alerts_are_stored_once_and_the_count_follows_the_group_across_appi_1000(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -98,6 +110,13 @@ async def test_alerts_are_stored_once_and_the_count_follows_the_group_across_app
     assert notes[-1]["summary"] == "1 alert grouped, 3 in all; count 980 -> 1,240; data added: phone"
     assessed = [e.detail for e in incident.timeline if e.kind == "assessed"][-1]
     assert set(assessed["changes"]["obligations_added"]) >= APPI_DUTIES
+    # the notices are drafted from the group's facts: incident.assessed carries them to the notifier
+    told = (await assessed_events(sessions, incident_id))[-1]
+    assert told.facts == {
+        "data_categories": ["email", "phone"],
+        "affected_count": 1240,
+        "subject_regions": {},  # the alerts name no region: none is made up
+    }
 
     # a smaller count at a place already counted: stored and counted, the facts unchanged, no re-assessment
     await update(sessions, incident_id, grouped(1, [dlp_alert("a4", "sharepoint:finance", phone=100)]))
@@ -185,3 +204,38 @@ async def test_a_vendor_update_of_its_own_alert_is_an_update_and_refreshes_the_s
     assert incident.facts["affected_count"] == 1500 and reasons == ["reported", "vendor_update"]
     note = [e.detail for e in incident.timeline if e.kind == "alerts_grouped"][-1]
     assert note["summary"] == "1 alert updated by the vendor, 1 in all; count 5 -> 1,500"
+
+
+async def test_quiet_growth_folds_into_one_timeline_note_per_five_minutes(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A storm's batches that change no fact add one note per FOLD_WINDOW, not one per batch; a batch that
+    changes a fact gets its own note, and the next quiet batches a new one."""
+    incident_id = uuid.uuid4()
+    await report(sessions, incident_id, webhook_incident(7, [dlp_alert("q0", "site:q", email=50)], affected_count=50))
+    for n in range(1, 4):  # three quiet batches, a minute apart: the same place, smaller counts
+        alerts = [dlp_alert(f"q{n}-{i}", "site:q", at=AWARE + minutes(n), email=10) for i in range(3)]
+        await update(sessions, incident_id, grouped(7, alerts))
+    incident, _ = await state(sessions, incident_id)
+    kinds = [e.kind for e in incident.timeline if e.kind in ("alerts_grouped", "group_update")]
+    # the first growth is told at once (a group update on the timeline); the next batches fold into one note
+    assert kinds == ["alerts_grouped", "group_update", "alerts_grouped"]
+    notes = [e.detail for e in incident.timeline if e.kind == "alerts_grouped"]
+    assert [(n["new_alerts"], n.get("batches", 1)) for n in notes] == [(3, 1), (6, 2)]
+    assert notes[1]["summary"].startswith("6 alerts grouped, 10 in all (2 batches since ")
+
+    bigger = dlp_alert("q-big", "site:q", at=AWARE + minutes(4), email=400)  # changes the count: its own note
+    await update(sessions, incident_id, grouped(7, [bigger]))
+    later = dlp_alert("q-late", "site:q", at=AWARE + minutes(5), email=10)  # quiet again: a new note
+    await update(sessions, incident_id, grouped(7, [later]))
+    much_later = dlp_alert("q-later", "site:q", at=AWARE + minutes(11), email=10)  # past the window: a new note
+    await update(sessions, incident_id, grouped(7, [much_later]))
+    incident, _ = await state(sessions, incident_id)
+    notes = [e.detail for e in incident.timeline if e.kind == "alerts_grouped"]
+    assert [(n["new_alerts"], n.get("batches", 1), bool(n["changes"])) for n in notes] == [
+        (3, 1, False),
+        (6, 2, False),
+        (1, 1, True),
+        (1, 1, False),
+        (1, 1, False),
+    ]

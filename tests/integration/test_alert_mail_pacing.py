@@ -81,16 +81,22 @@ class PacedNotifier(Notifier):
         """As the consumer records each event (one transaction each)."""
         pacing = self.settings.pacing
         for event in events:
-            await self.apply(lambda s, e=event: alerts.record_alert(s, incident_id, e, DESK, "x.test", pacing))
+            await self.apply(
+                lambda s, e=event: alerts.record_alert(s, incident_id, e, DESK, "x.test", pacing, people=self.people)
+            )
 
     async def record_batch(self, requests: list[tuple[uuid.UUID, EscalationRequested]]) -> None:
         """As the consumer records a batch of events (one transaction)."""
         pacing = self.settings.pacing
-        await self.apply(lambda s: alert_batches.record_alerts(s, requests, DESK, "x.test", pacing))
+        await self.apply(lambda s: alert_batches.record_alerts(s, requests, DESK, "x.test", pacing, people=self.people))
 
     async def rows(self, address: str) -> list[Delivery]:
         async with self.sessions() as session:
-            statement = select(Delivery).where(Delivery.address == address.lower()).order_by(Delivery.id)
+            statement = (
+                select(Delivery)
+                .where(Delivery.address == self.people.blind_index("email", address))
+                .order_by(Delivery.id)
+            )
             return list((await session.scalars(statement)).all())
 
 
@@ -201,7 +207,11 @@ async def test_two_overdue_obligations_are_one_reminder_and_one_mail_listing_bot
     ]
     assert fired == ["reminded:pi_administrator"]  # the other overdue duty's timer went with it
     (reminder,) = reminders
-    assert [o.code for o in reminder.obligations] == ["internal.report_to_desk", "appi.ppc_preliminary_report"]
+    assert [o.code for o in reminder.obligations] == [
+        "internal.report_to_desk",
+        "appi.ppc_preliminary_report",
+        "pmark.preliminary_report",  # a Japanese entity holds the Privacy Mark by default (RULES.md §2b)
+    ]
     assert reminder.obligation_code == "internal.report_to_desk"  # the first, as before the list
 
     async with paced("postgresql", sink, tmp_path) as notifier:
@@ -212,10 +222,10 @@ async def test_two_overdue_obligations_are_one_reminder_and_one_mail_listing_bot
         await notifier.deliver_all()
     (mail,) = sink.handler.to("ken.sasaki@example-holdings.example.com")
     assert subject(mail) == (
-        "[PI-2026-000777] 期限の近い義務2件: 窓口への社内報告、個人情報保護委員会への速報"
+        "[PI-2026-000777] 期限の近い義務3件: 窓口への社内報告、個人情報保護委員会への速報、審査機関への事故報告（速報）"
     )  # the PI administrator of the example directory reads Japanese
     assert "個人情報事故窓口への社内報告" in mail.text() and "個人情報保護委員会への報告（速報）" in mail.text()
-    assert mail.text().count("期限超過") == 2
+    assert mail.text().count("期限超過") == 3
     assert len(sink.handler.messages) == 1
 
 

@@ -49,7 +49,7 @@ async def test_approving_one_language_locks_the_other_and_its_approved_wording_g
     japanese, hashes = await approved_as_seen(notifier, incident_id)
     english = (await notifier.notices(incident_id))[(*SUBJECTS, "en")]
     event = with_wording(approval(japanese, [("jane@example.net", "Jane Doe", "en")]), hashes)
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, event, "x.test"))
+    await notifier.apply(lambda s: issuing.approve(s, incident_id, event, "x.test", people=notifier.people))
 
     # the English draft was approved with the Japanese one: no edit, no re-draft from new facts
     with pytest.raises(drafting.DraftLocked):
@@ -77,7 +77,7 @@ async def test_an_approval_of_a_wording_changed_since_is_refused_visibly(notifie
     people = [("taro@example.net", "山田 太郎", "ja"), ("jane@example.net", "Jane Doe", "en")]
     for batch in (1, 2):  # both batches of the approval: refused once
         event = with_wording(approval(japanese, people[batch - 1 : batch], batch, 2), hashes)
-        await notifier.apply(lambda s, e=event: issuing.approve(s, incident_id, e, "x.test"))
+        await notifier.apply(lambda s, e=event: issuing.approve(s, incident_id, e, "x.test", people=notifier.people))
 
     assert await notifier.deliver_all() == 0 and sink.handler.count() == 0
     notice = (await notifier.notices(incident_id))[(*SUBJECTS, "ja")]
@@ -90,7 +90,9 @@ async def test_an_approval_of_a_wording_changed_since_is_refused_visibly(notifie
     _, now_seen = await approved_as_seen(notifier, incident_id)
     again = approval(japanese, people[1:])
     again = NoticeRequested(**{**again.model_dump(), "approved_at": NOW + timedelta(seconds=1)})
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, with_wording(again, now_seen), "x.test"))
+    await notifier.apply(
+        lambda s: issuing.approve(s, incident_id, with_wording(again, now_seen), "x.test", people=notifier.people)
+    )
     assert await notifier.deliver_all() == 1
     (message,) = sink.handler.to("jane@example.net")
     assert "Click here" in message.text()
@@ -102,7 +104,7 @@ async def test_a_draft_whose_wording_differs_from_its_lock_is_never_sent(notifie
     japanese, hashes = await approved_as_seen(notifier, incident_id)
     english = (await notifier.notices(incident_id))[(*SUBJECTS, "en")]
     event = with_wording(approval(japanese, [("jane@example.net", "Jane Doe", "en")]), hashes)
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, event, "x.test"))
+    await notifier.apply(lambda s: issuing.approve(s, incident_id, event, "x.test", people=notifier.people))
     # whatever path changed it (none should): the wording is no longer the one approved
     await notifier.apply(lambda s: s.execute(update(Notice).where(Notice.id == english.id).values(body="Click here")))
 
@@ -125,7 +127,7 @@ async def test_the_api_tells_what_an_approval_covers_and_refuses_to_edit_a_locke
     assert detail["wording_hash"] == hash_of(japanese) and detail["locked"] is False
 
     event = with_wording(approval(japanese.id, [("a@x.test", "", "en")]), detail["approval_covers"])
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, event, "x"))
+    await notifier.apply(lambda s: issuing.approve(s, incident_id, event, "x", people=notifier.people))
     url = f"/v1/notices/{english.id}"
     edit = {"body": "[Reset your password](https://evil.example)"}
     refused = await client.put(url, json=edit, headers=token(Role.PROMOTION_BUREAU))

@@ -34,7 +34,9 @@ async def test_a_webhook_is_kept_exact_and_never_shown(api: tuple[httpx.AsyncCli
         ack_due_at=NOW + timedelta(hours=1),
         requested_at=NOW,
     )
-    await notifier.apply(lambda s: alerts.record_alert(s, incident_id, request, "https://d", "x"))
+    await notifier.apply(
+        lambda s: alerts.record_alert(s, incident_id, request, "https://d", "x", people=notifier.people)
+    )
     (notice,) = (await notifier.notices(incident_id)).values()
     rows = await notifier.deliveries(notice.id)
     assert [r.address for r in rows if r.channel == "chat"] == [webhook]  # not lower-cased

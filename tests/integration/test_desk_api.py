@@ -1,4 +1,5 @@
-"""The desk API on PostgreSQL: authentication, roles, each action's effect, paging, and the audit log."""
+"""The desk API on PostgreSQL, beside the real notifier it asks about notices: authentication, roles, each
+action's effect, paging, and the audit log."""
 
 from __future__ import annotations
 
@@ -14,20 +15,19 @@ import pytest
 from sqlalchemy import select
 
 from pidesk.migrations import runner
-from pidesk.services.escalation.adapters.notifier_client import NotifierClient, NotifierUnavailable
 from pidesk.services.escalation.adapters.orm import EscalationTimer, OutboxMessage
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.bootstrap import build_app
 from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.service.incidents import record_reported_incident
-from pidesk.services.escalation.service.notices import record_notice_drafted
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.shared.db.engine import create_engine, session_factory
-from pidesk.shared.events import NoticeDrafted
+from pidesk.shared.events import IncidentReported
 from pidesk.shared.http.auth import issue_token
 from pidesk.shared.vocabulary import Role
-from tests.support.infra import free_port, fresh_postgres_database, kafka_bootstrap
+from tests.support.desk_notifier import NotifierOfTheDesk, notifier_of_the_desk
+from tests.support.infra import fresh_postgres_database, kafka_bootstrap
 from tests.unit.factories import reported_incident
 
 SECRET = "desk-api-test-secret-0123456789abcdef"
@@ -39,9 +39,10 @@ def token(role: Role) -> dict[str, str]:
 
 
 class Desk:
-    def __init__(self, client: httpx.AsyncClient, url: str, drafted: dict[uuid.UUID, dict[str, Any]]) -> None:
+    def __init__(self, client: httpx.AsyncClient, url: str, notifier: NotifierOfTheDesk | None = None) -> None:
         self.client, self.url = client, url
-        self.drafted = drafted  # the notifier's answer per notice (GET /v1/notices/{id}); others: it is down
+        self.notifier = notifier  # the real notifier the desk asks about notices (at its notifier URL)
+        self.reported: dict[str, IncidentReported] = {}
 
     async def incident(self, n: int = 1, **facts: Any) -> str:
         incident_id = uuid.uuid4()
@@ -51,31 +52,17 @@ class Desk:
         async with session_factory(engine)() as session, session.begin():
             await record_reported_incident(IncidentRepository(session), RULES, incident_id=incident_id, event=event)
         await engine.dispose()
+        self.reported[str(incident_id)] = event
         return str(incident_id)
 
     async def notice(self, incident_id: str, kind: str = "data_subject", *, current: bool = True) -> uuid.UUID:
-        """A notice as the notifier's pidesk.notice.drafted.v1 event makes it known to the desk."""
-        notice_id = uuid.uuid4()
-        event = NoticeDrafted(
-            notice_id=notice_id,
-            reference="PI-2026-000001",
-            kind=kind,
-            variant=kind,
-            language="ja",
-            channel="email",
-            status="drafted",
-            current=current,
-            subject="件名",
-            obligations=["appi.notify_individuals"],
-            drafted_at=datetime.now(UTC),
-        )
-        engine = create_engine(self.url)
-        async with session_factory(engine)() as session, session.begin():
-            await record_notice_drafted(session, uuid.UUID(incident_id), event)
-        await engine.dispose()
-        covers = {"ja": f"{notice_id.hex}ja", "en": f"{notice_id.hex}en"}
-        self.drafted[notice_id] = {"incident_id": incident_id, "kind": kind, "approval_covers": covers}
-        return notice_id
+        """A notice the notifier drafted for the incident (an internal one: the alert it sent), known to the desk
+        by the notifier's own pidesk.notice.drafted.v1 (pidesk.notice.issued.v1) event."""
+        assert self.notifier is not None, "this desk has no notifier"
+        if kind == "internal":
+            return await self.notifier.alert(uuid.UUID(incident_id))
+        reported = self.reported[incident_id]
+        return await self.notifier.draft(uuid.UUID(incident_id), reported, kind, current=current)
 
     async def outbox(self, event_type: str) -> list[dict[str, Any]]:
         engine = create_engine(self.url)
@@ -86,16 +73,11 @@ class Desk:
 
 
 @pytest.fixture
-async def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Desk]:
-    drafted: dict[uuid.UUID, dict[str, Any]] = {}
-
-    async def notifier_answer(_client: NotifierClient, notice_id: uuid.UUID) -> dict[str, Any]:
-        if notice_id not in drafted:
-            raise NotifierUnavailable("the notifier did not answer: ConnectError")
-        return drafted[notice_id]
-
-    monkeypatch.setattr(NotifierClient, "notice", notifier_answer)
-    async with fresh_postgres_database("desk") as url:
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    async with (
+        fresh_postgres_database("desk") as url,
+        notifier_of_the_desk(tmp_path, url, SECRET, RULES) as notifier,
+    ):
         await runner.upgrade(url, "escalation")
         settings = EscalationSettings(
             env="test",
@@ -103,11 +85,11 @@ async def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
             KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
             ESCALATION_DATABASE_URL=url,
             token_secret=SECRET,
-            ESCALATION_NOTIFIER_URL=f"http://127.0.0.1:{free_port()}",  # answered by notifier_answer
+            ESCALATION_NOTIFIER_URL=notifier.url,
         )
         transport = httpx.ASGITransport(app=build_app(settings))
         async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
-            yield Desk(client, url, drafted)
+            yield Desk(client, url, notifier)
 
 
 def actions(incident_id: str) -> list[tuple[str, str, dict[str, Any]]]:
@@ -283,13 +265,17 @@ async def test_approval_needs_a_drafted_notice_of_this_incident(desk: Desk) -> N
     assert (await approve(internal, {})).status_code == 409
     superseded = await desk.notice(incident_id, current=False)
     assert (await approve(superseded, people)).json()["error"]["code"] == "notice_superseded"
-    subject = await desk.notice(incident_id)
+    subject = await desk.notice(incident_id)  # the same draft, called for again by a newer assessment
     missing = await approve(subject, {"recipients": []})
     assert missing.status_code == 422 and missing.json()["error"]["code"] == "recipients_required"
     assert (await approve(subject, people)).status_code == 200
     public = await desk.notice(incident_id, "public")
     assert (await approve(public, {})).json()["recipients"] == 0
-    # a notice the desk has not heard of: the notifier is asked, and here it is not running
+    # a notice the desk has not heard of: the notifier is asked; it has none such, or it does not answer
+    unknown = await approve(uuid.uuid4(), people)
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "notice_not_found"
+    assert desk.notifier is not None
+    await desk.notifier.stops()
     unknown = await approve(uuid.uuid4(), people)
     assert unknown.status_code == 503 and unknown.json()["error"]["code"] == "notifier_unavailable"
     assert len(await desk.outbox("pidesk.notice.requested")) == 2
@@ -306,12 +292,16 @@ async def test_an_approval_names_the_wording_it_approves(desk: Desk) -> None:
     assert (await desk.client.post(url, headers=headers, json={"recipients": people})).status_code == 200
     events = await desk.outbox("pidesk.notice.requested")
     assert [e["payload"]["batch"] for e in events] == [1, 2]
-    assert all(e["payload"]["wording_hashes"] == desk.drafted[notice_id]["approval_covers"] for e in events)
+    assert desk.notifier is not None
+    covers = await desk.notifier.covers(notice_id)
+    assert set(covers) == {"ja", "en"}  # a data-subject notice goes out in both languages: both are approved
+    assert all(e["payload"]["wording_hashes"] == covers for e in events)
 
-    unseen = await desk.notice(incident_id)
-    del desk.drafted[unseen]  # the notifier does not answer: the desk cannot know what it would approve
+    other = await desk.incident(2)
+    unseen = await desk.notice(other)
+    await desk.notifier.stops()  # the notifier does not answer: the desk cannot know what it would approve
     answer = await desk.client.post(
-        f"/v1/incidents/{incident_id}/notices/{unseen}/approve", headers=headers, json={"recipients": people[:1]}
+        f"/v1/incidents/{other}/notices/{unseen}/approve", headers=headers, json={"recipients": people[:1]}
     )
     assert answer.status_code == 503 and answer.json()["error"]["code"] == "notifier_unavailable"
     assert len(await desk.outbox("pidesk.notice.requested")) == 2

@@ -61,6 +61,8 @@ async def test_the_public_page_carries_no_link_from_a_report(api: tuple[httpx.As
     client, notifier = api
     incident_id = await reported(notifier, LURE)
     public = (await notifier.notices(incident_id))[("public", "public", "en")]
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, approval(public.id, []), "x"))
+    await notifier.apply(
+        lambda s: issuing.approve(s, incident_id, approval(public.id, []), "x", people=notifier.people)
+    )
     page = (await client.get("/notices/public")).text
     assert public.subject in page and "evil.example" not in page and "Reset your password" not in page

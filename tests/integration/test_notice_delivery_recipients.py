@@ -60,7 +60,9 @@ async def test_a_bad_address_fails_alone_and_utf8_addresses_go(notifier: Notifie
     incident_id = await reported_and_assessed(notifier)
     notice = (await notifier.notices(incident_id))[("data_subject", "subjects", "en")]
     people = [(POISON, "", "en"), (INJECTION, "", "en"), *((a, "", "en") for a in UTF8), ("ok@example.net", "", "en")]
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x.test"))
+    await notifier.apply(
+        lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x.test", people=notifier.people)
+    )
     statuses = await settle(notifier, notice.id)
     assert statuses == {
         POISON: "failed",
@@ -88,7 +90,9 @@ async def test_without_smtputf8_a_non_ascii_address_fails_and_the_rest_go(tmp_pa
                 incident_id = await reported_and_assessed(service)
                 notice = (await service.notices(incident_id))[("data_subject", "subjects", "ja")]
                 people = [(UTF8[1], "", "ja"), ("ok@example.net", "", "ja")]
-                await service.apply(lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x"))
+                await service.apply(
+                    lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x", people=service.people)
+                )
                 assert await settle(service, notice.id) == {UTF8[1]: "failed", "ok@example.net": "sent"}
                 (row,) = [r for r in await service.deliveries(notice.id) if r.address == UTF8[1]]
                 assert "SMTPUTF8" in row.last_error
@@ -110,7 +114,9 @@ async def test_an_unexpected_error_is_the_recipients_and_the_row_is_not_claimed_
         return await original(self, recipient)
 
     monkeypatch.setattr(mail.MailConnection, "prepare", exploding)
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x.test"))
+    await notifier.apply(
+        lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x.test", people=notifier.people)
+    )
     statuses = await settle(notifier, notice.id)
     assert statuses == {"boom@example.net": "failed", "ok@example.net": "sent"}
     (boom,) = [r for r in await notifier.deliveries(notice.id) if r.address == "boom@example.net"]
@@ -126,7 +132,9 @@ async def test_a_stale_notice_in_the_cache_does_not_break_claiming(notifier: Not
         session.expunge(stale)
     notifier.delivery.wording._notices[notice.id] = (time.monotonic() + 3600, stale)
     people = [("ok@example.net", "", "en")]
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x.test"))
+    await notifier.apply(
+        lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x.test", people=notifier.people)
+    )
     assert await settle(notifier, notice.id) == {"ok@example.net": "sent"}
 
 

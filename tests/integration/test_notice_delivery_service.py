@@ -70,6 +70,7 @@ class Notifier:
         self.sessions = session_factory(self.engine)
         self.settings = settings
         self.delivery = DeliveryService(self.engine, self.sessions, settings)
+        self.people = settings.recipient_cipher()
 
     async def apply(self, action: Any) -> None:
         async with self.sessions() as session, session.begin():
@@ -84,9 +85,15 @@ class Notifier:
             return {(n.kind, n.variant, n.language): n for n in rows}
 
     async def deliveries(self, notice_id: uuid.UUID) -> list[Delivery]:
+        """The notice's rows, each recipient's address and name opened (as the notices API shows them)."""
         async with self.sessions() as session:
             statement = select(Delivery).where(Delivery.notice_id == notice_id).order_by(Delivery.id)
-            return list((await session.scalars(statement)).all())
+            rows = list((await session.scalars(statement)).all())
+        for row in rows:
+            index = row.address
+            row.address = self.people.address(row.address_sealed, notice_id=row.notice_id, index=index)
+            row.name = self.people.name(row.name, notice_id=row.notice_id, index=index)
+        return rows
 
     async def issued(self) -> list[dict[str, Any]]:
         async with self.sessions() as session:
@@ -198,9 +205,17 @@ async def test_nothing_leaves_before_approval_and_each_person_gets_their_languag
     notice = drafts[("data_subject", "subjects", "ja")]
     people = [("Taro@Example.net", "山田 太郎", "ja"), ("jane@example.net", "Jane Doe", "en")]
     # two batches announced: nothing is issued until both have arrived
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, approval(notice.id, people[:1], 1, 2), "x.test"))
+    await notifier.apply(
+        lambda s: issuing.approve(
+            s, incident_id, approval(notice.id, people[:1], 1, 2), "x.test", people=notifier.people
+        )
+    )
     assert await notifier.deliver_all() == 1 and await notifier.issued() == []
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, approval(notice.id, people[1:], 2, 2), "x.test"))
+    await notifier.apply(
+        lambda s: issuing.approve(
+            s, incident_id, approval(notice.id, people[1:], 2, 2), "x.test", people=notifier.people
+        )
+    )
     assert await notifier.deliver_all() == 1
     japanese, english = sink.handler.to("taro@example.net"), sink.handler.to("jane@example.net")
     assert len(japanese) == len(english) == 1
@@ -210,7 +225,11 @@ async def test_nothing_leaves_before_approval_and_each_person_gets_their_languag
     assert issued["status"] == "sent" and issued["recipients"] == {"total": 2, "sent": 2, "failed": 0, "unconfirmed": 0}
 
     # the same approval delivered again, or the same person approved again: still one message each
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, approval(notice.id, people[:1], 1, 2), "x.test"))
+    await notifier.apply(
+        lambda s: issuing.approve(
+            s, incident_id, approval(notice.id, people[:1], 1, 2), "x.test", people=notifier.people
+        )
+    )
     assert await notifier.deliver_all() == 0 and len(sink.handler.to("taro@example.net")) == 1
 
 
@@ -224,7 +243,9 @@ async def test_the_desks_wording_is_what_goes_out_and_a_later_assessment_leaves_
         lambda s: drafting.edit_draft(s, notice.id, "Important: your card details", text, "bureau", NOW)
     )
     await notifier.apply(
-        lambda s: issuing.approve(s, incident_id, approval(notice.id, [("a@example.net", "Ann Lee", "en")]), "x")
+        lambda s: issuing.approve(
+            s, incident_id, approval(notice.id, [("a@example.net", "Ann Lee", "en")]), "x", people=notifier.people
+        )
     )
     assert await notifier.deliver_all() == 1
     (message,) = sink.handler.to("a@example.net")
@@ -240,7 +261,9 @@ async def test_smtp_refusals_and_an_unreachable_server(notifier: Notifier, sink:
     sink.handler.temporary["busy@example.net"] = 10  # more 451s than attempts allowed
     sink.handler.permanent.add("gone@example.net")
     people = [("busy@example.net", "", "ja"), ("gone@example.net", "", "ja"), ("ok@example.net", "", "ja")]
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x"))
+    await notifier.apply(
+        lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x", people=notifier.people)
+    )
     for _ in range(50):
         await notifier.deliver_all()
         rows = {r.address: r for r in await notifier.deliveries(notice.id)}
@@ -257,7 +280,9 @@ async def test_smtp_refusals_and_an_unreachable_server(notifier: Notifier, sink:
     # nobody listening: nothing was sent, so the attempt is retried later, never recorded in doubt
     notifier.settings.smtp_port = free_port()
     await notifier.apply(
-        lambda s: issuing.approve(s, incident_id, approval(notice.id, [("new@example.net", "", "ja")]), "x")
+        lambda s: issuing.approve(
+            s, incident_id, approval(notice.id, [("new@example.net", "", "ja")]), "x", people=notifier.people
+        )
     )
     await notifier.deliver_all(limit=1)
     (row,) = [r for r in await notifier.deliveries(notice.id) if r.address == "new@example.net"]
@@ -289,9 +314,11 @@ async def test_internal_alerts_go_at_once_by_mail_and_chat_once_per_step(
     requests = [request(1, flaky.url), request(1, flaky.url), request(2, broken.url)]  # step 1 twice
     if batched:  # all three in one batch: the repeat goes through the one-at-a-time path after it
         batch = [(incident_id, r) for r in requests]
-        await notifier.apply(lambda s: alert_batches.record_alerts(s, batch, "https://d", "x"))
+        await notifier.apply(lambda s: alert_batches.record_alerts(s, batch, "https://d", "x", people=notifier.people))
     for r in requests if not batched else []:
-        await notifier.apply(lambda s, r=r: alerts.record_alert(s, incident_id, r, "https://d", "x"))
+        await notifier.apply(
+            lambda s, r=r: alerts.record_alert(s, incident_id, r, "https://d", "x", people=notifier.people)
+        )
     for _ in range(40):
         await notifier.deliver_all()
         if len(flaky.bodies) >= 2 and broken.bodies:

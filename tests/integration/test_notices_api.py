@@ -73,7 +73,11 @@ async def test_reading_needs_a_token_and_editing_needs_an_approvers_role(
 
     await notifier.apply(
         lambda s: issuing.approve(
-            s, incident_id, approval(uuid.UUID(notice["notice_id"]), [("a@x.test", "", "en")]), "x"
+            s,
+            incident_id,
+            approval(uuid.UUID(notice["notice_id"]), [("a@x.test", "", "en")]),
+            "x",
+            people=notifier.people,
         )
     )
     locked = await client.put(url, json=edit, headers=token(Role.PI_ADMINISTRATOR))
@@ -100,7 +104,9 @@ async def test_the_public_page_lists_only_issued_public_notices(api: tuple[httpx
     await notifier.apply(lambda s: drafting.record_assessed(s, incident_id, assessment(2, codes), contact))
     drafts = await notifier.notices(incident_id)
     japanese, english = drafts[("public", "public", "ja")], drafts[("public", "public", "en")]
-    await notifier.apply(lambda s: issuing.approve(s, incident_id, approval(japanese.id, []), "x"))
+    await notifier.apply(
+        lambda s: issuing.approve(s, incident_id, approval(japanese.id, []), "x", people=notifier.people)
+    )
     page = await client.get("/notices/public")
     assert japanese.subject in page.text and english.subject not in page.text  # the English one is a draft
     assert 'lang="ja"' in page.text and "PI-2026-000042" in page.text

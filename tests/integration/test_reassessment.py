@@ -64,6 +64,7 @@ async def test_reassessment_history_and_obligation_states() -> None:
             assert {o.code for o in incident.obligations} == {
                 "internal.report_to_desk",
                 "internal.recurrence_prevention",
+                "pmark.final_report",  # an entity in Japan holds the Privacy Mark until the directory says not
             }
             next(o for o in incident.obligations if o.code == "internal.report_to_desk").status = "done"
 
@@ -88,13 +89,17 @@ async def test_reassessment_history_and_obligation_states() -> None:
     assert [h.version for h in history] == [1, 2, 3]
     assert [h.risk_level for h in history] == ["medium", "high", "low"]
     assert history[1].changes["risk_level"] == {"from": "medium", "to": "high"}
-    assert history[1].changes["legal_triggers_added"] == ["appi.over_1000"]
+    assert history[1].changes["legal_triggers_added"] == ["appi.over_1000", "pmark.preliminary"]
     assert set(history[1].changes["obligations_added"]) == {
         "appi.ppc_preliminary_report",
         "appi.ppc_final_report",
         "appi.notify_individuals",
+        "pmark.preliminary_report",
     }
-    assert set(history[2].changes["obligations_withdrawn"]) == set(history[1].changes["obligations_added"])
+    # the Privacy Mark report ignores "recovered before access" (RULES.md §2b): only APPI's are withdrawn
+    assert set(history[2].changes["obligations_withdrawn"]) == set(history[1].changes["obligations_added"]) - {
+        "pmark.preliminary_report"
+    }
     states = {o.code: o.status for o in incident.obligations}
     assert states["internal.report_to_desk"] == "done", "done stays done through re-assessments"
     assert states["appi.ppc_preliminary_report"] == "withdrawn"

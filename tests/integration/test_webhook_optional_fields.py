@@ -126,3 +126,131 @@ async def test_a_nul_character_in_a_vendor_field_is_kept_visible_and_stored(inta
     assert response.status_code == 202, response.text  # PostgreSQL took it: no U+0000 reached a column
     reports, _outbox = await stored(url)
     assert len(reports) == 1 and "credit_card" in reports[0].data_categories
+
+
+# --- the field audit (docs/webhooks.md, "What is required"): every other field missing, null or odd ----
+
+
+def _description(report: Any, tmp_path: Path) -> str:
+    keys = IntakeSettings(env="test", var_dir=tmp_path).encryption_keys
+    assert keys is not None
+    return FieldCipher(keys.get_secret_value()).decrypt(
+        report.description_encrypted, record_id=report.id, field="description"
+    )
+
+
+def _rules(edit: Edit) -> Edit:
+    """Applies `edit` to every rule of every policy of a Purview record."""
+
+    def apply(record: Any) -> None:
+        for policy in record["PolicyDetails"]:
+            for rule in policy["Rules"]:
+                edit(rule)
+
+    return apply
+
+
+AUDIT_CASES = [
+    ("github", "secret_scanning_alert_created.json", _drop("alert", "number"), "alert.number"),
+    ("github", "secret_scanning_alert_created.json", _set([], "repository", "private"), "repository.private"),
+    ("nightfall", "findings_inline.json", _set(7, "findings"), "findings"),
+    ("nightfall", "findings_inline.json", _all_times(_set(5, "errors"), _set(12, "requestMetadata")), "errors"),
+    (
+        "aws-macie",
+        "finding_personal.json",
+        _set(3, "detail", "classificationDetails", "result", "sensitiveData"),
+        "sensitiveData",
+    ),
+    ("ms-purview", "dlp_rule_match_single.json", _set("Japan PII", "PolicyDetails"), "PolicyDetails"),
+    ("ms-purview", "dlp_rule_match_single.json", _rules(_set("x", "ConditionsMatched")), "ConditionsMatched"),
+    ("ms-purview", "dlp_rule_match_single.json", _set(2.5, "IncidentId"), "IncidentId"),
+    ("netskope", "dlp_alert.json", _set(7.5, "dlp_incident_id"), "dlp_incident_id"),
+    ("netskope", "dlp_alert.json", _drop("alert_type"), "alert_type"),
+    ("code42", "alert_open.json", _all_times(_set(3, "observations"), _set(True, "watchlists")), "observations"),
+    (
+        "google-dlp",
+        "pubsub_alert_center_dlp.json",
+        _alert_center(_set("DRIVE", "data", "ruleViolationInfo")),
+        "ruleViolationInfo",
+    ),
+    (
+        "google-dlp",
+        "pubsub_alert_center_dlp.json",
+        _alert_center(_set(9, "data", "ruleViolationInfo", "recipients")),
+        "recipients",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "fixture", "edit", "noted"), AUDIT_CASES, ids=lambda v: v if isinstance(v, str) else ""
+)
+async def test_a_signed_delivery_with_an_odd_optional_field_is_accepted_and_the_fallback_noted(  # type: ignore[no-untyped-def]
+    intake,  # noqa: F811
+    tmp_path: Path,
+    source: str,
+    fixture: str,
+    edit: Edit,
+    noted: str,
+) -> None:
+    client, url = intake
+    payload = json.loads(fixture_bytes(source, fixture))
+    edit(payload)
+    response = await post(client, source, json.dumps(payload).encode())
+    assert response.status_code == 202, response.text
+    reports, outbox = await stored(url)
+    assert len(reports) == 1 and len(outbox) == 1
+    description = _description(reports[0], tmp_path)
+    assert "Read with fallbacks" in description and noted in description.split("Read with fallbacks", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("source", "payload"),
+    [
+        ("ms-purview", [{"Id": "r-1", "Operation": "DlpInfo", "CreationTime": "2026-11-20T06:25:41"}]),
+        ("netskope", {"ok": 1, "result": [{"_id": "m-1", "alert_type": "Malware"}]}),
+        (
+            "google-dlp",
+            {
+                "message": {
+                    "data": base64.b64encode(
+                        json.dumps(
+                            {"alertId": "a-1", "type": "Suspicious login", "data": {"@type": "LoginDetails"}}
+                        ).encode()
+                    ).decode(),
+                    "attributes": {"alertcenter_resource_type": "ALERT"},
+                    "messageId": "1",
+                }
+            },
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+async def test_other_event_types_of_a_vendor_are_acknowledged_and_store_nothing(  # type: ignore[no-untyped-def]
+    intake,  # noqa: F811
+    source: str,
+    payload: Any,
+) -> None:
+    client, url = intake
+    response = await post(client, source, json.dumps(payload).encode())
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "ignored"
+    assert await stored(url) == ([], [])
+
+
+async def test_a_generic_alert_with_null_optional_fields_takes_the_defaults(intake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from tests.unit.factories import report_body
+
+    client, url = intake
+    body = {
+        **report_body(),
+        "source_alert_id": "siem-7",
+        "subject_regions": None,
+        "encryption": "AES-256",
+        "assets": None,
+    }
+    response = await post(client, "generic", json.dumps(body).encode())
+    assert response.status_code == 202, response.text
+    reports, _outbox = await stored(url)
+    assert len(reports) == 1 and reports[0].encryption == "none"
+    assert "encryption: unknown value 'AES-256'" in _description(reports[0], tmp_path)

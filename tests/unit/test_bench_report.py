@@ -18,13 +18,17 @@ from bench.smtp_sink import reference_of
 
 ROW_IDS = [
     "intake_reports_rate",
+    "intake_reports_cpu",
     "intake_reports_durable",
     "intake_reports_vs_alerta",
     "intake_reports_p99",
     "intake_webhooks_rate",
+    "intake_webhooks_cpu",
     "intake_webhooks_durable",
     "intake_webhooks_vs_alerta",
     "intake_webhooks_p99",
+    "e2e_steady",
+    "e2e_cpu",
     "e2e_latency",
     "e2e_stored",
     "e2e_lag",
@@ -33,6 +37,7 @@ ROW_IDS = [
     "storm_load",
     "storm_mails",
     "escalation_one",
+    "escalation_cpu",
     "escalation_two",
     "notifier_alerts",
     "rss",
@@ -58,6 +63,12 @@ def load(rate: float, seconds: float = 20.0, **extra: Any) -> dict[str, Any]:
     }
 
 
+def cpu(rate: float | None, **spent: float) -> dict[str, Any]:
+    total = sum(spent.values())
+    found = {"items": 1000, "cpu_ms_per_item": spent, "cpu_ms_per_item_total": total, "busy_cores": 1.9, "cores": 2}
+    return found | ({"rate": rate, "cores_needed": total * rate / 1000} if rate else {})
+
+
 def table(rows: int) -> dict[str, Any]:
     return {"start": {"rows": 10, "bytes": 8192}, "end": {"rows": 10 + rows, "bytes": 1048576}, "rows_added": rows}
 
@@ -67,8 +78,8 @@ def fabricated() -> dict[str, Any]:
     return {
         "intake": {
             "connections": 32,
-            "reports_wrk": load(2400.0, rows_added=48_003),
-            "webhooks_wrk": load(1200.0, rows_added=24_000),
+            "reports_wrk": load(2400.0, rows_added=48_003, cpu=cpu(1500, intake=0.6, PostgreSQL=0.2)),
+            "webhooks_wrk": load(1200.0, rows_added=24_000, cpu=cpu(1500, intake=1.0, PostgreSQL=0.2)),
             "reports_fixed": load(500.0, target_rate=500.0, rows_added=10_000),
             "webhooks_fixed": load(500.0, target_rate=500.0, p99_ms=75.0, rows_added=10_000),
         },
@@ -76,11 +87,20 @@ def fabricated() -> dict[str, Any]:
         "escalation": {
             "events": 20_000,
             "partitions": 6,
-            "x1": {"incidents_per_s": 1400.0},
+            "x1": {"incidents_per_s": 1400.0, "cpu": cpu(1000, escalation=0.5, PostgreSQL=0.3, Kafka=0.1)},
             "x2": {"incidents_per_s": 2100.0},
         },
         "end_to_end": {
             "rate": 200.0,
+            "steady": {
+                "rate": 40.0,
+                "accepted": 1_200,
+                "alerted": 1_200,
+                "client": load(40.0, 30.0),
+                "to_first_alert": {"p50_ms": 60.0, "p95_ms": 90.0, "p99_ms": 140.0, "max_ms": 300.0},
+                "cpu": cpu(200, intake=2.0, escalation=4.0, notifier=5.0, PostgreSQL=3.0),
+            },
+            "cpu_during_load": cpu(None, intake=2.0),
             "accepted": 12_000,
             "alerted": 12_000,
             "alerts_per_s": 1200.0,
@@ -174,13 +194,17 @@ def test_every_target_has_a_row_with_a_verdict() -> None:
     assert all(row["target"] and row["measured"] for row in rows)
     assert verdicts(fabricated()) == {
         "intake_reports_rate": "yes",
+        "intake_reports_cpu": "n/a",
         "intake_reports_durable": "yes",  # 3 rows committed whose answers wrk cut off: within 32 connections
         "intake_reports_vs_alerta": "yes",  # 2,400 / 150 = 16×
         "intake_reports_p99": "yes",
         "intake_webhooks_rate": "no",
+        "intake_webhooks_cpu": "n/a",
         "intake_webhooks_durable": "yes",
         "intake_webhooks_vs_alerta": "no",  # 8×
         "intake_webhooks_p99": "no",  # 75 ms
+        "e2e_steady": "yes",
+        "e2e_cpu": "n/a",
         "e2e_latency": "yes",
         "e2e_stored": "n/a",
         "e2e_lag": "yes",
@@ -189,6 +213,7 @@ def test_every_target_has_a_row_with_a_verdict() -> None:
         "storm_load": "n/a",
         "storm_mails": "n/a",
         "escalation_one": "yes",
+        "escalation_cpu": "n/a",
         "escalation_two": "yes",
         "notifier_alerts": "yes",  # the best single-instance internal-alert row, 650/s
         "rss": "no",  # escalation 260 MB
@@ -263,7 +288,7 @@ def test_the_table_renders_as_text_and_markdown_and_the_result_is_json() -> None
     assert "WARNING: PostgreSQL runs with fsync=off" in text
     for row in document["rows"]:
         assert row["target"] in text
-    assert "met 12, not met 4, errors 0, figures 4 (of 20 rows)" in text
+    assert "met 13, not met 4, errors 0, figures 8 (of 25 rows)" in text
 
     markdown = report.render_markdown(document)
     table_lines = [line for line in markdown.splitlines() if line.startswith("| ")]
@@ -457,3 +482,21 @@ def test_storm_alerts_are_vendor_payloads_whose_ids_the_bench_can_recompute() ->
     assert len({rule for source, rule in seen if source == "ms-purview"}) == 1
     assert len({rule for source, rule in seen if source == "aws-macie"}) == 1
     assert len({asset for source, asset in seen if source == "generic"}) == 2
+
+
+def test_the_cpu_profile_says_what_one_item_costs_and_what_the_target_rate_needs() -> None:
+    rows = {row["id"]: row["measured"] for row in report.build_rows(fabricated())}
+    assert rows["e2e_cpu"] == (
+        "per report: notifier 5.00, escalation 4.00, PostgreSQL 3.00, intake 2.00 = 14.00 ms CPU each"
+        " → 200/s needs 2.8 cores (busy during the run: 1.90 of 2 cores)"
+    )
+    assert rows["escalation_cpu"].endswith(
+        "= 0.90 ms CPU each → 1,000/s needs 0.9 cores (busy during the run: 1.90 of 2 cores)"
+    )
+    assert rows["e2e_latency"].endswith("; 1.90 cores busy")
+
+
+def test_a_slow_steady_run_misses_its_latency_target() -> None:
+    scenarios = fabricated()
+    scenarios["end_to_end"]["steady"]["to_first_alert"]["p99_ms"] = 800.0
+    assert verdicts(scenarios)["e2e_steady"] == "no"

@@ -8,10 +8,12 @@ from pidesk.shared import topics
 from pidesk.shared.events import (
     Envelope,
     IncidentReported,
+    IncidentUpdated,
     MalformedEvent,
     ReporterRef,
     UnknownEventVersion,
     parse_payload,
+    payload_as,
 )
 
 
@@ -89,3 +91,12 @@ def test_vendor_numbers_and_times_read_only_decimal_digits() -> None:
     assert int_or_none("²") is None and int_or_none("12") == 12
     with pytest.raises(UnreadablePayload):
         parse_time("²", "t")
+
+
+def test_a_handler_takes_the_payload_as_its_topic_type_or_dead_letters_it() -> None:
+    """Dispatch by type, not by `assert` (which `python -O` strips): the wrong type is malformed."""
+    envelope = reported().envelope(incident_id=uuid.uuid4(), producer="intake")
+    payload = parse_payload(envelope)
+    assert payload_as(IncidentReported, envelope, payload) is payload
+    with pytest.raises(MalformedEvent, match="carried IncidentReported, not IncidentUpdated"):
+        payload_as(IncidentUpdated, envelope, payload)

@@ -80,7 +80,10 @@ def test_the_notifier_can_hold_only_its_own_key(tmp_path: Path, capsys: pytest.C
     from pidesk import cli
 
     key = base64.urlsafe_b64encode(token_key(MASTER, "notifier")).decode().rstrip("=")
-    settings = NotifierSettings(env="production", var_dir=tmp_path, NOTIFIER_TOKEN_KEY=SecretStr(key))
+    keyring = SecretStr("k1:" + base64.b64encode(bytes(range(32))).decode())
+    settings = NotifierSettings(
+        env="production", var_dir=tmp_path, NOTIFIER_TOKEN_KEY=SecretStr(key), NOTIFIER_ENCRYPTION_KEYS=keyring
+    )
     assert settings.token_secret is None  # no master: it can mint nothing for escalation
     assert settings.notifier_token_key() == token_key(MASTER, "notifier")
     token = issue_token(MASTER, name="bot", role=Role.AUDITOR, audience="notifier")

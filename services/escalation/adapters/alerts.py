@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.escalation.adapters.orm import IncidentAlert
 from pidesk.services.escalation.domain.alert_groups import AlertFacts
+from pidesk.shared.db.engine import rows_affected
 
 AlertKey = tuple[str, str]  # (source, vendor alert id): unique across all incidents
 LOOKUP_CHUNK = 2000  # alert ids per query: well inside every driver's limit of bound parameters
@@ -89,7 +90,9 @@ class AlertRepository:
             if counted < alerts:
                 places.append(AlertFacts(asset=None, affected_count=None))
             if counted:
-                places.append(AlertFacts(asset=asset, affected_count=int(largest if asset is not None else added)))
+                places.append(
+                    AlertFacts(asset=asset, affected_count=int((largest if asset is not None else added) or 0))
+                )
         return GroupRows(places, sum(r[3] for r in rows), max((r[5] for r in rows), default=None))
 
     async def one(self, incident_id: uuid.UUID, alert_row_id: int) -> IncidentAlert | None:
@@ -104,7 +107,7 @@ class AlertRepository:
             .values(incident_id=to_incident, grouped_at=now)
             .execution_options(synchronize_session=False)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return rows_affected(result)
 
     async def page(
         self, incident_id: uuid.UUID, *, after: tuple[datetime, int] | None, limit: int

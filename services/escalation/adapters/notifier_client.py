@@ -42,12 +42,14 @@ class NotifierClient:
         response = await self._call("GET", f"/v1/notices/{notice_id}")
         if response.status_code == 404:
             return None
-        return _json(response)  # type: ignore[no-any-return]
+        found: dict[str, Any] = _json(response)
+        return found
 
     async def notices(self, incident_id: uuid.UUID) -> list[dict[str, Any]]:
         """The notifier's notices of an incident, with live recipient counts."""
         response = await self._call("GET", "/v1/notices", params={"incident_id": str(incident_id)})
-        return _json(response)  # type: ignore[no-any-return]
+        found: list[dict[str, Any]] = _json(response)
+        return found
 
 
 def _json(response: httpx.Response) -> Any:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pidesk.shared.db.base import ServiceBase, TimestampMixin, UTCDateTime, new_metadata
 from pidesk.shared.http.audit import AuditEntryMixin
+from pidesk.shared.http.ratestore import RateLimitCountMixin
 from pidesk.shared.messaging.records import OutboxMessageMixin, ProcessedEventMixin
 
 
@@ -237,8 +238,6 @@ class DeskUser(TimestampMixin, EscalationBase):
     name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
     role: Mapped[str] = mapped_column(String(40), nullable=False)
     password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
-    failed_attempts: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     disabled: Mapped[bool] = mapped_column(Boolean(), nullable=False, default=False)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -303,3 +302,10 @@ class RevokedToken(EscalationBase):
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     revoked_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class RateLimitCount(RateLimitCountMixin, EscalationBase):
+    """Per-client request counts of this service's processes, shared between them (shared/http/ratestore.py);
+    UNLOGGED on PostgreSQL (the migration): a crash may lose them, the limits then start afresh."""
+
+    __tablename__ = "rate_limit_counts"

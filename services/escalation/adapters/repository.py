@@ -22,6 +22,7 @@ from pidesk.services.escalation.adapters.orm import EscalationTimer, Incident, I
 from pidesk.services.escalation.adapters.snoozes import running_windows
 from pidesk.services.escalation.domain.snoozes import SnoozeWindow
 from pidesk.shared.db.bulk import BulkRows
+from pidesk.shared.db.engine import on_postgresql
 from pidesk.shared.events import Envelope
 from pidesk.shared.messaging.records import add_to_outbox, outbox_message
 
@@ -59,7 +60,7 @@ class IncidentRepository:
 
     async def get_for_update(self, incident_id: uuid.UUID) -> Incident | None:
         """The incident, its row locked until the transaction ends (PostgreSQL; SQLite has one writer)."""
-        if self.session.bind.dialect.name != "postgresql":
+        if not on_postgresql(self.session):
             return await self.get(incident_id)
         return await self.session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
 

@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.escalation.adapters.orm import Incident, IncidentAlert, Snooze
 from pidesk.services.escalation.domain.snoozes import AlertKeys, SnoozeFilter, SnoozeWindow
+from pidesk.shared.db.engine import on_postgresql
+from pidesk.shared.vocabulary import IncidentStatus
 
-SNOOZED = "snoozed"  # an incident's status while a snooze silences it
+SNOOZED = IncidentStatus.SNOOZED  # an incident's status while a snooze silences it
 # an alert is matched by the snoozes running when it *arrived*: one still in flight after its snooze
 # expired is covered all the same (a consumer's lag is seconds, minutes in a storm; a day is ample)
 LATE_ALERTS = timedelta(days=1)
@@ -79,7 +81,7 @@ class SnoozeRepository:
         self.session = session
 
     async def get(self, snooze_id: int, *, for_update: bool = False) -> Snooze | None:
-        if for_update and self.session.bind.dialect.name == "postgresql":
+        if for_update and on_postgresql(self.session):
             return await self.session.get(Snooze, snooze_id, with_for_update=True, populate_existing=True)
         return await self.session.get(Snooze, snooze_id)
 
@@ -161,6 +163,6 @@ class SnoozeRepository:
     async def locked_incidents(self, incident_ids: Sequence[uuid.UUID]) -> list[Incident]:
         """These incidents, their rows locked in id order (PostgreSQL)."""
         statement = select(Incident).where(Incident.id.in_(list(incident_ids))).order_by(Incident.id)
-        if self.session.bind.dialect.name == "postgresql":
+        if on_postgresql(self.session):
             statement = statement.with_for_update()
         return list((await self.session.scalars(statement)).all())

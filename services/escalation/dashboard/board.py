@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pidesk.shared.vocabulary import ObligationStatus
+
 RISK_ORDER = {"very_high": 0, "high": 1, "medium": 2, "low": 3}
 
 
@@ -32,7 +34,7 @@ class BoardRow:
 
 def board_row(incident: Any) -> BoardRow:
     """A row from an escalation Incident (with its obligations and routes loaded)."""
-    deadlines = [Deadline(o.code, o.due_at) for o in incident.obligations if o.status == "pending"]
+    deadlines = [Deadline(o.code, o.due_at) for o in incident.obligations if o.status == ObligationStatus.PENDING]
     deadlines += [Deadline("ack", r.ack_due_at) for r in incident.routes if r.ack_due_at and r.acknowledged_at is None]
     if incident.acknowledged_at is not None:  # acknowledged: its acknowledgement deadlines are met
         deadlines = [d for d in deadlines if d.what != "ack"]

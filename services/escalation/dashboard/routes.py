@@ -15,7 +15,7 @@ import io
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -45,22 +45,28 @@ from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.auth import Principal
 from pidesk.shared.http.csrf import CsrfProtector
 from pidesk.shared.http.errors import ApiError
-from pidesk.shared.http.ratelimit import ClientRateLimiter
-from pidesk.shared.vocabulary import IncidentKind, RiskLevel, Role
+from pidesk.shared.http.openapi import documented
+from pidesk.shared.http.ratelimit import RateLimits
+from pidesk.shared.japan_time import JST
+from pidesk.shared.vocabulary import (
+    APPROVERS,
+    CLOSERS,
+    FACT_KEEPERS,
+    RESPONDERS,
+    IncidentKind,
+    NoticeKind,
+    RiskLevel,
+)
 
 log = logging.getLogger(__name__)
-JST = timezone(timedelta(hours=9), "JST")
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 EVENTS_POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
 ALERTS_PER_PAGE = 50
+SIGN_INS_PER_MINUTE = 30
 MERGE_CANDIDATES = 200
 
-RESPONDERS = frozenset({Role.DESK_OPERATOR, Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR, Role.OFFICER})
-FACT_KEEPERS = frozenset({Role.DESK_OPERATOR, Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR})
-CLOSERS = frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR, Role.OFFICER})
-APPROVERS = frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR})
 TARGETS = (
     "security_contact_desk",
     "promotion_bureau",
@@ -69,6 +75,30 @@ TARGETS = (
     "officer_in_charge",
     "privacy_compliance_supervisor",
 )
+
+
+# a page without a session sends the browser to sign in (bootstrap.py maps SignInRequired to this)
+SIGN_IN = {
+    303: {
+        "description": "Not signed in: to /desk/login?next=…",
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    }
+}
+PAGE = documented(auth=["session"], also=SIGN_IN)
+LOGIN_FORM = {
+    "schema": {
+        "type": "object",
+        "required": ["username", "password", "csrf_token"],
+        "properties": {
+            "username": {"type": "string"},
+            "password": {"type": "string", "format": "password"},
+            "csrf_token": {"type": "string"},
+            "next": {"type": "string"},
+        },
+    }
+}
+LOGOUT_FORM = {"schema": {"type": "object", "properties": {"csrf_token": {"type": "string"}}}}
+REDIRECT = {303: {"description": "Redirected", "headers": {"Location": {"schema": {"type": "string"}}}}}
 
 
 class SignInRequired(Exception):
@@ -100,10 +130,10 @@ def _fmt(value: Any, zone: timezone, label: str) -> str:
     return f"{_as_datetime(value).astimezone(zone):%Y-%m-%d %H:%M} {label}"
 
 
-def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRouter:
-    router = APIRouter(tags=["dashboard"], include_in_schema=False)
+def dashboard_router(context: EscalationContext, csrf: CsrfProtector, rates: RateLimits) -> APIRouter:
+    router = APIRouter(tags=["dashboard"])
     env = _environment()
-    sign_in_limit = ClientRateLimiter(per_minute=30)
+    sign_in_limit = rates.per_minute(SIGN_INS_PER_MINUTE)  # per client address, across all processes
     live_streams = EventStreams()
 
     def secure(request: Request) -> bool:
@@ -159,7 +189,17 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
         csrf.remember(response, nonce, request)
         return response
 
-    @router.post("/desk/login", response_class=HTMLResponse)
+    @router.post(
+        "/desk/login",
+        response_class=HTMLResponse,
+        # 303 to the page asked for; the form again with 400 (expired form) or 401 (the same answer for every failure)
+        **documented(
+            body_types={"application/x-www-form-urlencoded": LOGIN_FORM},
+            errors=[400, 413, 429],
+            pages=[400, 401],
+            also=REDIRECT,
+        ),
+    )
     async def login(request: Request) -> Response:
         client = request.client.host if request.client else "unknown"
         await sign_in_limit.hit("desk-login", client)
@@ -194,7 +234,11 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
         )
         return response
 
-    @router.post("/desk/logout")
+    @router.post(
+        "/desk/logout",
+        response_class=HTMLResponse,
+        **documented(body_types={"application/x-www-form-urlencoded": LOGOUT_FORM}, errors=[400, 413], also=REDIRECT),
+    )
     async def logout(request: Request) -> Response:
         found = await session_principal(request)
         form = await request.form()
@@ -226,7 +270,7 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
             ack=q.get("ack") or None,
         )
 
-    @router.get("/desk", response_class=HTMLResponse)
+    @router.get("/desk", response_class=HTMLResponse, **PAGE)
     @router.get("/desk/", response_class=HTMLResponse, include_in_schema=False)
     async def board_page(request: Request) -> Response:
         principal, session_csrf = await signed_in(request)
@@ -248,12 +292,15 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
             now=utcnow(),
         )
 
-    @router.get("/desk/board", response_class=HTMLResponse)
+    @router.get("/desk/board", response_class=HTMLResponse, **PAGE)
     async def board_fragment(request: Request) -> Response:
         await signed_in(request)
         return render(request, "board_rows.html", rows=await board_rows(request), now=utcnow())
 
-    @router.get("/desk/events")
+    @router.get(
+        "/desk/events",
+        **documented(produces="text/event-stream", errors=[422, 429], auth=["session"], also=SIGN_IN),
+    )
     async def events(request: Request, incident: uuid.UUID | None = None) -> Response:
         """`changed` whenever the board (or, given `incident`, that incident) changes; `signed-out`, and
         the end of the stream, once the session has ended (signed out, expired or idle)."""
@@ -301,7 +348,11 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
 
     # an incident ---------------------------------------------------------------------------------
 
-    @router.get("/desk/incidents/{incident_id}", response_class=HTMLResponse)
+    @router.get(
+        "/desk/incidents/{incident_id}",
+        response_class=HTMLResponse,
+        **documented(errors=[422], pages=[404], auth=["session"], also=SIGN_IN),
+    )
     async def incident_page(incident_id: uuid.UUID, request: Request) -> Response:
         principal, session_csrf = await signed_in(request)
         async with context.sessions() as session:
@@ -337,7 +388,7 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
 
     # snoozes ---------------------------------------------------------------------------------------
 
-    @router.get("/desk/snoozes", response_class=HTMLResponse)
+    @router.get("/desk/snoozes", response_class=HTMLResponse, **PAGE)
     async def snoozes_page(request: Request) -> Response:
         principal, session_csrf = await signed_in(request)
         async with context.sessions() as session:
@@ -353,22 +404,29 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
             duration_label=duration_label,
         )
 
-    @router.get("/desk/incidents/{incident_id}/notices/{notice_id}", response_class=HTMLResponse)
+    @router.get(
+        "/desk/incidents/{incident_id}/notices/{notice_id}",
+        response_class=HTMLResponse,
+        **documented(errors=[422], pages=[404], auth=["session"], also=SIGN_IN),
+    )
     async def notice_page(incident_id: uuid.UUID, notice_id: uuid.UUID, request: Request) -> Response:
         principal, session_csrf = await signed_in(request)
-        previews: list[dict[str, Any]] = []
+        previews: list[dict[str, Any] | None] = []  # a sibling the notifier no longer knows: None
         unavailable = False
         if context.notifier is not None:
             try:
                 notice = await context.notifier.notice(notice_id)
                 if notice is not None and notice["incident_id"] == str(incident_id):
                     siblings = await context.notifier.notices(incident_id)
-                    previews = [notice] + [
-                        await context.notifier.notice(uuid.UUID(s["notice_id"]))
-                        for s in siblings
-                        if s["kind"] == notice["kind"]
-                        and s["variant"] == notice["variant"]
-                        and s["notice_id"] != notice["notice_id"]
+                    previews = [
+                        notice,
+                        *[
+                            await context.notifier.notice(uuid.UUID(s["notice_id"]))
+                            for s in siblings
+                            if s["kind"] == notice["kind"]
+                            and s["variant"] == notice["variant"]
+                            and s["notice_id"] != notice["notice_id"]
+                        ],
                     ]
             except NotifierUnavailable:
                 unavailable = True
@@ -400,7 +458,7 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
             ).all()
             return stats.year_stats(year, list(incidents), utcnow())
 
-    @router.get("/desk/stats", response_class=HTMLResponse)
+    @router.get("/desk/stats", response_class=HTMLResponse, **documented(errors=[422], auth=["session"], also=SIGN_IN))
     async def stats_page(request: Request, fy: int | None = Query(default=None, ge=2000, le=2100)) -> Response:
         principal, session_csrf = await signed_in(request)
         year = fy or stats.fiscal_year(utcnow())
@@ -414,7 +472,7 @@ def dashboard_router(context: EscalationContext, csrf: CsrfProtector) -> APIRout
             s=await year_stats(year),
         )
 
-    @router.get("/desk/stats.csv")
+    @router.get("/desk/stats.csv", **documented(produces="text/csv", errors=[422], auth=["session"], also=SIGN_IN))
     async def stats_csv(request: Request, fy: int | None = Query(default=None, ge=2000, le=2100)) -> Response:
         await signed_in(request)
         year = fy or stats.fiscal_year(utcnow())
@@ -494,7 +552,7 @@ async def _live_notices(context: EscalationContext, incident_id: uuid.UUID, know
     """The incident's notices with live progress from the notifier, else as the desk last heard of them."""
     if context.notifier is not None:
         try:
-            return [n for n in await context.notifier.notices(incident_id) if n["kind"] != "internal"]
+            return [n for n in await context.notifier.notices(incident_id) if n["kind"] != NoticeKind.INTERNAL]
         except NotifierUnavailable:
             pass
-    return [notice_view(n) for n in known if n.kind != "internal"]
+    return [notice_view(n) for n in known if n.kind != NoticeKind.INTERNAL]

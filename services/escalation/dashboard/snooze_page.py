@@ -45,7 +45,7 @@ async def snooze_page(session: AsyncSession, now: datetime) -> SnoozePage:
     reasons = {s.id: s.reason for s in (*running, *past)}
     missing = {i.matched_snooze_id for i in snoozed if i.matched_snooze_id and i.matched_snooze_id not in reasons}
     for snooze_id in missing:
-        row = await snoozes.get(snooze_id)  # type: ignore[arg-type]
+        row = await snoozes.get(snooze_id)
         if row is not None:
             reasons[row.id] = row.reason
     return SnoozePage(

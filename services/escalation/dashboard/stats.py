@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-JST = timezone(timedelta(hours=9))
+from pidesk.shared.japan_time import JST
+from pidesk.shared.vocabulary import IncidentStatus
+
 REGULATOR_REPORTS = frozenset(
     {
         "appi.ppc_preliminary_report",
@@ -61,9 +63,9 @@ def year_stats(year: int, incidents: list[Any], now: datetime) -> YearStats:
     """Counts for the incidents received in fiscal `year` (each with its obligations loaded)."""
     stats = YearStats(year)
     for incident in incidents:
-        if fiscal_year(incident.received_at) != year or incident.status == "merged":
+        if fiscal_year(incident.received_at) != year or incident.status == IncidentStatus.MERGED:
             continue  # a merged incident is counted as the one it was merged into
-        if getattr(incident, "snooze_state", None) == "snoozed":
+        if getattr(incident, "snooze_state", None) == IncidentStatus.SNOOZED:
             continue  # silenced as noise by the desk (snoozed still, or closed while snoozed)
         stats.incidents += 1
         stats.by_kind[str(incident.facts.get("incident_kind", "other"))] += 1

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from pidesk.services.escalation.domain.facts import EEA
 
+GROUP_FACTS = ("data_categories", "affected_count", "subject_regions")  # the facts a group of alerts decides
+
 
 @dataclass(frozen=True)
 class AlertFacts:

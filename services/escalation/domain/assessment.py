@@ -1,5 +1,5 @@
 """assess(): one incident's facts → severity, legal triggers, obligations with deadlines, risk level
-and an explanation naming each legal basis (RULES.md v1)."""
+and an explanation naming each legal basis and the rules version (RULES.md v1, v2)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from typing import Any
 
 from pidesk.services.escalation.domain.facts import IncidentFacts
 from pidesk.services.escalation.domain.obligations import Obligation, Trigger
-from pidesk.services.escalation.domain.regimes import REGIMES
 from pidesk.services.escalation.domain.risk import higher, legal_level
+from pidesk.services.escalation.domain.rulebook import RulesVersion, rules_in_force
 from pidesk.services.escalation.domain.severity import Severity, severity
 from pidesk.shared.vocabulary import RiskLevel
-
-RULES_VERSION = "rules-v1"
 
 
 @dataclass(frozen=True)
@@ -25,6 +23,7 @@ class Assessment:
     triggers: tuple[Trigger, ...]
     obligations: tuple[Obligation, ...]
     explanation: tuple[str, ...]
+    rules: RulesVersion
 
     def summary(self) -> dict[str, Any]:
         """The contract's `assessment` object (CONTRACT.md, GET /v1/incidents/{id})."""
@@ -37,18 +36,22 @@ class Assessment:
             "legal_triggers": [t.code for t in self.triggers],
             "regimes": list(self.regimes),
             "explanation": list(self.explanation),
-            "rules_version": RULES_VERSION,
+            "rules_version": self.rules.id,
+            "rules_label": self.rules.label,
         }
 
 
-def assess(facts: IncidentFacts) -> Assessment:
+def assess(facts: IncidentFacts, rules: RulesVersion | None = None) -> Assessment:
+    """Under `rules`, or by default the rules version in force at the incident's awareness time."""
+    rules = rules or rules_in_force(facts.aware_at)
     se = severity(facts)
-    outcomes = [regime(facts, se) for regime in REGIMES]
+    outcomes = [regime.outcome(facts, se) for regime in rules.regimes]
     triggers = tuple(t for o in outcomes for t in o.triggers)
     obligations = tuple(sorted((ob for o in outcomes for ob in o.obligations), key=lambda ob: (ob.due_at, ob.code)))
     legal, legal_why = legal_level(facts, obligations)
     risk = higher(se.band, legal)
     explanation = (
+        f"{rules.label}: the rules in force at T0 ({facts.aware_at.isoformat()}) — {rules.source}",
         *se.explanation,
         *(line for o in outcomes for line in o.explanation),
         legal_why,
@@ -63,4 +66,5 @@ def assess(facts: IncidentFacts) -> Assessment:
         triggers=triggers,
         obligations=obligations,
         explanation=explanation,
+        rules=rules,
     )

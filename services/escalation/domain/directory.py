@@ -31,6 +31,14 @@ class Entity(BaseModel):
     roles: dict[Target, list[Person]] = Field(default_factory=dict)
     division_managers: dict[str, list[Person]] = Field(default_factory=dict)
     default_division_manager: list[Person] = Field(default_factory=list)
+    # holds or applies for the Privacy Mark (RULES.md §2b); None: true for an entity in Japan
+    pmark: bool | None = None
+    # the CAC report deadline in hours: 1 for critical information infrastructure, 2 for state organs
+    cn_cac_deadline_h: Literal[1, 2, 4] | None = None
+
+    @property
+    def holds_pmark(self) -> bool:
+        return self.pmark if self.pmark is not None else self.country == "JP"
 
 
 class Directory(BaseModel):
@@ -56,6 +64,14 @@ class Directory(BaseModel):
             if wanted == entity.id.casefold() or wanted in (n.casefold() for n in entity.names):
                 return entity
         return self.group_office
+
+    def find(self, name: str) -> Entity | None:
+        """The entity of that name or id, or None (no group-office stand-in: for its own attributes)."""
+        wanted = name.strip().casefold()
+        return next(
+            (e for e in self.entities if wanted == e.id.casefold() or wanted in (n.casefold() for n in e.names)),
+            None,
+        )
 
     def people(self, target: Target, *, entity_name: str, division: str) -> list[Person]:
         """Who holds `target` for an incident of that entity and division; the group office stands in."""

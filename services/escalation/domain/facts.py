@@ -43,6 +43,8 @@ EEA = frozenset(
         "NO",
     ]
 )
+# RULES.md §2b: ISO 3166-1 alpha-2 regions; "UK" is read as "GB"
+REGION_ALIASES = {"UK": "GB"}
 MALICIOUS_KINDS = frozenset(
     {IncidentKind.UNAUTHORIZED_ACCESS, IncidentKind.MALWARE, IncidentKind.THEFT, IncidentKind.INSIDER_TAKEOUT}
 )
@@ -62,25 +64,46 @@ class IncidentFacts:
     publicly_viewable: bool = False
     entity_role: EntityRole = EntityRole.CONTROLLER
     contact_info_available: bool = True
+    # directory attributes of the reporting entity (RULES.md §2b); None: not recorded, read as below
+    pmark: bool | None = None
+    cn_cac_deadline_h: int | None = None
 
     @classmethod
-    def from_report(cls, facts: dict[str, Any], entity_country: str) -> IncidentFacts:
+    def from_report(
+        cls,
+        facts: dict[str, Any],
+        entity_country: str,
+        *,
+        pmark: bool | None = None,
+        cn_cac_deadline_h: int | None = None,
+    ) -> IncidentFacts:
         aware_at = facts["aware_at"]
+        regions: dict[str, int] = {}
+        for region, count in (facts.get("subject_regions") or {}).items():
+            key = REGION_ALIASES.get(region.upper(), region)
+            regions[key] = regions.get(key, 0) + count
         return cls(
             incident_kind=IncidentKind(facts["incident_kind"]),
             # no category given reads as "other" (unknown data), so adding one never lowers the risk
             data_categories=frozenset(DataCategory(c) for c in facts.get("data_categories") or ["other"]),
             aware_at=datetime.fromisoformat(aware_at) if isinstance(aware_at, str) else aware_at,
-            entity_country=entity_country.upper(),
+            entity_country=REGION_ALIASES.get(entity_country.upper(), entity_country.upper()),
             affected_count=facts.get("affected_count"),
-            subject_regions=dict(facts.get("subject_regions") or {}),
+            subject_regions=regions,
             encryption=Encryption(facts.get("encryption", "none")),
             recovered_before_access=bool(facts.get("recovered_before_access", False)),
             malicious=facts.get("malicious"),
             publicly_viewable=bool(facts.get("publicly_viewable", False)),
             entity_role=EntityRole(facts.get("entity_role", "controller")),
             contact_info_available=bool(facts.get("contact_info_available", True)),
+            pmark=pmark,
+            cn_cac_deadline_h=cn_cac_deadline_h,
         )
+
+    @property
+    def holds_pmark(self) -> bool:
+        """The entity holds (or applies for) the Privacy Mark; unrecorded, true for an entity in Japan."""
+        return self.pmark if self.pmark is not None else self.entity_country == "JP"
 
     @property
     def is_malicious(self) -> bool:

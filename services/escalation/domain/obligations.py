@@ -15,6 +15,10 @@ class Duty(StrEnum):
     PUBLIC_NOTICE = "public_notice"
     INTERNAL = "internal"
     RECORD = "record"
+    # v2: neither raises the legal level on its own (RULES.md §2b): a self-assessment is not a report,
+    # and the Privacy Mark report is a contract's, not the law's
+    ASSESSMENT = "assessment"
+    CONTRACT_REPORT = "contract_report"
 
 
 @dataclass(frozen=True)

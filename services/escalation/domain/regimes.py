@@ -1,10 +1,9 @@
-"""The legal regimes of RULES.md §2: each a pure function of the facts and the severity.
+"""The legal regimes of RULES.md §2: each a pure function of the facts and the severity; registered,
+with the v2 regimes of `regimes_v2/`, by effective date in `rulebook.py`.
 
 Every trigger and obligation names its legal basis; REGULATORY_NOTES.md holds the research."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from pidesk.services.escalation.domain.facts import EEA, IncidentFacts
 from pidesk.services.escalation.domain.obligations import Duty, Obligation, RegimeOutcome, Trigger, days, hours
@@ -72,6 +71,17 @@ def _exempt(regime: str, facts: IncidentFacts, why: str) -> RegimeOutcome:
 
 
 def appi(facts: IncidentFacts, severity: Severity) -> RegimeOutcome:
+    """v1: more than 1,000 subjects counted in Japan only."""
+    return _appi(facts, severity, count_everyone_at_home=False)
+
+
+def appi_v2(facts: IncidentFacts, severity: Severity) -> RegimeOutcome:
+    """v2 correction: an entity in Japan counts its subjects in every region (APPI covers a Japanese
+    business's handling of anyone's data); an entity abroad still counts JP subjects only."""
+    return _appi(facts, severity, count_everyone_at_home=True)
+
+
+def _appi(facts: IncidentFacts, severity: Severity, *, count_everyone_at_home: bool) -> RegimeOutcome:
     if not (facts.region_counts("JP") or facts.entity_country == "JP"):
         return RegimeOutcome("appi", applies=False)
     if facts.exempt:
@@ -88,7 +98,14 @@ def appi(facts: IncidentFacts, severity: Severity) -> RegimeOutcome:
             "wrongful purpose reported" if facts.malicious else f"wrongful purpose presumed ({facts.incident_kind})"
         )
         triggers.append(Trigger("appi.wrongful_purpose", f"{APPI_ACT}(iii)", reason))
-    if facts.exceeds("JP", 1000):
+    if count_everyone_at_home and facts.entity_country == "JP":
+        if facts.total_exceeds(1000):
+            total = max(facts.affected_count or 0, sum(facts.subject_regions.values()))
+            count = "unknown" if facts.count_unknown else str(total)
+            triggers.append(
+                Trigger("appi.over_1000", f"{APPI_ACT}(iv)", f"more than 1,000 people, every region counted ({count})")
+            )
+    elif facts.exceeds("JP", 1000):
         count = "unknown" if facts.count_unknown else str(facts.subjects_in("JP"))
         triggers.append(Trigger("appi.over_1000", f"{APPI_ACT}(iv)", f"more than 1,000 people in Japan ({count})"))
     if not triggers:
@@ -435,15 +452,3 @@ def internal(facts: IncidentFacts, severity: Severity) -> RegimeOutcome:
             ),
         ),
     )
-
-
-REGIMES: tuple[Callable[[IncidentFacts, Severity], RegimeOutcome], ...] = (
-    appi,
-    my_number,
-    gdpr,
-    california,
-    thailand,
-    singapore,
-    korea,
-    internal,
-)

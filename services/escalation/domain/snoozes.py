@@ -39,7 +39,7 @@ class SnoozeFilter:
 
 @dataclass(frozen=True)
 class SnoozeWindow:
-    id: object
+    id: int
     filter: SnoozeFilter
     starts_at: datetime
     ends_at: datetime  # the expiry, or when the desk ended it early
@@ -95,8 +95,9 @@ class SnoozeOutcome(StrEnum):
 
 
 def is_statutory(obligation_code: str) -> bool:
-    """An obligation the law imposes (every regime but the company's own procedure)."""
-    return not obligation_code.startswith("internal.")
+    """An obligation the law imposes: not the company's own procedure, nor the Privacy Mark's report,
+    which is a contract's and comes with every incident at a P-mark entity (RULES.md §2b)."""
+    return not obligation_code.startswith(("internal.", "pmark."))
 
 
 def statutory(obligation_codes: Iterable[str]) -> list[str]:

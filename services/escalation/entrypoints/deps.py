@@ -5,6 +5,7 @@ a read also the session's CSRF token in `X-CSRF-Token`.
 """
 
 import hmac
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,7 +15,7 @@ from pidesk.services.escalation.service.tokens import is_revoked
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.auth import Principal, bearer_principal, require_role
 from pidesk.shared.http.errors import ApiError
-from pidesk.shared.vocabulary import Role
+from pidesk.shared.vocabulary import APPROVERS, AUDIT_READERS, CLOSERS, FACT_KEEPERS, RESPONDERS, Role
 
 SESSION_COOKIE = "pidesk_desk_session"
 CSRF_HEADER = "x-csrf-token"
@@ -55,7 +56,7 @@ async def current_principal(request: Request) -> Principal:
     return principal
 
 
-def roles(*allowed: Role):  # type: ignore[no-untyped-def]
+def roles(*allowed: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting only `allowed` roles (403 for the others)."""
 
     async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
@@ -65,12 +66,10 @@ def roles(*allowed: Role):  # type: ignore[no-untyped-def]
     return check
 
 
-# Any desk role may read; the auditor acts on nothing.
+# Any desk role may read; the auditor acts on nothing (the sets: shared/vocabulary.py).
 Reader = Annotated[Principal, Depends(current_principal)]
-Responder = Annotated[
-    Principal, Depends(roles(Role.DESK_OPERATOR, Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR, Role.OFFICER))
-]
-FactKeeper = Annotated[Principal, Depends(roles(Role.DESK_OPERATOR, Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR))]
-Closer = Annotated[Principal, Depends(roles(Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR, Role.OFFICER))]
-Approver = Annotated[Principal, Depends(roles(Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR))]
-AuditReader = Annotated[Principal, Depends(roles(Role.AUDITOR, Role.OFFICER, Role.PI_ADMINISTRATOR))]
+Responder = Annotated[Principal, Depends(roles(*RESPONDERS))]
+FactKeeper = Annotated[Principal, Depends(roles(*FACT_KEEPERS))]
+Closer = Annotated[Principal, Depends(roles(*CLOSERS))]
+Approver = Annotated[Principal, Depends(roles(*APPROVERS))]
+AuditReader = Annotated[Principal, Depends(roles(*AUDIT_READERS))]

@@ -25,8 +25,20 @@ NOT_NULLABLE = (
 )
 
 
+def _never_null(schema: dict[str, Any]) -> None:
+    """The documented schema (OpenAPI) says what the validator enforces: these facts are never null."""
+    for name in NOT_NULLABLE:
+        field = schema["properties"][name]
+        options = [option for option in field.pop("anyOf", []) if option.get("type") != "null"]
+        field.pop("default", None)
+        if len(options) == 1:
+            field.update(options[0])
+        elif options:
+            field["anyOf"] = options
+
+
 class FactsUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_never_null)
 
     incident_kind: IncidentKind | None = None
     aware_at: AwareDatetime | None = None

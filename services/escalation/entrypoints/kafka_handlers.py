@@ -23,6 +23,7 @@ from pidesk.shared.events import (
     IncidentUpdated,
     NoticeDrafted,
     NoticeIssued,
+    payload_as,
 )
 from pidesk.shared.messaging.consumer import BatchHandler, Handler
 
@@ -31,27 +32,23 @@ def kafka_handlers(rules: RoutingRules) -> dict[str, Handler]:
     """The escalation consumer's handler per topic, with the routing rules they apply."""
 
     async def on_incident_reported(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, IncidentReported)
+        reported = payload_as(IncidentReported, envelope, payload)
         if envelope.producer == PRODUCER:
             return  # an incident the desk split out: recorded when it was made
         await lock_incidents(session, [envelope.incident_id])
         await record_reported_incident(
-            IncidentRepository(session), rules, incident_id=envelope.incident_id, event=payload
+            IncidentRepository(session), rules, incident_id=envelope.incident_id, event=reported
         )
         await apply_early_updates(session, rules, [envelope.incident_id])
 
     async def on_incident_updated(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
-        if not isinstance(payload, IncidentUpdated):
-            raise TypeError(f"{envelope.topic} carried {type(payload).__name__}")
-        await record_incident_updates(session, rules, [(envelope, payload)])
+        await record_incident_updates(session, rules, [(envelope, payload_as(IncidentUpdated, envelope, payload))])
 
     async def on_notice_drafted(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, NoticeDrafted)
-        await record_notice_drafted(session, envelope.incident_id, payload)
+        await record_notice_drafted(session, envelope.incident_id, payload_as(NoticeDrafted, envelope, payload))
 
     async def on_notice_issued(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, NoticeIssued)
-        await record_notice_issued(session, envelope.incident_id, payload)
+        await record_notice_issued(session, envelope.incident_id, payload_as(NoticeIssued, envelope, payload))
 
     return {
         topics.INCIDENT_REPORTED: on_incident_reported,
@@ -68,21 +65,16 @@ def kafka_batch_handlers(rules: RoutingRules) -> dict[str, BatchHandler]:
     async def on_incidents_reported(session: AsyncSession, events: list[tuple[Envelope, EventPayload]]) -> None:
         reported: list[tuple[uuid.UUID, IncidentReported]] = []
         for envelope, payload in events:
-            if not isinstance(payload, IncidentReported):
-                raise TypeError(f"{envelope.topic} carried {type(payload).__name__}")
+            event = payload_as(IncidentReported, envelope, payload)
             if envelope.producer != PRODUCER:  # the desk's own splits were recorded when made
-                reported.append((envelope.incident_id, payload))
+                reported.append((envelope.incident_id, event))
         ids = [incident_id for incident_id, _ in reported]
         await lock_incidents(session, ids)
         await record_reported_incidents(session, rules, reported)
         await apply_early_updates(session, rules, ids)
 
     async def on_incidents_updated(session: AsyncSession, events: list[tuple[Envelope, EventPayload]]) -> None:
-        updates: list[tuple[Envelope, IncidentUpdated]] = []
-        for envelope, payload in events:
-            if not isinstance(payload, IncidentUpdated):
-                raise TypeError(f"{envelope.topic} carried {type(payload).__name__}")
-            updates.append((envelope, payload))
+        updates = [(envelope, payload_as(IncidentUpdated, envelope, payload)) for envelope, payload in events]
         await record_incident_updates(session, rules, updates)
 
     return {topics.INCIDENT_REPORTED: on_incidents_reported, topics.INCIDENT_UPDATED: on_incidents_updated}

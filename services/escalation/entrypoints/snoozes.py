@@ -13,12 +13,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.domain.snoozes import MAX_DURATION, SnoozeFilter
 from pidesk.services.escalation.entrypoints.deps import FactKeeper, Reader
-from pidesk.services.escalation.entrypoints.http import run_on_incident
+from pidesk.services.escalation.entrypoints.http import ACT, BODY, DESK_AUTH, READ, run_on_incident
 from pidesk.services.escalation.entrypoints.views import incident_summary, snooze_view
 from pidesk.services.escalation.service import desk, snooze_desk
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.body import parse_json_body
 from pidesk.shared.http.errors import ApiError
+from pidesk.shared.http.openapi import documented
 from pidesk.shared.http.params import RowIdPath, RowIdQuery
 
 MAX_MINUTES = int(MAX_DURATION.total_seconds() // 60)
@@ -74,7 +75,7 @@ def snooze_router(context: EscalationContext) -> APIRouter:
             raise ApiError(exc.status, exc.code, exc.message) from None
         return {**view, **extra}
 
-    @router.post("/v1/snoozes", status_code=201)
+    @router.post("/v1/snoozes", status_code=201, **documented(body=SnoozeBody, errors=[*ACT, *BODY], auth=DESK_AUTH))
     async def create(principal: FactKeeper, request: Request) -> dict[str, Any]:
         """A snooze from now until `until` or for `minutes` (at most 30 days)."""
         body = await parse_json_body(request, SnoozeBody)
@@ -85,7 +86,7 @@ def snooze_router(context: EscalationContext) -> APIRouter:
             raise ApiError(exc.status, exc.code, exc.message) from None
         return await answer(snooze_id)
 
-    @router.get("/v1/snoozes")
+    @router.get("/v1/snoozes", **documented(errors=READ, auth=DESK_AUTH))
     async def list_snoozes(
         _principal: Reader,
         active: bool | None = None,
@@ -98,7 +99,7 @@ def snooze_router(context: EscalationContext) -> APIRouter:
         )
         return {"items": page.items, "next_before_id": page.next_before_id}
 
-    @router.get("/v1/snoozes/{snooze_id}")
+    @router.get("/v1/snoozes/{snooze_id}", **documented(errors=[400, *READ, 404], auth=DESK_AUTH))
     async def get_snooze(
         snooze_id: RowIdPath,
         _principal: Reader,
@@ -121,7 +122,7 @@ def snooze_router(context: EscalationContext) -> APIRouter:
             raise ApiError(exc.status, exc.code, exc.message) from None
         return {**view, "incidents": page.items, "next_cursor": page.next_cursor}
 
-    @router.post("/v1/snoozes/{snooze_id}/end")
+    @router.post("/v1/snoozes/{snooze_id}/end", **documented(errors=ACT, auth=DESK_AUTH))
     async def end(snooze_id: RowIdPath, principal: FactKeeper) -> dict[str, Any]:
         """End it now: the snoozed incidents it no longer covers are opened and routed (`opened`)."""
         try:
@@ -130,7 +131,7 @@ def snooze_router(context: EscalationContext) -> APIRouter:
             raise ApiError(exc.status, exc.code, exc.message) from None
         return await answer(snooze_id, opened=[str(i) for i in opened])
 
-    @router.post("/v1/incidents/{incident_id}/unsnooze")
+    @router.post("/v1/incidents/{incident_id}/unsnooze", **documented(errors=ACT, auth=DESK_AUTH))
     async def unsnooze(incident_id: uuid.UUID, principal: FactKeeper) -> dict[str, Any]:
         """Open a snoozed incident and route it now."""
         return await run_on_incident(

@@ -7,6 +7,7 @@ from typing import Any
 
 from pidesk.services.escalation.adapters.orm import Incident, IncidentAlert, NoticeRecord, Snooze
 from pidesk.services.escalation.adapters.snoozes import Matches, window_of
+from pidesk.shared.vocabulary import ObligationStatus
 
 
 def incident_detail(incident: Incident, snooze: Snooze | None = None) -> dict[str, Any]:
@@ -67,7 +68,7 @@ def incident_detail(incident: Incident, snooze: Snooze | None = None) -> dict[st
 
 def incident_summary(incident: Incident) -> dict[str, Any]:
     """One row of the incident list: enough for the board, no free text."""
-    pending = sorted((o for o in incident.obligations if o.status == "pending"), key=lambda o: o.due_at)
+    pending = sorted((o for o in incident.obligations if o.status == ObligationStatus.PENDING), key=lambda o: o.due_at)
     return {
         "incident_id": str(incident.id),
         "reference": incident.reference,
@@ -112,7 +113,9 @@ def snooze_state(snooze: Snooze, now: datetime) -> str:
 
 def snooze_view(snooze: Snooze, matches: Matches, now: datetime) -> dict[str, Any]:
     """A snooze: its filter, reason, who and when, its state, what it matched, and its history."""
-    history = [{"at": snooze.created_at.isoformat(), "what": "created", "by": snooze.created_by}]
+    history: list[dict[str, str | None]] = [
+        {"at": snooze.created_at.isoformat(), "what": "created", "by": snooze.created_by}
+    ]
     if snooze.ended_at is not None:
         history.append({"at": snooze.ended_at.isoformat(), "what": "ended", "by": snooze.ended_by})
     elif now >= snooze.expires_at:

@@ -54,7 +54,7 @@ async def add_user(session: AsyncSession, name: str, role: str, password: str) -
         raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
     if await session.scalar(select(DeskUser).where(DeskUser.name == name)):
         raise AccountError(f"a user named {name!r} exists already")
-    user = DeskUser(name=name, role=role_value, password_hash=_hasher.hash(password), failed_attempts=0)
+    user = DeskUser(name=name, role=role_value, password_hash=_hasher.hash(password))
     session.add(user)
     return user
 

@@ -10,7 +10,9 @@ from typing import Any
 
 from pidesk.services.escalation.adapters.orm import AssessmentRecord, Incident, ObligationRecord, TimelineEntry
 from pidesk.services.escalation.adapters.repository import IncidentStore
+from pidesk.services.escalation.domain.alert_groups import GROUP_FACTS
 from pidesk.services.escalation.domain.assessment import Assessment, assess
+from pidesk.services.escalation.domain.directory import Directory
 from pidesk.services.escalation.domain.facts import IncidentFacts
 from pidesk.shared.events import IncidentAssessed, ObligationRef
 
@@ -18,8 +20,15 @@ PRODUCER = "escalation"
 PENDING, DONE, WITHDRAWN = "pending", "done", "withdrawn"
 
 
-def facts_of(incident: Incident) -> IncidentFacts:
-    return IncidentFacts.from_report(incident.facts, incident.reporter.get("entity_country", "JP"))
+def facts_of(incident: Incident, directory: Directory | None = None) -> IncidentFacts:
+    """The incident's facts, with the reporting entity's directory attributes (RULES.md §2b) when known."""
+    entity = directory.find(incident.reporter.get("entity", "")) if directory else None
+    return IncidentFacts.from_report(
+        incident.facts,
+        incident.reporter.get("entity_country", "JP"),
+        pmark=entity.pmark if entity else None,
+        cn_cac_deadline_h=entity.cn_cac_deadline_h if entity else None,
+    )
 
 
 def _sync_obligations(incident: Incident, result: Assessment, *, duties: bool = True) -> dict[str, list[str]]:
@@ -56,14 +65,25 @@ def _sync_obligations(incident: Incident, result: Assessment, *, duties: bool = 
 
 
 def reassess(
-    store: IncidentStore, incident: Incident, *, reason: str, by: str, now: datetime, duties: bool = True
+    store: IncidentStore,
+    incident: Incident,
+    *,
+    reason: str,
+    by: str,
+    now: datetime,
+    duties: bool = True,
+    directory: Directory | None = None,
 ) -> Assessment:
     """`duties=False`: the incident was merged into another, which carries its duties from now on:
-    it is assessed as ever, and every obligation not done is withdrawn here."""
-    result = assess(facts_of(incident))
+    it is assessed as ever, and every obligation not done is withdrawn here. The rules are those in
+    force at the incident's awareness time (domain/rulebook.py), whenever it is re-assessed."""
+    result = assess(facts_of(incident, directory))
     summary = result.summary()
     previous: dict[str, Any] = incident.assessment or {}
     changes: dict[str, Any] = {k: v for k, v in _sync_obligations(incident, result, duties=duties).items() if v}
+    if previous and previous.get("rules_version") != summary["rules_version"]:
+        # the rules in force at T0 changed (a new aware_at, or an assessment made before versions were kept)
+        changes["rules_version"] = {"from": previous.get("rules_version"), "to": summary["rules_version"]}
     if previous.get("risk_level") != summary["risk_level"]:
         changes["risk_level"] = {"from": previous.get("risk_level"), "to": summary["risk_level"]}
     new_triggers = sorted(set(summary["legal_triggers"]) - set(previous.get("legal_triggers", [])))
@@ -104,6 +124,7 @@ def reassess(
                 "version": incident.assessment_version,
                 "reason": reason,
                 "risk_level": summary["risk_level"],
+                "rules_version": summary["rules_version"],
                 "changes": changes,
             },
         )
@@ -118,6 +139,7 @@ def reassess(
         legal_triggers=summary["legal_triggers"],
         obligations=[ObligationRef(**o) for o in obligations],
         assessed_at=now,
+        facts={name: incident.facts.get(name) for name in GROUP_FACTS if name in incident.facts},
     )
     store.publish(event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
     return result

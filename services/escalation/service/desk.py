@@ -22,11 +22,19 @@ from pidesk.services.escalation.service.approved_wording import WordingUnknown, 
 from pidesk.services.escalation.service.assessing import DONE, PENDING, PRODUCER, reassess
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident, schedule, tell
 from pidesk.services.escalation.service.snooze_states import is_snoozed
-from pidesk.shared.db.engine import conflict_insert
+from pidesk.shared.db.engine import conflict_insert, on_postgresql
 from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.events import Envelope, IncidentUpdated, NoticeRecipient, NoticeRequested
 from pidesk.shared.http.auth import Principal
-from pidesk.shared.vocabulary import ReportSource, RiskLevel, Role
+from pidesk.shared.vocabulary import (
+    IncidentStatus,
+    NoticeKind,
+    NoticeStatus,
+    ReportSource,
+    RiskLevel,
+    Role,
+    UpdateReason,
+)
 
 ROLE_TARGET: dict[Role, str] = {
     Role.DESK_OPERATOR: "security_contact_desk",
@@ -49,7 +57,7 @@ def actor(principal: Principal) -> str:
 
 async def locked_incident(uow: UnitOfWork, incident_id: uuid.UUID, *, for_update: bool = True) -> Incident:
     statement = select(Incident).where(Incident.id == incident_id)
-    if for_update and uow.session.bind.dialect.name == "postgresql":
+    if for_update and on_postgresql(uow.session):
         statement = statement.with_for_update()
     incident = await uow.session.scalar(statement)
     if incident is None:
@@ -130,7 +138,9 @@ async def add_facts(
                 )
             )
             incidents = IncidentRepository(uow.session)
-            result = reassess(incidents, incident, reason="facts_added", by=actor(principal), now=now)
+            result = reassess(
+                incidents, incident, reason="facts_added", by=actor(principal), now=now, directory=rules.directory
+            )
             await route_incident(incidents, incident, result, rules, now=now)
             event = IncidentUpdated(
                 reference=incident.reference,
@@ -178,12 +188,12 @@ async def close(
                     "statutory obligations are still pending",
                     [{"code": c} for c in open_duties],
                 )
-            incident.closed_at, incident.status = now, "closed"
+            incident.closed_at, incident.status = now, IncidentStatus.CLOSED
             incident.timeline.append(TimelineEntry(at=now, kind="closed", by=actor(principal), detail={}))
             incidents = IncidentRepository(uow.session)
             await schedule(incidents, incident, rules, now=now)
             # intake opens a new incident (linked to this one) for the group's next alert
-            incidents.publish(status_event(incident, "closed", principal, now))
+            incidents.publish(status_event(incident, UpdateReason.CLOSED, principal, now))
         await uow.commit()
         return incident.id
 
@@ -220,23 +230,25 @@ async def approve_notice(
     """
     async with uow:
         notice = await _known_notice(uow, notice_id, lookup)  # may ask the notifier: before any row lock
-        wording = await _wording(notice_id, lookup) if notice is not None and notice.kind != "internal" else None
+        wording = (
+            await _wording(notice_id, lookup) if notice is not None and notice.kind != NoticeKind.INTERNAL else None
+        )
         incident = await locked_incident(uow, incident_id)
         if notice is None or notice.incident_id != incident_id:
             raise DeskError(404, "notice_not_found", "the notifier drafted no such notice for this incident")
-        if notice.kind == "internal":
+        if notice.kind == NoticeKind.INTERNAL:
             raise DeskError(409, "not_approvable", "internal alerts are sent at once and need no approval")
-        if notice.kind != "data_subject":
+        if notice.kind != NoticeKind.DATA_SUBJECT:
             recipients = []  # a public notice is published, a regulator draft released: no recipients
-            if notice.status == "sent":
+            if notice.status == NoticeStatus.SENT:
                 raise DeskError(409, "already_issued", "this notice was approved and issued already")
         elif not recipients:
             raise DeskError(422, "recipients_required", "a data-subject notice is approved with its recipients")
         elif problem := first_problem(recipients):  # the entry point names the line; this is the last guard
             raise DeskError(422, "invalid_recipient", problem)
-        if notice.status == "drafted" and not notice.current:
+        if notice.status == NoticeStatus.DRAFTED and not notice.current:
             raise DeskError(409, "notice_superseded", "the incident's obligations no longer call for this notice")
-        notice.status = "approved" if notice.status == "drafted" else notice.status
+        notice.status = NoticeStatus.APPROVED if notice.status == NoticeStatus.DRAFTED else notice.status
         batches = [recipients[i : i + NOTICE_BATCH] for i in range(0, len(recipients), NOTICE_BATCH)] or [[]]
         outbox = IncidentRepository(uow.session)
         for number, batch in enumerate(batches, start=1):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pidesk.services.escalation.adapters.alerts import AlertKey, AlertRepository, keys_of
@@ -16,6 +16,9 @@ from pidesk.services.escalation.domain.alert_groups import AlertFacts, alert_cou
 from pidesk.shared.events import AlertRecord
 
 MAX_MERGE_HOPS = 50
+# quiet growth (alerts that change no fact) folds into the timeline's last grouping note for this long:
+# a storm adds a handful of notes, not one per consumer batch (the timeline is loaded with its incident)
+FOLD_WINDOW = timedelta(minutes=5)
 ALERT_CONTENT = ("rule", "asset", "actor", "detections", "data_categories", "affected_count", "vendor_state")
 
 
@@ -185,20 +188,62 @@ def categories_of(records: Sequence[AlertRecord]) -> list[str]:
 
 
 def grouped_entry(
-    incident: Incident, *, new_alerts: int, regrouped: Regrouped, by: str, now: datetime, refreshed: int = 0
+    incident: Incident,
+    *,
+    new_alerts: int,
+    regrouped: Regrouped,
+    by: str,
+    now: datetime,
+    refreshed: int = 0,
+    extra: dict[str, Any] | None = None,
 ) -> TimelineEntry:
-    """The timeline's note of a grouping: '37 alerts grouped, 412 in all; count 980 -> 1,240'."""
-    detail: dict[str, Any] = {
-        "new_alerts": new_alerts,
-        "total_alerts": regrouped.total_alerts,
-        "changes": regrouped.changes,
-        "summary": grouping_summary(new_alerts, regrouped, refreshed),
-    }
-    if refreshed:
-        detail["alerts_updated"] = refreshed
-    entry = TimelineEntry(at=now, kind="alerts_grouped", by=by, detail=detail)
+    """The timeline's note of a grouping: '37 alerts grouped, 412 in all; count 980 -> 1,240'. Growth that
+    changes no fact folds into the last note when that one is the timeline's latest, changed no fact
+    either, came from the same source less than FOLD_WINDOW ago: '412 alerts grouped in 9 batches since …'."""
+    extra = extra or {}
+    last = incident.timeline[-1] if incident.timeline else None
+    if last is not None and _foldable(last, regrouped, by, now, extra):
+        new_alerts += int(last.detail.get("new_alerts", 0))
+        refreshed += int(last.detail.get("alerts_updated", 0))
+        batches = int(last.detail.get("batches", 1)) + 1
+        since = str(last.detail.get("since") or last.at.isoformat())
+        last.at, last.detail = now, _grouped_detail(new_alerts, regrouped, refreshed, extra, batches, since)
+        return last
+    entry = TimelineEntry(
+        at=now, kind="alerts_grouped", by=by, detail=_grouped_detail(new_alerts, regrouped, refreshed, extra)
+    )
     incident.timeline.append(entry)
     return entry
+
+
+def _foldable(last: TimelineEntry, regrouped: Regrouped, by: str, now: datetime, extra: dict[str, Any]) -> bool:
+    return (
+        last.kind == "alerts_grouped"
+        and last.by == by
+        and not regrouped.changes
+        and not last.detail.get("changes")
+        and last.detail.get("via") == extra.get("via")
+        and now - last.at < FOLD_WINDOW
+    )
+
+
+def _grouped_detail(
+    new_alerts: int,
+    regrouped: Regrouped,
+    refreshed: int,
+    extra: dict[str, Any],
+    batches: int = 1,
+    since: str | None = None,
+) -> dict[str, Any]:
+    summary = grouping_summary(new_alerts, regrouped, refreshed)
+    detail: dict[str, Any] = {"new_alerts": new_alerts, "total_alerts": regrouped.total_alerts}
+    detail |= {"changes": regrouped.changes, "summary": summary}
+    if refreshed:
+        detail["alerts_updated"] = refreshed
+    if batches > 1 and since is not None:
+        detail |= {"batches": batches, "since": since}
+        detail["summary"] = f"{summary} ({batches:,} batches since {since[11:16]} UTC)"
+    return detail | extra
 
 
 def grouping_summary(new_alerts: int, regrouped: Regrouped, refreshed: int = 0) -> str:

@@ -31,8 +31,9 @@ from pidesk.services.escalation.service.routing import RoutingRules, route_incid
 from pidesk.services.escalation.service.snoozing import snooze_if_matched, snooze_joined
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.events import REPORT_FACTS, AlertRecord, IncidentReported, IncidentUpdated
+from pidesk.shared.vocabulary import IncidentStatus, UpdateReason
 
-ALERTS_GROUPED = "alerts_grouped"  # intake's update of a group: alerts that joined it
+ALERTS_GROUPED = UpdateReason.ALERTS_GROUPED  # intake's update of a group: alerts that joined it
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ async def _open_incident(
     incident = Incident(
         id=incident_id,
         reference=event.reference,
-        status="open",
+        status=IncidentStatus.OPEN,
         source=event.source.value,
         source_alert_id=event.source_alert_id,
         entity=event.reporter.entity,
@@ -134,7 +135,7 @@ async def _open_incident(
     open_with_alerts(store, incident, alerts, now=now)
     if previous is not None:
         _link(store, incident, previous, now=now)
-    result = reassess(store, incident, reason="reported", by="escalation", now=now)
+    result = reassess(store, incident, reason="reported", by="escalation", now=now, directory=rules.directory)
     await snooze_if_matched(store, incident, result, now=now)
     await route_incident(store, incident, result, rules, now=now)
     return incident
@@ -205,20 +206,20 @@ async def record_incident_update(
         # a vendor's update of its own alert that changed nothing is on the timeline as `updated` already
         if growth.new_alerts or regrouped.facts_changed or event.reason == ALERTS_GROUPED:
             refreshed = len(growth.refreshed.get(target.id, []))
-            entry = grouped_entry(
+            grouped_entry(
                 target,
                 new_alerts=growth.new_alerts,
                 regrouped=regrouped,
                 by=event.updated_by,
                 now=now,
                 refreshed=refreshed,
+                extra=via,
             )
-            entry.detail = {**entry.detail, **via}
         facts_changed = facts_changed or regrouped.facts_changed
     elif event.changes and target.alert_count:
         await regroup_stored(incidents, target)  # the group decides the count: new facts do not undo it
     if facts_changed:
-        result = reassess(incidents, target, reason=event.reason, by="escalation", now=now)
+        result = reassess(incidents, target, reason=event.reason, by="escalation", now=now, directory=rules.directory)
         await route_incident(incidents, target, result, rules, now=now)
     await snooze_joined(incidents, target, growth, rules, now=now)
     if growth is not None:
@@ -246,5 +247,7 @@ async def _refresh(
     regrouped = await regroup_stored(incidents, owner, categories_of(records))
     grouped_entry(owner, new_alerts=0, regrouped=regrouped, by=by, now=now, refreshed=len(records))
     if regrouped.facts_changed:
-        result = reassess(incidents, owner, reason="alerts_grouped", by="escalation", now=now)
+        result = reassess(
+            incidents, owner, reason="alerts_grouped", by="escalation", now=now, directory=rules.directory
+        )
         await route_incident(incidents, owner, result, rules, now=now)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, TimelineEntry
 from pidesk.shared.events import NoticeDrafted, NoticeIssued
+from pidesk.shared.vocabulary import NoticeKind, NoticeStatus
 
 
 async def record_notice_drafted(session: AsyncSession, incident_id: uuid.UUID, event: NoticeDrafted) -> None:
@@ -15,7 +16,7 @@ async def record_notice_drafted(session: AsyncSession, incident_id: uuid.UUID, e
     if notice is None:
         notice = NoticeRecord(id=event.notice_id, incident_id=incident_id, recipients={})
         session.add(notice)
-    elif notice.status not in ("drafted",):
+    elif notice.status != NoticeStatus.DRAFTED:
         return  # an approval or issue already moved it on
     notice.kind, notice.variant, notice.language = event.kind, event.variant, event.language
     notice.status, notice.current, notice.subject = event.status, event.current, event.subject
@@ -37,7 +38,7 @@ async def record_notice_issued(session: AsyncSession, incident_id: uuid.UUID, ev
         session.add(notice)
     notice.status, notice.updated_at = event.status, event.issued_at
     notice.recipients = event.recipients.model_dump()
-    if event.kind == "internal" or await session.get(Incident, incident_id) is None:
+    if event.kind == NoticeKind.INTERNAL or await session.get(Incident, incident_id) is None:
         return
     session.add(
         TimelineEntry(

@@ -26,17 +26,19 @@ from pidesk.services.escalation.service.group_updates import tell_growth
 from pidesk.services.escalation.service.grouping import alert_record, facts_summary, regroup_stored
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident, schedule
 from pidesk.services.escalation.service.snooze_states import BY_MERGE, is_snoozed, wake
+from pidesk.shared.db.engine import on_postgresql
 from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.events import REPORT_FACTS, IncidentReported
 from pidesk.shared.http.auth import Principal
+from pidesk.shared.vocabulary import IncidentStatus
 
-MERGED = "merged"
+MERGED = IncidentStatus.MERGED
 
 
 async def _locked(uow: UnitOfWork, incident_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Incident]:
     """The incidents, their rows locked in id order (two desk calls never wait on each other in a cycle)."""
     statement = select(Incident).where(Incident.id.in_(list(incident_ids))).order_by(Incident.id)
-    if uow.session.bind.dialect.name == "postgresql":
+    if on_postgresql(uow.session):
         statement = statement.with_for_update()
     return {i.id: i for i in (await uow.session.scalars(statement)).all()}
 
@@ -107,9 +109,9 @@ async def split_alert(
             )
         )
         incidents.publish(_reported(split, alert).envelope(incident_id=split.id, producer=PRODUCER, occurred_at=now))
-        result = reassess(incidents, original, reason="alert_split", by=by, now=now)
+        result = reassess(incidents, original, reason="alert_split", by=by, now=now, directory=rules.directory)
         await route_incident(incidents, original, result, rules, now=now)
-        result = reassess(incidents, split, reason="split", by=by, now=now)
+        result = reassess(incidents, split, reason="split", by=by, now=now, directory=rules.directory)
         await route_incident(incidents, split, result, rules, now=now)
         await uow.commit()
         return split.id
@@ -128,7 +130,7 @@ def _incident_of(original: Incident, alert: IncidentAlert, reference: str) -> In
     return Incident(
         id=uuid.uuid4(),
         reference=reference,
-        status="open",
+        status=IncidentStatus.OPEN,
         source=original.source,
         source_alert_id=alert.alert_id,
         entity=original.entity,
@@ -211,9 +213,9 @@ async def merge_incidents(
                 },
             )
         )
-        reassess(incidents, absorbed, reason=MERGED, by=by, now=now, duties=False)
+        reassess(incidents, absorbed, reason=MERGED, by=by, now=now, duties=False, directory=rules.directory)
         await schedule(incidents, absorbed, rules, now=now)  # its clocks stop: it is closed
-        result = reassess(incidents, survivor, reason=MERGED, by=by, now=now)
+        result = reassess(incidents, survivor, reason=MERGED, by=by, now=now, directory=rules.directory)
         await route_incident(incidents, survivor, result, rules, now=now)
         incidents.publish(status_event(absorbed, MERGED, principal, now, merged_into=survivor.id))
         if moved:

@@ -20,6 +20,7 @@ from pidesk.services.escalation.adapters.repository import OBLIGATION_REMINDER, 
 from pidesk.services.escalation.domain.assessment import Assessment
 from pidesk.services.escalation.domain.directory import Directory
 from pidesk.services.escalation.domain.group_updates import DEFAULT_WINDOW
+from pidesk.services.escalation.domain.reminders import next_reminder, reminder_times
 from pidesk.services.escalation.domain.routing import RoutingPolicy, route
 from pidesk.services.escalation.domain.snoozes import statutory
 from pidesk.services.escalation.service.assessing import PENDING, PRODUCER, facts_of
@@ -63,7 +64,7 @@ def tell(
     ack_due_at: datetime | None,
     obligation_code: str | None = None,
 ) -> RouteRecord:
-    people = rules.directory.people(target, entity_name=incident.entity, division=incident.division)  # type: ignore[arg-type]
+    people = rules.directory.people(target, entity_name=incident.entity, division=incident.division)  # type: ignore[arg-type]  # a policy target
     recipients = [p.model_dump(mode="json") for p in people]
     record = RouteRecord(
         target=target, step=step, reason=reason, recipients=recipients, notified_at=now, ack_due_at=ack_due_at
@@ -116,7 +117,7 @@ async def route_incident(
     deadline = now + rules.policy.ack_deadline(result.risk_level) if incident.acknowledged_at is None else None
     new = [
         tell(store, incident, rules, target=rule.target, step=rule.step, reason="routed", now=now, ack_due_at=deadline)
-        for rule in route(rules.policy, facts_of(incident), result)
+        for rule in route(rules.policy, facts_of(incident, rules.directory), result)
         if rule.target not in told and open_incident
     ]
     await schedule(store, incident, rules, now=now)
@@ -128,9 +129,8 @@ def _stopped(incident: Incident) -> str:
 
 
 def reminder_due(due_at: datetime, received_at: datetime, lead: timedelta) -> datetime:
-    """`lead` before the deadline, but never in the first half of the time the desk had: a duty due
-    within a day of the report is not escalated the moment it arrives. Overdue duties remind at once."""
-    return max(due_at - lead, received_at + (due_at - received_at) / 2)
+    """The first reminder of an obligation (domain/reminders.py has the rule and its short-deadline reading)."""
+    return reminder_times(due_at, received_at, lead)[0]
 
 
 async def schedule(store: IncidentStore, incident: Incident, rules: RoutingRules, *, now: datetime) -> None:
@@ -155,21 +155,22 @@ async def schedule(store: IncidentStore, incident: Incident, rules: RoutingRules
     reminded = await store.fired_reminders(incident)
     lead: timedelta = rules.policy.reminder_lead()
     for obligation in incident.obligations:
-        timer = reminders.pop(obligation.code, None)
+        reminder = reminders.pop(obligation.code, None)
         if obligation.status != PENDING or closed:
-            if timer is not None:
-                timer.fired_at, timer.outcome = now, f"obligation_{obligation.status}"
+            if reminder is not None:
+                reminder.fired_at, reminder.outcome = now, f"obligation_{obligation.status}"
             continue
-        due = reminder_due(obligation.due_at, incident.received_at, lead)
-        if (obligation.code, due) in reminded:
-            continue  # one reminder per deadline: this one has fired
-        if timer is None:
+        times = reminder_times(obligation.due_at, incident.received_at, lead)
+        remind_at = next_reminder(times, {at for code, at in reminded if code == obligation.code}, now)
+        if remind_at is None:
+            continue  # every reminder of this deadline has fired
+        if reminder is None:
             store.add(
                 EscalationTimer(
-                    incident=incident, kind=OBLIGATION_REMINDER, due_at=due, obligation_code=obligation.code
+                    incident=incident, kind=OBLIGATION_REMINDER, due_at=remind_at, obligation_code=obligation.code
                 )
             )
         else:
-            timer.due_at = due
+            reminder.due_at = remind_at
     for timer in reminders.values():
         timer.fired_at, timer.outcome = now, "obligation_gone"

@@ -11,8 +11,9 @@ from pidesk.services.escalation.adapters.orm import Incident, TimelineEntry
 from pidesk.services.escalation.adapters.snoozes import SNOOZED
 from pidesk.services.escalation.domain.snoozes import SnoozeWindow
 from pidesk.services.escalation.service.assessing import PRODUCER
+from pidesk.shared.vocabulary import IncidentStatus
 
-OPEN = "open"
+OPEN = IncidentStatus.OPEN
 # Incident.snooze_state: what the snooze it matched did to it
 STATE_SNOOZED, STATE_OVERRIDDEN, STATE_OPENED = "snoozed", "overridden", "opened"
 # why a snoozed incident was opened (the `unsnoozed` entry's `why`)

@@ -76,4 +76,4 @@ async def open_snoozed(
 ) -> None:
     """Open a snoozed incident and route it now, by its current assessment (its facts did not change)."""
     wake(incident, why=why, by=by, now=now, **detail)
-    await route_incident(store, incident, assess(facts_of(incident)), rules, now=now)
+    await route_incident(store, incident, assess(facts_of(incident, rules.directory)), rules, now=now)

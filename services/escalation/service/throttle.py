@@ -35,7 +35,8 @@ def delay_after(failures: int) -> timedelta:
     """How long a pair waits after its `failures`-th failure in a row: 0, then 1 s, 2 s, 4 s … MAX_DELAY."""
     if failures <= FREE_FAILURES:
         return timedelta(0)
-    return min(BASE_DELAY * 2 ** min(failures - FREE_FAILURES - 1, 30), MAX_DELAY)
+    wait: timedelta = BASE_DELAY * 2 ** min(failures - FREE_FAILURES - 1, 30)
+    return min(wait, MAX_DELAY)
 
 
 async def waiting(session: AsyncSession, key: str, now: datetime) -> bool:

@@ -15,17 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.escalation.adapters.orm import EscalationTimer, Incident, ObligationRecord
-from pidesk.services.escalation.adapters.repository import IncidentRepository, IncidentStore
+from pidesk.services.escalation.adapters.repository import OBLIGATION_REMINDER, IncidentRepository, IncidentStore
 from pidesk.services.escalation.service.assessing import PENDING
 from pidesk.services.escalation.service.group_updates import GROUP_UPDATE, fire_group_update
 from pidesk.services.escalation.service.routing import (
     ACK_DEADLINE,
-    OBLIGATION_REMINDER,
     RoutingRules,
     schedule,
     tell,
 )
 from pidesk.shared.db.base import utcnow
+from pidesk.shared.db.engine import on_postgresql
 from pidesk.shared.events import Envelope, EscalationRequested, ObligationRef
 from pidesk.shared.vocabulary import RiskLevel
 
@@ -44,7 +44,7 @@ async def fire_next_timer(
             .order_by(EscalationTimer.due_at, EscalationTimer.id)
             .limit(1)
         )
-        if session.bind.dialect.name == "postgresql":
+        if on_postgresql(session):
             claim = claim.with_for_update(skip_locked=True)
         timer = await session.scalar(claim)
         if timer is None:
@@ -121,7 +121,7 @@ async def _reminders_due_with(session: AsyncSession, timer: EscalationTimer, now
         EscalationTimer.due_at <= now,
         EscalationTimer.id != timer.id,
     )
-    if session.bind.dialect.name == "postgresql":
+    if on_postgresql(session):
         statement = statement.with_for_update(skip_locked=True)
     return list((await session.scalars(statement.order_by(EscalationTimer.id))).all())
 

@@ -27,9 +27,11 @@ from pidesk.services.escalation.service.assessing import PRODUCER
 from pidesk.services.escalation.service.incidents import record_incident_update
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.shared.db.base import utcnow
+from pidesk.shared.db.engine import on_postgresql
 from pidesk.shared.events import Envelope, IncidentUpdated
+from pidesk.shared.vocabulary import UpdateReason
 
-ALERTS_GROUPED = "alerts_grouped"
+ALERTS_GROUPED = UpdateReason.ALERTS_GROUPED
 MAX_ALERTS_PER_EVENT = 1000
 
 
@@ -63,7 +65,7 @@ def _joinable(event: IncidentUpdated) -> bool:
 
 async def lock_incidents(session: AsyncSession, incident_ids: Iterable[uuid.UUID]) -> None:
     """Advisory locks on these incidents until the transaction ends, taken in one order by everyone."""
-    if session.bind.dialect.name != "postgresql":
+    if not on_postgresql(session):
         return  # one writer at a time
     numbers = sorted({_lock_number(i) for i in incident_ids})
     if numbers:

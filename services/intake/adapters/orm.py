@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pidesk.shared.db.base import CreatedAtMixin, ServiceBase, UTCDateTime, new_metadata
+from pidesk.shared.http.ratestore import RateLimitCountMixin
 from pidesk.shared.messaging.records import OutboxMessageMixin, ProcessedEventMixin
 
 
@@ -37,7 +38,7 @@ class Report(CreatedAtMixin, IntakeBase):
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     data_categories: Mapped[list[str]] = mapped_column(JSON(), nullable=False)
-    affected_count: Mapped[int | None] = mapped_column(Integer(), nullable=True)
+    affected_count: Mapped[int | None] = mapped_column(BigInteger(), nullable=True)  # up to MAX_SUBJECTS (10**10)
     subject_regions: Mapped[dict[str, int]] = mapped_column(JSON(), nullable=False)
     encryption: Mapped[str] = mapped_column(String(20), nullable=False)
     recovered_before_access: Mapped[bool] = mapped_column(Boolean(), nullable=False)
@@ -107,3 +108,10 @@ class GroupedAlert(IntakeBase):
     incident_id: Mapped[uuid.UUID] = mapped_column(Uuid(), nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     vendor_state: Mapped[str | None] = mapped_column(String(30), nullable=True)
+
+
+class RateLimitCount(RateLimitCountMixin, IntakeBase):
+    """Per-client request counts of this service's processes, shared between them (shared/http/ratestore.py);
+    UNLOGGED on PostgreSQL (the migration): a crash may lose them, the limits then start afresh."""
+
+    __tablename__ = "rate_limit_counts"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-JST = ZoneInfo("Asia/Tokyo")
+from pidesk.shared.japan_time import JST
 
 
 def reference_year(received_at: datetime) -> int:

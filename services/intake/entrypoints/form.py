@@ -20,12 +20,48 @@ from pidesk.services.intake.service.reports import SubmitReport, submit_report
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.csrf import CsrfProtector
 from pidesk.shared.http.errors import ApiError
+from pidesk.shared.http.openapi import documented
 from pidesk.shared.http.page_headers import page_headers, style_hashes
 from pidesk.shared.vocabulary import ReportSource
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_FORM_FIELDS = 200
+# the form's fields, all text as a browser sends them; parse.py checks them and shows the form again with errors
+FORM_BODY = {
+    "type": "object",
+    "required": ["csrf_token"],
+    "properties": {
+        "csrf_token": {"type": "string"},
+        "lang": {"type": "string", "enum": ["ja", "en"]},
+        **{
+            name: {"type": "string"}
+            for name in (
+                "reporter_name",
+                "reporter_email",
+                "reporter_division",
+                "reporter_entity",
+                "reporter_entity_country",
+                "title",
+                "description",
+                "incident_kind",
+                "aware_at",
+                "occurred_at",
+                "timezone",
+                "affected_count",
+                "encryption",
+                "malicious",
+                "entity_role",
+                "contact_info_available",
+                "recovered_before_access",
+                "publicly_viewable",
+                "assets",
+            )
+        },
+        "data_categories": {"type": "array", "items": {"type": "string"}},
+    },
+    "additionalProperties": {"type": "string"},
+}
 
 
 def form_router(context: IntakeContext, csrf: CsrfProtector) -> APIRouter:
@@ -69,7 +105,15 @@ def form_router(context: IntakeContext, csrf: CsrfProtector) -> APIRouter:
     async def show_form(request: Request, lang: str | None = None) -> HTMLResponse:
         return render(request, "report_form.html", pick_language(lang, request.headers.get("accept-language")))
 
-    @router.post("/report", response_class=HTMLResponse)
+    @router.post(
+        "/report",
+        response_class=HTMLResponse,
+        **documented(
+            body_types={media: {"schema": FORM_BODY} for media in FORM_TYPES},
+            errors=[400, 413, 415, 429],
+            pages=[403, 422],  # a forged or expired form, a field to correct: the form again
+        ),
+    )
     async def submit_form(request: Request) -> HTMLResponse:
         await context.report_rate.hit("reports", client_of(request))
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -20,9 +20,26 @@ from pidesk.services.intake.service.reports import (
 )
 from pidesk.shared.http.body import parse_json_body
 from pidesk.shared.http.errors import ApiError
+from pidesk.shared.http.openapi import documented, json_response
 from pidesk.shared.vocabulary import ReportSource
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, as in the IETF draft's examples
+ACCEPTED = {
+    "type": "object",
+    "required": ["incident_id", "reference", "status_url"],
+    "properties": {
+        "incident_id": {"type": "string", "format": "uuid"},
+        "reference": {"type": "string"},
+        "status_url": {"type": "string"},
+        "grouped": {"type": "boolean"},
+        "incidents": {"type": "array", "items": {"type": "object"}},
+    },
+}
+# 200: the incident already existed (a replay with the same Idempotency-Key, a repeated or grouped alert)
+ACCEPTED_RESPONSES = {
+    202: json_response(ACCEPTED, "A new incident"),
+    200: json_response(ACCEPTED, "An incident that already existed"),
+}
 
 
 def client_of(request: Request) -> str:
@@ -32,7 +49,11 @@ def client_of(request: Request) -> str:
 def report_router(context: IntakeContext) -> APIRouter:
     router = APIRouter(tags=["reports"])
 
-    @router.post("/v1/reports", status_code=202)
+    @router.post(
+        "/v1/reports",
+        status_code=202,
+        **documented(body=ReportSubmission, errors=[400, 409, 413, 415, 422, 429], also=ACCEPTED_RESPONSES),
+    )
     async def post_report(request: Request) -> JSONResponse:
         await context.report_rate.hit("reports", client_of(request))
         key = request.headers.get("idempotency-key")
@@ -48,7 +69,7 @@ def report_router(context: IntakeContext) -> APIRouter:
             ) from None
         return accepted_response(context, accepted)
 
-    @router.get("/v1/reports/{incident_id}")
+    @router.get("/v1/reports/{incident_id}", **documented(errors=[404, 422]))
     async def get_report_status(incident_id: uuid.UUID) -> dict[str, Any]:
         status = await report_status(incident_id, uow=context.uow())
         if status is None:

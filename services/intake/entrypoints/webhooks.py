@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from pidesk.services.intake.context import IntakeContext
-from pidesk.services.intake.entrypoints.http import accepted_response, client_of
+from pidesk.services.intake.entrypoints.http import ACCEPTED, accepted_response, client_of
 from pidesk.services.intake.service.alerts import AlertReporter, receive_alert, submission_for
 from pidesk.services.intake.service.deliveries import applied_delivery, delivery_key, remember_delivery
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, WebhookSource
@@ -19,9 +19,27 @@ from pidesk.services.intake.webhooks.signatures import SignatureRejected, verify
 from pidesk.shared.http.body import require_json
 from pidesk.shared.http.errors import ApiError
 from pidesk.shared.http.json_limits import MAX_JSON_DEPTH, JsonTooDeep, loads_bounded
+from pidesk.shared.http.openapi import documented
 from pidesk.shared.vocabulary import ReportSource
 
 MAX_RECORDS_PER_DELIVERY = 500  # one delivery may open at most this many incidents
+# the vendor's own payload, exactly as it sends it (CONTRACT.md lists the formats); `generic`: ReportSubmission
+VENDOR_PAYLOAD = {"anyOf": [{"type": "object"}, {"type": "array"}], "description": "the vendor's own payload"}
+WEBHOOK_DOC = documented(
+    body=VENDOR_PAYLOAD,
+    errors=[400, 401, 404, 413, 415, 422, 429],
+    auth=["pideskSignature", "pideskApiKey", "githubSignature", "nightfallSignature"],
+    also={
+        202: {"description": "A new incident", "content": {"application/json": {"schema": ACCEPTED}}},
+        200: {
+            "description": "An incident that already existed, or a vendor's handshake answered as it expects",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/plain": {"schema": {"type": "string"}},
+            },
+        },
+    },
+)
 
 
 def webhook_router(context: IntakeContext, sources: dict[str, WebhookSource]) -> APIRouter:
@@ -34,7 +52,7 @@ def webhook_router(context: IntakeContext, sources: dict[str, WebhookSource]) ->
         entity_country=settings.webhook_entity_country,
     )
 
-    @router.post("/v1/webhooks/{source_name}")
+    @router.post("/v1/webhooks/{source_name}", status_code=202, **WEBHOOK_DOC)
     async def receive(source_name: str, request: Request) -> Response:
         source = sources.get(source_name)
         if source is None:

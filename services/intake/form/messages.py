@@ -113,8 +113,9 @@ def error_text(code: str, language: Language) -> str:
 
 def pick_language(explicit: str | None, accept_language: str | None) -> Language:
     """`?lang=` or the form's hidden field wins; then the best of Accept-Language; Japanese otherwise."""
-    if explicit in LANGUAGES:
-        return explicit  # type: ignore[return-value]
+    for language in LANGUAGES:
+        if explicit == language:
+            return language
     ranked: list[tuple[float, int, Language]] = []
     for position, part in enumerate((accept_language or "").split(",")):
         tag, _, params = part.strip().partition(";")
@@ -125,6 +126,7 @@ def pick_language(explicit: str | None, accept_language: str | None) -> Language
             except ValueError:
                 quality = 0.0
         primary = tag.strip().lower().split("-")[0]
-        if primary in LANGUAGES and quality > 0:
-            ranked.append((-quality, position, primary))  # type: ignore[arg-type]
+        for language in LANGUAGES:
+            if primary == language and quality > 0:
+                ranked.append((-quality, position, language))
     return min(ranked)[2] if ranked else "ja"

@@ -6,10 +6,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from starlette.datastructures import ImmutableMultiDict
 
 from pidesk.services.intake.domain.report import REGION, ReportSubmission
 from pidesk.services.intake.form.choices import (
@@ -25,7 +26,6 @@ from pidesk.services.intake.form.choices import (
 DEFAULT_TIMEZONE = "Asia/Tokyo"
 CLOCK_SKEW = timedelta(minutes=10)
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M")
-MAX_FIELD = 20_000
 
 # where the contract puts each form field, for mapping validation errors back beside the field
 CONTRACT_TO_FIELD = {
@@ -37,9 +37,7 @@ CONTRACT_TO_FIELD = {
 }
 
 
-class FormData(Protocol):
-    def get(self, key: str, default: Any = None) -> Any: ...
-    def getlist(self, key: str) -> list[Any]: ...
+FormData = ImmutableMultiDict[str, Any]  # a parsed form body (starlette's FormData is one)
 
 
 @dataclass

@@ -51,13 +51,15 @@ from pidesk.services.intake.service.reports import (
     SubmitReport,
     new_report,
 )
-from pidesk.shared.db.bulk import row_of
+from pidesk.shared.db.bulk import row_of, table_of
+from pidesk.shared.db.engine import on_postgresql
 from pidesk.shared.events import AlertRecord, Envelope, IncidentUpdated
 from pidesk.shared.messaging.records import outbox_message
+from pidesk.shared.vocabulary import UpdateReason
 
 log = logging.getLogger(__name__)
 
-GROUPED = "alerts_grouped"
+GROUPED = UpdateReason.ALERTS_GROUPED
 
 
 @dataclass
@@ -228,13 +230,13 @@ class AlertCorrelator:
             grouped += [_grouped_row(group, p) for p in alerts]
             outbox.append(row_of(outbox_message(OutboxMessage, _grouped_event(group, alerts)))[1])
         if reports:
-            await session.execute(Report.__table__.insert(), reports)
+            await session.execute(table_of(Report).insert(), reports)
         if opened:
-            await session.execute(AlertGroup.__table__.insert(), [row_of(n.group)[1] for n in opened])
+            await session.execute(table_of(AlertGroup).insert(), [row_of(n.group)[1] for n in opened])
         if grouped:
-            await session.execute(GroupedAlert.__table__.insert(), grouped)
+            await session.execute(table_of(GroupedAlert).insert(), grouped)
         if outbox:
-            await session.execute(OutboxMessage.__table__.insert(), outbox)
+            await session.execute(table_of(OutboxMessage).insert(), outbox)
 
 
 def _state(group: AlertGroup) -> GroupState:
@@ -275,7 +277,7 @@ def _grouped_event(group: AlertGroup, alerts: list[_Pending]) -> Envelope:
 async def _lock_groups(session: AsyncSession, numbers: list[int]) -> None:
     """Serialise the batches of every intake process that touch the same groups (PostgreSQL; SQLite
     has one writer at a time anyway). Sorted, so two batches never wait on each other in a cycle."""
-    if session.bind.dialect.name != "postgresql" or not numbers:
+    if not on_postgresql(session) or not numbers:
         return
     await session.execute(
         text("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS s"),

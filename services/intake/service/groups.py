@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.intake.adapters.orm import AlertGroup, Report
+from pidesk.shared.db.engine import rows_affected
 
 
 async def close_groups(session: AsyncSession, incident_id: uuid.UUID, at: datetime) -> int:
@@ -22,7 +23,7 @@ async def close_groups(session: AsyncSession, incident_id: uuid.UUID, at: dateti
         .where(AlertGroup.incident_id == incident_id, AlertGroup.closed_at.is_(None))
         .values(closed_at=at)
     )
-    return result.rowcount or 0
+    return rows_affected(result)
 
 
 async def merge_groups(session: AsyncSession, absorbed: uuid.UUID, survivor: uuid.UUID) -> int:
@@ -36,4 +37,4 @@ async def merge_groups(session: AsyncSession, absorbed: uuid.UUID, survivor: uui
     if reference is not None:
         values["reference"] = reference
     result = await session.execute(update(AlertGroup).where(AlertGroup.incident_id == absorbed).values(**values))
-    return result.rowcount or 0
+    return rows_affected(result)

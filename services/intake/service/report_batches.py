@@ -32,7 +32,7 @@ from pidesk.services.intake.service.reports import (
     SubmitReport,
     new_report,
 )
-from pidesk.shared.db.bulk import row_of
+from pidesk.shared.db.bulk import row_of, table_of
 from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.events import Envelope
 from pidesk.shared.messaging.records import outbox_message
@@ -127,7 +127,7 @@ class ReportBatcher:
             )
             outbox = [row_of(outbox_message(OutboxMessage, e))[1] for _, r, e in staged if r.id in inserted]
             if outbox:
-                await session.execute(OutboxMessage.__table__.insert(), outbox)
+                await session.execute(table_of(OutboxMessage).insert(), outbox)
         return {
             id(pending): ReportAccepted(report.id, report.reference, report.received_at)
             for pending, report, _ in staged

@@ -101,14 +101,83 @@ def dig(payload: Any, *path: str | int, default: Any = None) -> Any:
     return current
 
 
+COUNT_MAX = 10**10  # the report schema's bound: a larger count is a typo, read as unknown
+
+
 def int_or_none(value: Any) -> int | None:
+    """A count as vendors send it: an integer, its decimal text, or a float without a fraction; a
+    negative, fractional, absurd or unreadable count is unknown (None), never a refusal."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, str) and value.strip().isdecimal():
-        return int(value.strip())
+        value = int(value.strip())
+    if isinstance(value, int):
+        return value if 0 <= value <= COUNT_MAX else None
     return None
+
+
+def as_list(value: Any) -> list[Any]:
+    """A field the vendor documents as a list: the list; one object or string sent bare → a list of
+    it; absent, null or anything else (a number, true) → empty."""
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, dict | str) and value != "" else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A field the vendor documents as an object: the object, or empty when absent or of another type."""
+    return value if isinstance(value, dict) else {}
+
+
+def text_or_none(value: Any) -> str | None:
+    """A name or label: non-empty text (trimmed) or an integer as text; anything else is absent."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return without_nul(str(value).strip()) or None
+
+
+FALLBACK_NOTE = "Read with fallbacks (fields missing or unusual in the delivery): {notes}."
+
+
+class Fallbacks:
+    """The optional fields a parser could not read and what stood in for them. They never refuse a
+    signed delivery; the incident's description lists them (it is on the timeline), as it does a
+    missing time of detection."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def note(self, field: str, fallback: str) -> None:
+        entry = f"{field}: {fallback}"
+        if entry not in self.notes:
+            self.notes.append(entry)
+
+    def items(self, container: Any, key: str, field: str | None = None) -> list[Any]:
+        """container[key] as a list (see `as_list`); a value that is neither is noted and ignored."""
+        value = container.get(key) if isinstance(container, dict) else None
+        if value is not None and not isinstance(value, list | dict | str):
+            self.note(field or key, f"ignored ({type(value).__name__}, not a list)")
+        return as_list(value)
+
+    def objects(self, container: Any, key: str, field: str | None = None) -> list[dict[str, Any]]:
+        """container[key] as a list of objects; entries that are not objects are noted and skipped."""
+        value = container.get(key) if isinstance(container, dict) else None
+        found = [v for v in as_list(value) if isinstance(v, dict)]
+        if value is not None and len(found) != (len(value) if isinstance(value, list) else 1):
+            self.note(field or key, "entries that are not objects ignored")
+        return found
+
+    def mapping(self, container: Any, key: str, field: str | None = None) -> dict[str, Any]:
+        """container[key] as an object; a value of another type is noted and ignored."""
+        value = container.get(key) if isinstance(container, dict) else None
+        if value is not None and not isinstance(value, dict):
+            self.note(field or key, f"ignored ({type(value).__name__}, not an object)")
+        return as_dict(value)
+
+    def summary(self, text: str) -> str:
+        return f"{text}\n\n{FALLBACK_NOTE.format(notes='; '.join(self.notes))}" if self.notes else text
 
 
 class Matcher(Protocol):

@@ -1,20 +1,34 @@
-"""The webhook sources intake accepts, by the `{source}` path segment."""
+"""The webhook sources intake accepts, by the `{source}` path segment.
+
+Imported by name, not discovered: a source module that is missing or broken stops intake at start-up
+instead of leaving its vendor's deliveries to a 404."""
 
 from __future__ import annotations
 
-import importlib
-
 from pidesk.services.intake.webhooks.model import WebhookSource
+from pidesk.services.intake.webhooks.sources import (
+    aws_macie,
+    code42,
+    generic,
+    github,
+    google_dlp,
+    ms_purview,
+    netskope,
+    nightfall,
+)
 
-SOURCE_NAMES = ("github", "nightfall", "aws-macie", "ms-purview", "netskope", "code42", "google-dlp", "generic")
+SOURCES: tuple[WebhookSource, ...] = (
+    github.SOURCE,
+    nightfall.SOURCE,
+    aws_macie.SOURCE,
+    ms_purview.SOURCE,
+    netskope.SOURCE,
+    code42.SOURCE,
+    google_dlp.SOURCE,
+    generic.SOURCE,
+)
+SOURCE_NAMES = tuple(source.name for source in SOURCES)
 
 
 def load_sources() -> dict[str, WebhookSource]:
-    sources: dict[str, WebhookSource] = {}
-    for name in SOURCE_NAMES:
-        try:
-            module = importlib.import_module(f"pidesk.services.intake.webhooks.sources.{name.replace('-', '_')}")
-        except ModuleNotFoundError:
-            continue
-        sources[name] = module.SOURCE
-    return sources
+    return {source.name: source for source in SOURCES}

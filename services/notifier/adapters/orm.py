@@ -128,8 +128,11 @@ class Delivery(NotifierBase):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id"), nullable=False, index=True)
     channel: Mapped[str] = mapped_column(String(10), nullable=False)  # email | chat
+    # the recipient, never in clear (adapters/people.py): `address` is the blind index every lookup uses,
+    # `address_sealed` the address and `name` the name, encrypted
     address: Mapped[str] = mapped_column(String(1000), nullable=False)
-    name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    address_sealed: Mapped[str] = mapped_column(Text(), nullable=False)
+    name: Mapped[str] = mapped_column(Text(), nullable=False, default="")
     language: Mapped[str] = mapped_column(String(2), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     attempts: Mapped[int] = mapped_column(Integer(), nullable=False, default=0)

@@ -62,7 +62,8 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks":
 
 def markdown_html(text: str) -> str:
     """HTML for Markdown `text`; raw HTML in the text is escaped, never passed through."""
-    return _markdown.render(text)
+    html: str = _markdown.render(text)
+    return html
 
 
 def salutation(name: str, language: str) -> str:

@@ -7,12 +7,12 @@ internal_alert.*.md.j2`. Times are Japan time, short ("10:05 JST"; with the date
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from pidesk.shared import labels
+from pidesk.shared.japan_time import JST
 
-JST = timezone(timedelta(hours=9), "JST")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Obligations as a subject line names them; anything not here takes its full label.

@@ -105,7 +105,7 @@ def fold_groups(groups: Sequence[Context]) -> Context | None:
     baseline = min(g["total_alerts"] - g["new_alerts"] for g in groups)
     counted = [g for g in sorted(groups, key=lambda g: g["total_alerts"]) if g.get("affected_count") is not None]
     return {
-        "since": min((g["since"] for g in groups), key=_moment),
+        "since": min((str(g["since"]) for g in groups), key=datetime.fromisoformat),
         "new_alerts": max(latest["total_alerts"] - baseline, 0),
         "total_alerts": latest["total_alerts"],
         "affected_count": counted[-1]["affected_count"] if counted else None,

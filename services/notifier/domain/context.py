@@ -7,15 +7,15 @@ decided) is left as a marked gap for the desk to complete before approving.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pidesk.services.notifier.domain.alert_mail import compose
 from pidesk.services.notifier.domain.companies import GroupCompanies
 from pidesk.services.notifier.domain.plan import NoticePlan, regimes
 from pidesk.shared import labels
+from pidesk.shared.japan_time import JST
 
-JST = timezone(timedelta(hours=9), "JST")
 SENSITIVE = frozenset(
     {
         "health", "medical_history", "health_checkup", "disability", "criminal_record", "crime_victim",

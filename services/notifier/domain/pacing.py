@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pidesk.services.notifier.domain.context import JST
 from pidesk.shared.events import EscalationRequested
+from pidesk.shared.japan_time import JST
 
 HOUR = timedelta(hours=1)
 ROUTED, REMINDER, GROUP_UPDATE = "routed", "obligation_reminder", "group_update"

@@ -9,10 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pidesk.shared.vocabulary import NoticeKind
+
 LANGUAGES: tuple[str, ...] = ("ja", "en")
 
-DATA_SUBJECT, PUBLIC, REGULATOR_DRAFT, INTERNAL = "data_subject", "public", "regulator_draft", "internal"
-CHANNEL = {DATA_SUBJECT: "email", PUBLIC: "web", REGULATOR_DRAFT: "download", INTERNAL: "email"}
+DATA_SUBJECT, PUBLIC, REGULATOR_DRAFT, INTERNAL = (
+    NoticeKind.DATA_SUBJECT,
+    NoticeKind.PUBLIC,
+    NoticeKind.REGULATOR_DRAFT,
+    NoticeKind.INTERNAL,
+)
+CHANNEL: dict[str, str] = {DATA_SUBJECT: "email", PUBLIC: "web", REGULATOR_DRAFT: "download", INTERNAL: "email"}
 
 # Duties to tell the people concerned (APPI Art. 26(2); My Number Act Art. 29-4(2); GDPR Art. 34;
 # Cal. Civ. Code §1798.82(a); PDPA (TH) s.37(4); PDPA (SG) s.26D(2); PIPA (KR) Art. 34(1)).

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.notifier.adapters.orm import Delivery, Notice
+from pidesk.services.notifier.adapters.people import RecipientCipher
 from pidesk.services.notifier.adapters.rendering import TEMPLATES, markdown_html, pages
 from pidesk.services.notifier.domain.approval import hash_of
 from pidesk.services.notifier.domain.plan import INTERNAL, LANGUAGES, PUBLIC
@@ -23,15 +24,17 @@ from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.auth import Principal, bearer_principal, require_role
 from pidesk.shared.http.body import parse_json_body
 from pidesk.shared.http.errors import ApiError
+from pidesk.shared.http.openapi import documented
 from pidesk.shared.http.page_headers import page_headers, style_hashes
 from pidesk.shared.http.params import OffsetQuery
-from pidesk.shared.vocabulary import Role
+from pidesk.shared.vocabulary import APPROVERS, DeliveryChannel, DeliveryStatus, NoticeStatus
 
 KINDS = ("data_subject", "public", "regulator_draft", "internal")
-STATUSES = ("drafted", "approved", "sending", "sent", "failed")
-DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "unconfirmed")
+STATUSES = tuple(NoticeStatus)
+DELIVERY_STATUSES = tuple(DeliveryStatus)
 PUBLIC_PAGE_HEADERS = page_headers(style_hashes(TEMPLATES / "pages" / "public_notices.html"))
 FEED_HEADERS = page_headers()
+READ = documented(errors=[401, 404, 422], auth=["bearer"])
 
 
 async def reader(request: Request) -> Principal:
@@ -44,7 +47,7 @@ Reader = Annotated[Principal, Depends(reader)]
 
 async def editor(principal: Reader) -> Principal:
     """Drafts are worded by those who approve them."""
-    require_role(principal, frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR}))
+    require_role(principal, APPROVERS)
     return principal
 
 
@@ -101,12 +104,15 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _shown_address(row: Delivery, notice: Notice) -> dict[str, Any]:
-    """A mail recipient's address; a chat webhook (a credential) only as its role and fingerprint, to anyone."""
-    if row.channel != "chat":
-        return {"address": row.address}
-    fp = fingerprint(row.address)
-    return {"address": f"chat webhook {fp}", "role": role_of(notice.variant), "fingerprint": fp}
+def _shown_recipient(row: Delivery, notice: Notice, people: RecipientCipher) -> dict[str, Any]:
+    """A mail recipient's address and name, opened for the desk's readers; a chat webhook (a credential) only
+    as its role and fingerprint, to anyone."""
+    address = people.address(row.address_sealed, notice_id=row.notice_id, index=row.address)
+    name = people.name(row.name, notice_id=row.notice_id, index=row.address)
+    if row.channel != DeliveryChannel.CHAT:
+        return {"address": address, "name": name}
+    fp = fingerprint(address)
+    return {"address": f"chat webhook {fp}", "role": role_of(notice.variant), "fingerprint": fp, "name": name}
 
 
 async def _held(session: AsyncSession, notice_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -115,13 +121,15 @@ async def _held(session: AsyncSession, notice_ids: list[uuid.UUID]) -> dict[uuid
         return {}
     statement = (
         select(Delivery.notice_id, func.count())
-        .where(Delivery.notice_id.in_(notice_ids), Delivery.status == "pending", Delivery.hold.is_not(None))
+        .where(
+            Delivery.notice_id.in_(notice_ids), Delivery.status == DeliveryStatus.PENDING, Delivery.hold.is_not(None)
+        )
         .group_by(Delivery.notice_id)
     )
     return {notice_id: count for notice_id, count in (await session.execute(statement)).all()}
 
 
-def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
+def notices_router(sessions: async_sessionmaker[AsyncSession], people: RecipientCipher) -> APIRouter:
     router = APIRouter(tags=["notices"])
 
     async def _notice(session: AsyncSession, notice_id: uuid.UUID) -> Notice:
@@ -130,7 +138,7 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
             raise ApiError(404, "notice_not_found", "no notice with this id")
         return notice
 
-    @router.get("/v1/notices")
+    @router.get("/v1/notices", **documented(errors=[401, 422], auth=["bearer"]))
     async def list_notices(
         _principal: Reader,
         incident_id: uuid.UUID | None = None,
@@ -150,7 +158,7 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
             held = await _held(session, [n.id for n in notices if n.kind == INTERNAL])
             return [notice_summary(n, held.get(n.id, 0)) for n in notices]
 
-    @router.get("/v1/notices/{notice_id}")
+    @router.get("/v1/notices/{notice_id}", **READ)
     async def get_notice(notice_id: uuid.UUID, _principal: Reader) -> dict[str, Any]:
         async with sessions() as session:
             notice = await _notice(session, notice_id)
@@ -166,7 +174,10 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
                 "approvals": notice.approvals,
             }
 
-    @router.put("/v1/notices/{notice_id}")
+    @router.put(
+        "/v1/notices/{notice_id}",
+        **documented(body=DraftEdit, errors=[400, 401, 403, 404, 409, 413, 415, 422], auth=["bearer"]),
+    )
     async def edit_notice(notice_id: uuid.UUID, principal: Editor, request: Request) -> dict[str, Any]:
         """Complete or reword a draft before approval (Markdown); re-drafts then leave the wording alone."""
         edit = await parse_json_body(request, DraftEdit)
@@ -181,7 +192,7 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
         request.app.state.runtime.relay.wake()
         return answer
 
-    @router.get("/v1/notices/{notice_id}/recipients")
+    @router.get("/v1/notices/{notice_id}/recipients", **READ)
     async def recipients(
         notice_id: uuid.UUID,
         _principal: Reader,
@@ -204,14 +215,13 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
                 {
                     "id": r.id,
                     "channel": r.channel,
-                    **_shown_address(r, notice),
-                    "name": r.name,
+                    **_shown_recipient(r, notice, people),
                     "language": r.language,
                     "status": r.status,
                     "attempts": r.attempts,
                     "last_error": r.last_error,
                     "sent_at": _iso(r.sent_at),
-                    "next_attempt_at": _iso(r.next_attempt_at) if r.status == "pending" else None,
+                    "next_attempt_at": _iso(r.next_attempt_at) if r.status == DeliveryStatus.PENDING else None,
                     # an internal alert's mail: why it waited, what became of it, whose mail carried it
                     "hold": r.hold,
                     "note": r.note,
@@ -221,7 +231,10 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
             ]
             return {"items": items, "next_after": rows[-1].id if len(rows) == limit else None}
 
-    @router.get("/v1/notices/{notice_id}/download.md")
+    @router.get(
+        "/v1/notices/{notice_id}/download.md",
+        **documented(produces="text/markdown", errors=[401, 404, 422], auth=["bearer"]),
+    )
     async def download(notice_id: uuid.UUID, _principal: Reader) -> Response:
         async with sessions() as session:
             notice = await _notice(session, notice_id)
@@ -237,7 +250,7 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
         rows = (
             await session.scalars(
                 select(Notice)
-                .where(Notice.kind == PUBLIC, Notice.status == "sent")
+                .where(Notice.kind == PUBLIC, Notice.status == NoticeStatus.SENT)
                 .order_by(Notice.issued_at.desc())
                 .limit(200)
             )
@@ -261,7 +274,7 @@ def notices_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
         html = pages().get_template("public_notices.html").render(notices=notices, languages=LANGUAGES)
         return HTMLResponse(html, headers={"Cache-Control": "public, max-age=60", **PUBLIC_PAGE_HEADERS})
 
-    @router.get("/notices/public.atom")
+    @router.get("/notices/public.atom", **documented(produces="application/atom+xml"))
     async def public_feed(request: Request) -> Response:
         async with sessions() as session:
             notices = await _published(session)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.config import NotifierSettings
@@ -17,37 +15,44 @@ from pidesk.shared.events import (
     IncidentReported,
     IncidentUpdated,
     NoticeRequested,
+    payload_as,
 )
 from pidesk.shared.messaging.consumer import BatchHandler, Handler
 
 
 def kafka_handlers(settings: NotifierSettings) -> dict[str, Handler]:
     contact = settings.contact
+    people = settings.recipient_cipher()
 
     async def on_reported(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, IncidentReported)
-        await drafting.record_reported(session, envelope.incident_id, payload, contact)
+        reported = payload_as(IncidentReported, envelope, payload)
+        await drafting.record_reported(session, envelope.incident_id, reported, contact)
 
     async def on_updated(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, IncidentUpdated)
-        if not payload.changes:
+        update = payload_as(IncidentUpdated, envelope, payload)
+        if not update.changes:
             return  # alerts grouped, a close, a merge: no fact the drafts use changed
-        if not await drafting.record_updated(session, envelope.incident_id, payload, contact):
+        if not await drafting.record_updated(session, envelope.incident_id, update, contact):
             raise LookupError(f"incident {envelope.incident_id} is not known yet")  # retried, then dead-lettered
 
     async def on_assessed(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, IncidentAssessed)
-        await drafting.record_assessed(session, envelope.incident_id, payload, contact)
+        assessed = payload_as(IncidentAssessed, envelope, payload)
+        await drafting.record_assessed(session, envelope.incident_id, assessed, contact)
 
     async def on_escalation(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, EscalationRequested)
         await alerts.record_alert(
-            session, envelope.incident_id, payload, settings.desk_url, settings.mail_domain, settings.pacing
+            session,
+            envelope.incident_id,
+            payload_as(EscalationRequested, envelope, payload),
+            settings.desk_url,
+            settings.mail_domain,
+            settings.pacing,
+            people=people,
         )
 
     async def on_notice_requested(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
-        assert isinstance(payload, NoticeRequested)
-        await issuing.approve(session, envelope.incident_id, payload, settings.mail_domain)
+        requested = payload_as(NoticeRequested, envelope, payload)
+        await issuing.approve(session, envelope.incident_id, requested, settings.mail_domain, people=people)
 
     return {
         topics.INCIDENT_REPORTED: on_reported,
@@ -60,13 +65,12 @@ def kafka_handlers(settings: NotifierSettings) -> dict[str, Handler]:
 
 def kafka_batch_handlers(settings: NotifierSettings) -> dict[str, BatchHandler]:
     """Escalation requests come in bursts (every role of every new incident): recorded a batch at a time."""
+    people = settings.recipient_cipher()
 
     async def on_escalations(session: AsyncSession, events: list[tuple[Envelope, EventPayload]]) -> None:
-        requests: list[tuple[uuid.UUID, EscalationRequested]] = []
-        for envelope, payload in events:
-            if not isinstance(payload, EscalationRequested):
-                raise TypeError(f"{envelope.topic} carried {type(payload).__name__}")
-            requests.append((envelope.incident_id, payload))
-        await alert_batches.record_alerts(session, requests, settings.desk_url, settings.mail_domain, settings.pacing)
+        requests = [(e.incident_id, payload_as(EscalationRequested, e, payload)) for e, payload in events]
+        await alert_batches.record_alerts(
+            session, requests, settings.desk_url, settings.mail_domain, settings.pacing, people=people
+        )
 
     return {topics.ESCALATION_REQUESTED: on_escalations}

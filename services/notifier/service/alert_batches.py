@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.adapters.orm import Delivery, Notice
+from pidesk.services.notifier.adapters.people import RecipientCipher
 from pidesk.services.notifier.domain.pacing import Pacing
 from pidesk.services.notifier.service.alerts import (
     DEFAULT_PACING,
@@ -24,7 +25,7 @@ from pidesk.services.notifier.service.alerts import (
     record_alert,
 )
 from pidesk.services.notifier.service.issuing import recipient_rows
-from pidesk.shared.db.bulk import row_of
+from pidesk.shared.db.bulk import row_of, table_of
 from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.events import EscalationRequested
 
@@ -35,6 +36,8 @@ async def record_alerts(
     desk_url: str,
     mail_domain: str,
     pacing: Pacing = DEFAULT_PACING,
+    *,
+    people: RecipientCipher,
 ) -> None:
     planned = [
         (incident_id, event, plan_alerts(incident_id, event, desk_url, pacing)) for incident_id, event in requests
@@ -54,16 +57,15 @@ async def record_alerts(
         for alert in alerts:
             notice = new_alert_notice(incident_id, event, alert)
             notices.append(row_of(notice)[1])
+            now = event.requested_at
             deliveries += recipient_rows(
-                notice.id, alert.people, "email", event.requested_at, mail_domain, alert.priority, alert.mailing
+                notice.id, alert.people, "email", now, mail_domain, alert.priority, people, alert.mailing
             )
-            deliveries += recipient_rows(
-                notice.id, alert.chats, "chat", event.requested_at, mail_domain, alert.priority
-            )
+            deliveries += recipient_rows(notice.id, alert.chats, "chat", now, mail_domain, alert.priority, people)
     if notices:
-        await session.execute(Notice.__table__.insert(), notices)
+        await session.execute(table_of(Notice).insert(), notices)
     if deliveries:
-        table = Delivery.__table__
+        table = table_of(Delivery)
         statement = (
             conflict_insert(session, table)
             .on_conflict_do_nothing(index_elements=["notice_id", "channel", "address"])
@@ -75,4 +77,4 @@ async def record_alerts(
         for notice_id, count in added.items():
             await session.execute(update(Notice).where(Notice.id == notice_id).values(total=Notice.total + count))
     for incident_id, event in later:
-        await record_alert(session, incident_id, event, desk_url, mail_domain, pacing)
+        await record_alert(session, incident_id, event, desk_url, mail_domain, pacing, people=people)

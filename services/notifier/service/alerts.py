@@ -17,14 +17,16 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.adapters.orm import Notice
+from pidesk.services.notifier.adapters.people import RecipientCipher
 from pidesk.services.notifier.adapters.rendering import render_notice
 from pidesk.services.notifier.domain.context import alert_context, covered_obligations
-from pidesk.services.notifier.domain.pacing import AlertMailing, Pacing, alert_mailing
+from pidesk.services.notifier.domain.pacing import GROUP_UPDATE, REMINDER, AlertMailing, Pacing, alert_mailing
 from pidesk.services.notifier.domain.plan import CHANNEL, INTERNAL, LANGUAGES
 from pidesk.services.notifier.domain.priority import alert_priority
 from pidesk.services.notifier.service.drafting import notice_id
 from pidesk.services.notifier.service.issuing import add_recipients, complete_if_done, locked_notice
 from pidesk.shared.events import EscalationRequested
+from pidesk.shared.vocabulary import NoticeStatus
 
 DEFAULT_PACING = Pacing()
 
@@ -32,13 +34,13 @@ DEFAULT_PACING = Pacing()
 def alert_variant(event: EscalationRequested) -> str:
     """One alert per (target, step); an obligation reminder per (target, obligations and their due times);
     a group update per (target, the growth it reports). The same event again is the same alert."""
-    if event.reason == "obligation_reminder" and len(event.obligations) > 1:
+    if event.reason == REMINDER and len(event.obligations) > 1:
         covered = ",".join(sorted(f"{o.code}@{o.due_at.isoformat()}" for o in event.obligations))
         return f"{event.target}.reminder.{_digest(covered)}"
-    if event.reason == "obligation_reminder":
+    if event.reason == REMINDER:
         due = event.nearest_obligation.due_at.isoformat() if event.nearest_obligation else ""
         return f"{event.target}.reminder.{event.obligation_code}.{due}"[:80]
-    if event.reason == "group_update":
+    if event.reason == GROUP_UPDATE:
         growth = event.group.model_dump_json() if event.group else ""
         return f"{event.target}.group.{_digest(f'{event.step}|{event.requested_at.isoformat()}|{growth}')}"
     return f"{event.target}.step{event.step}"
@@ -107,7 +109,7 @@ def new_alert_notice(incident_id: uuid.UUID, event: EscalationRequested, alert: 
         variant=alert.variant,
         language=alert.language,
         channel=CHANNEL[INTERNAL],
-        status="sending",
+        status=NoticeStatus.SENDING,
         subject=rendered.subject,
         body=rendered.body,
         obligations=codes or ([event.obligation_code] if event.obligation_code else []),
@@ -126,6 +128,8 @@ async def record_alert(
     desk_url: str,
     mail_domain: str,
     pacing: Pacing = DEFAULT_PACING,
+    *,
+    people: RecipientCipher,
 ) -> None:
     """An internal notice per language of the role's people, approved at once; mail and chat deliveries queued."""
     now: datetime = event.requested_at
@@ -143,13 +147,21 @@ async def record_alert(
             now=now,
             mail_domain=mail_domain,
             priority=alert.priority,
+            people=people,
             mailing=alert.mailing,
         )
         if alert.chats:
             added += await add_recipients(
-                session, notice, alert.chats, channel="chat", now=now, mail_domain=mail_domain, priority=alert.priority
+                session,
+                notice,
+                alert.chats,
+                channel="chat",
+                now=now,
+                mail_domain=mail_domain,
+                priority=alert.priority,
+                people=people,
             )
         notice.total += added
         if added:
-            notice.status = "sending"
+            notice.status = NoticeStatus.SENDING
         await complete_if_done(session, notice, incident_id, now, open_rows=added or None)  # new rows: open

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -39,6 +40,7 @@ from pidesk.services.notifier.service.ledger import Ledger
 from pidesk.services.notifier.service.tally import record_lapsed
 from pidesk.services.notifier.service.wording import Wording
 from pidesk.shared.db.base import utcnow
+from pidesk.shared.vocabulary import DeliveryChannel
 
 log = logging.getLogger(__name__)
 IDLE_POLL_SECONDS = 0.5
@@ -60,6 +62,7 @@ class DeliveryService:
         self.clock = clock  # what time it is (the pacing of alert mails is tested with a clock of its own)
         self.ledger = Ledger(engine, self.owner, settings, on_commit, clock)
         self.wording = Wording(settings)
+        self.people = settings.recipient_cipher()
         self.pacing = settings.pacing
         self._queue: asyncio.PriorityQueue[tuple[tuple[object, ...], Claim]] = asyncio.PriorityQueue()
         self._held: dict[int, Claim] = {}  # claimed and not yet finished: their leases are renewed
@@ -206,6 +209,8 @@ class DeliveryService:
                 claims = await mailings.assemble(db, taken, owner=self.owner, now=now, until=until, pacing=self.pacing)
                 await self.wording.attach(session, claims, now)
         for claim in claims:
+            if claim.id in self._held:  # still queued here: its lease lapsed (a slow renewal) and came back to us
+                continue
             self._held[claim.id] = claim
             self._queue.put_nowait((claim.order, claim))
         return claims, len(taken)
@@ -256,44 +261,56 @@ class DeliveryService:
                 self._queue.task_done()
 
     async def _attempt(self, mail: MailConnection, http: httpx.AsyncClient, claim: Claim) -> None:
-        sending, message = False, b""
+        sending, message, address = False, b"", ""
         try:
             letter = claim.letter
             if letter is None:  # nothing was sent: tried again later (the wording may be mended), then failed
                 self.ledger.record(claim, Outcome(FAILED if claim.refused else RETRY, claim.problem))
                 return
-            if claim.channel == "email":
-                problem = address_problem(claim.address)
+            # opened here, just before it goes, and never written back (adapters/people.py)
+            address = self.people.address(claim.address_sealed, notice_id=claim.notice_id, index=claim.address)
+            name = self.people.name(claim.name, notice_id=claim.notice_id, index=claim.address)
+            if claim.channel == DeliveryChannel.EMAIL:
+                problem = address_problem(address)
                 if problem is not None:  # this recipient's failure: never put into a header or a command
                     self.ledger.record(claim, Outcome(FAILED, problem))
                     return
-                message = letter.mime(to=claim.address, name=claim.name, message_id=claim.message_id, now=self.clock())
-                refusal = await mail.prepare(claim.address)
+                message = letter.mime(to=address, name=name, message_id=claim.message_id, now=self.clock())
+                refusal = await mail.prepare(address)
                 if refusal is not None:  # nothing was sent
-                    self.ledger.record(claim, refusal)
+                    self.ledger.record(claim, _unnamed(refusal, address))
                     return
             sending = await self.ledger.sending(claim)
             if not sending:  # not this instance's any more, or `sending` not recorded: not sent
-                if claim.channel == "email":
+                if claim.channel == DeliveryChannel.EMAIL:
                     await mail.abandon()
                 return
             # `sending` is committed: the message may arrive from here on
-            if claim.channel == "email":
+            if claim.channel == DeliveryChannel.EMAIL:
                 outcome = await mail.transmit(message)
             else:
-                outcome = await post_chat(http, claim.address, letter.subject, letter.text(claim.name))
-            self.ledger.record(claim, outcome)
+                outcome = await post_chat(http, address, letter.subject, letter.text(name))
+            self.ledger.record(claim, _unnamed(outcome, address))
             self.delivered += 1
         except Exception as exc:  # one recipient's surprise must not stop the others
             log.exception("delivery attempt failed", extra={"delivery_id": claim.id})
             if sending:
-                self.ledger.record(claim, Outcome(UNCONFIRMED, f"{type(exc).__name__}: {exc}"[:500]))
+                self.ledger.record(claim, _unnamed(Outcome(UNCONFIRMED, f"{type(exc).__name__}: {exc}"[:500]), address))
             else:  # nothing was sent: tried again after a backoff, failed after the last attempt, never
                 # claimed first again at once (a poisoned row would hold up everything behind it)
-                self.ledger.record(claim, Outcome(RETRY, f"{type(exc).__name__}: {exc}"[:500]))
-                if claim.channel == "email":
+                self.ledger.record(claim, _unnamed(Outcome(RETRY, f"{type(exc).__name__}: {exc}"[:500]), address))
+                if claim.channel == DeliveryChannel.EMAIL:
                     await mail.abandon()  # the session may hold a MAIL FROM: the next recipient starts clean
         finally:
             self._held.pop(claim.id, None)
             if not self._drained and len(self._held) <= self._low_water:
                 self._signal.set()
+
+
+def _unnamed(outcome: Outcome, address: str) -> Outcome:
+    """The outcome with the recipient's address taken out of its detail (a server's reply may quote it): the
+    row's `last_error` is kept in clear."""
+    if not address or address.lower() not in outcome.detail.lower():
+        return outcome
+    detail = re.sub(re.escape(address), "<recipient>", outcome.detail, flags=re.IGNORECASE)
+    return Outcome(outcome.status, detail)

@@ -16,8 +16,9 @@ from pidesk.services.notifier.domain.plan import LANGUAGES, NoticePlan, plan_not
 from pidesk.services.notifier.service.issuing import PRODUCER
 from pidesk.shared.events import IncidentAssessed, IncidentReported, IncidentUpdated, NoticeDrafted
 from pidesk.shared.messaging.records import add_to_outbox
+from pidesk.shared.vocabulary import NoticeKind, NoticeStatus
 
-DRAFTED = "drafted"
+DRAFTED = NoticeStatus.DRAFTED
 NAMESPACE = uuid.UUID("8f5c2a4e-3a0b-4c61-9d55-6b8f2f0e7a11")
 
 
@@ -30,7 +31,8 @@ async def record_reported(
     session: AsyncSession, incident_id: uuid.UUID, event: IncidentReported, contact: Contact
 ) -> None:
     """Keep the incident's facts; when its assessment came first (a backlog replayed), draft now."""
-    facts = event.model_dump(mode="json", exclude={"reference", "reporter", "source", "source_alert_id"})
+    # never the reporter nor the alerts (their `actor` names a person): no notice uses them
+    facts = event.model_dump(mode="json", exclude={"reference", "reporter", "source", "source_alert_id", "alerts"})
     incident = await session.get(IncidentRecord, incident_id)
     if incident is not None and incident.facts:
         return
@@ -80,7 +82,7 @@ async def draft_notices(session: AsyncSession, incident: IncidentRecord, contact
     existing = {
         (n.kind, n.variant, n.language): n
         for n in (await session.scalars(_drafts_of(incident.id))).all()
-        if n.kind != "internal"
+        if n.kind != NoticeKind.INTERNAL
     }
     wanted: set[tuple[str, str, str]] = set()
     for plan in plan_notices(incident.assessment.get("obligations", [])):
@@ -93,12 +95,19 @@ async def draft_notices(session: AsyncSession, incident: IncidentRecord, contact
             _announce(session, incident.id, notice, now)
 
 
-def _drafts_of(incident_id: uuid.UUID) -> Select[tuple[Notice]]:
+def _drafts_of(incident_id: uuid.UUID) -> Select[Notice]:
     """The incident's drafts (its internal alerts left alone: the delivery loop counts on them), row-locked on
     PostgreSQL: a re-draft and an approval take turns."""
-    mine = (Notice.incident_id == incident_id, Notice.kind != "internal")
+    mine = (Notice.incident_id == incident_id, Notice.kind != NoticeKind.INTERNAL)
     statement = select(Notice).where(*mine).order_by(Notice.id).with_for_update()
     return statement.execution_options(populate_existing=True)
+
+
+def drafted_facts(incident: IncidentRecord) -> dict[str, Any]:
+    """The facts a notice states: the reported ones, overlaid by those the newest assessment used (a
+    group of DLP alerts decides the categories, the count and the regions, not its first alert)."""
+    assessed = (incident.assessment or {}).get("facts") or {}
+    return {**incident.facts, **assessed}
 
 
 def _draft(
@@ -118,7 +127,7 @@ def _draft(
         language=language,
         reference=incident.reference,
         company=contact.companies.name_for(incident.entity, language),  # never the reporter's free text
-        facts=incident.facts,
+        facts=drafted_facts(incident),
         assessment=incident.assessment,
         contact=contact,
         now=now,
@@ -179,7 +188,7 @@ async def edit_draft(
     notice = await session.get(Notice, notice_id, with_for_update=True)
     if notice is None:
         return None
-    if notice.kind == "internal" or notice.status != DRAFTED:
+    if notice.kind == NoticeKind.INTERNAL or notice.status != DRAFTED:
         raise DraftLocked(f"this notice is {notice.status}")
     if notice.approved_wording is not None:  # the other language draft was approved, and this one with it
         raise DraftLocked("this draft was approved with its other language draft")

@@ -10,16 +10,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.adapters.mail import message_id_for
 from pidesk.services.notifier.adapters.orm import Delivery, Notice, OutboxMessage
+from pidesk.services.notifier.adapters.people import RecipientCipher, normalised
 from pidesk.services.notifier.domain.approval import covers_every_language, hash_of, mismatch
 from pidesk.services.notifier.domain.pacing import AlertMailing
 from pidesk.services.notifier.domain.plan import DATA_SUBJECT, INTERNAL
 from pidesk.services.notifier.domain.priority import NOTICE_PRIORITY
+from pidesk.shared.db.bulk import table_of
 from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.events import NoticeIssued, NoticeRequested, RecipientCounts
 from pidesk.shared.messaging.records import add_to_outbox
+from pidesk.shared.vocabulary import DeliveryChannel, DeliveryStatus, NoticeStatus
 
 PRODUCER = "notifier"
-PENDING, SENDING, SENT, FAILED, UNCONFIRMED = "pending", "sending", "sent", "failed", "unconfirmed"
+PENDING, SENDING, SENT, FAILED, UNCONFIRMED = (
+    DeliveryStatus.PENDING,
+    DeliveryStatus.SENDING,
+    DeliveryStatus.SENT,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.UNCONFIRMED,
+)
 OPEN = (PENDING, SENDING)
 
 
@@ -33,7 +42,9 @@ async def locked_notice(session: AsyncSession, notice_id: uuid.UUID) -> Notice |
     return (await session.scalars(statement)).first()
 
 
-async def approve(session: AsyncSession, incident_id: uuid.UUID, event: NoticeRequested, mail_domain: str) -> None:
+async def approve(
+    session: AsyncSession, incident_id: uuid.UUID, event: NoticeRequested, mail_domain: str, *, people: RecipientCipher
+) -> None:
     """Record one batch of an approval: the notice approved, its recipients each recorded once; the language
     drafts it covers locked at the approved wording. An approval of another wording than the notifier's is
     refused visibly (the notice failed, with its reason, and notice.issued.v1 saying so)."""
@@ -70,15 +81,16 @@ async def approve(session: AsyncSession, incident_id: uuid.UUID, event: NoticeRe
             now=event.approved_at,
             mail_domain=mail_domain,
             priority=NOTICE_PRIORITY,
+            people=people,
         )
         notice.total += added
         if notice.total > notice.sent + notice.failed + notice.unconfirmed:
-            notice.status = "sending"
-        elif notice.status == "drafted":
-            notice.status = "approved"
+            notice.status = NoticeStatus.SENDING
+        elif notice.status == NoticeStatus.DRAFTED:
+            notice.status = NoticeStatus.APPROVED
         await complete_if_done(session, notice, incident_id, event.approved_at)
-    elif notice.status != "sent":  # the public notice is published, a regulator draft released, on approval
-        notice.status = "approved"
+    elif notice.status != NoticeStatus.SENT:  # the public notice is published, a regulator draft released, on approval
+        notice.status = NoticeStatus.APPROVED
         await complete_if_done(session, notice, incident_id, event.approved_at)
 
 
@@ -112,10 +124,10 @@ def refuse(
     batches = list(range(1, event.batches + 1))  # nothing more of it is awaited
     refused = {"by": event.approved_by, "batches": event.batches, "seen": batches, "refused": reason}
     notice.approvals = {**notice.approvals, key: refused}
-    if notice.status != "sending":  # an earlier approval still delivering goes on, and is announced when done
-        notice.status, notice.issued_at = "failed", event.approved_at
+    if notice.status != NoticeStatus.SENDING:  # an earlier approval still delivering goes on, announced when done
+        notice.status, notice.issued_at = NoticeStatus.FAILED, event.approved_at
     notice.failed_reason = reason
-    _announce_issued(session, notice, incident_id, event.approved_at, reason, status="failed")
+    _announce_issued(session, notice, incident_id, event.approved_at, reason, status=NoticeStatus.FAILED)
 
 
 async def add_recipients(
@@ -127,17 +139,18 @@ async def add_recipients(
     now: datetime,
     mail_domain: str,
     priority: int,
+    people: RecipientCipher,
     mailing: AlertMailing | None = None,
 ) -> int:
     """Insert the (notice, channel, address) rows not already there, to be sent in `priority` order (lower
     first); returns how many were new."""
-    rows = recipient_rows(notice.id, recipients, channel, now, mail_domain, priority, mailing)
+    rows = recipient_rows(notice.id, recipients, channel, now, mail_domain, priority, people, mailing)
     if not rows:
         return 0
     statement = (  # one statement whatever the count (batched by SQLAlchemy), compiled once
-        conflict_insert(session, Delivery.__table__)
+        conflict_insert(session, table_of(Delivery))
         .on_conflict_do_nothing(index_elements=["notice_id", "channel", "address"])
-        .returning(Delivery.__table__.c.id)
+        .returning(table_of(Delivery).c.id)
     )
     return len((await session.execute(statement, rows)).all())
 
@@ -149,20 +162,23 @@ def recipient_rows(
     now: datetime,
     mail_domain: str,
     priority: int,
+    people: RecipientCipher,
     mailing: AlertMailing | None = None,
 ) -> list[dict[str, object]]:
-    """The delivery rows of (address, name, language) recipients; addresses compared lower-cased. An alert's
-    mail rows (`mailing`) also carry how they are paced; every row has every column (one multi-row insert)."""
+    """The delivery rows of (address, name, language) recipients, address and name sealed and the address's
+    blind index the row's key (adapters/people.py). An alert's mail rows (`mailing`) also carry how they are
+    paced; every row has every column (one multi-row insert)."""
     rows: list[dict[str, object]] = []
     for address, name, language in recipients:
-        # addresses compared lower-cased; a chat webhook URL kept exactly (its path is case-sensitive)
-        normalised = address.strip().lower() if channel == "email" else address.strip()
-        key = f"{notice_id}.{uuid.uuid5(notice_id, f'{channel}:{normalised}')}"
+        clear = normalised(channel, address)
+        index = people.blind_index(channel, clear)
+        key = f"{notice_id}.{uuid.uuid5(notice_id, index)}"  # from the index: no unkeyed hash of the address
         row: dict[str, object] = {
             "notice_id": notice_id,
             "channel": channel,
-            "address": normalised,
-            "name": name,
+            "address": index,
+            "address_sealed": people.seal_address(clear, notice_id=notice_id, index=index),
+            "name": people.seal_name(name, notice_id=notice_id, index=index),
             "language": language,
             "status": PENDING,
             "attempts": 0,
@@ -174,8 +190,8 @@ def recipient_rows(
             "hold": None,
             "note": None,
         }
-        if mailing is not None and channel == "email":
-            row |= mailing.row_values(normalised, now)
+        if mailing is not None and channel == DeliveryChannel.EMAIL:
+            row |= mailing.row_values(clear, now)
         rows.append(row)
     return rows
 
@@ -185,7 +201,7 @@ async def complete_if_done(
 ) -> bool:
     """Mark the notice issued and announce it when every announced batch arrived and no recipient is open
     (`open_rows`: how many are, when the caller knows; else counted here)."""
-    if notice.status in ("drafted",) or not notice.approvals:
+    if notice.status == NoticeStatus.DRAFTED or not notice.approvals:
         return False
     if any(len(a["seen"]) < a["batches"] for a in notice.approvals.values()):
         return False
@@ -196,10 +212,14 @@ async def complete_if_done(
         )
     if still_open:
         return False
-    if notice.status in ("sent", "failed") and notice.issued_at is not None and notice.issued_at >= _last(notice):
+    if (
+        notice.status in (NoticeStatus.SENT, NoticeStatus.FAILED)
+        and notice.issued_at is not None
+        and notice.issued_at >= _last(notice)
+    ):
         return False  # already announced for the latest approval
     delivered = notice.sent + notice.unconfirmed
-    notice.status = "failed" if notice.total and not delivered else "sent"
+    notice.status = NoticeStatus.FAILED if notice.total and not delivered else NoticeStatus.SENT
     notice.issued_at = now
     _announce_issued(session, notice, incident_id, now)
     return True

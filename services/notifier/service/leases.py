@@ -25,12 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from pidesk.services.notifier.adapters.orm import PENDING_ROWS, SENDING_ROWS, Delivery
 from pidesk.services.notifier.service.issuing import OPEN, PENDING, SENDING
+from pidesk.shared.db.bulk import table_of
 
 if TYPE_CHECKING:
     from pidesk.services.notifier.adapters.letters import Letter
 
 
-DELIVERIES = Delivery.__table__  # Core statements on the connection: the ORM's machinery costs more than the query
+DELIVERIES = table_of(Delivery)  # Core statements on the connection: the ORM's machinery costs more than the query
 COLUMNS = DELIVERIES.c
 
 
@@ -38,8 +39,9 @@ def among(db: AsyncConnection | AsyncSession, column: Any, ids: list[Any]) -> Co
     """`column IN ids`; on PostgreSQL one array parameter, so one prepared statement whatever the count."""
     dialect = db.dialect if isinstance(db, AsyncConnection) else db.get_bind().dialect
     if dialect.name == "postgresql":
-        return column == any_(literal(ids, _array_of(column.type)))
-    return column.in_(ids)
+        found: ColumnElement[bool] = column == any_(literal(ids, _array_of(column.type)))
+        return found
+    return column.in_(ids)  # type: ignore[no-any-return]  # `column` is any Column: Any to mypy
 
 
 @functools.cache
@@ -50,8 +52,9 @@ def _array_of(item: Any) -> ARRAY[Any]:
 def ids_in(column: Any, dialect: str, name: str = "ids") -> ColumnElement[bool]:
     """`column IN :ids` with the list bound at execution (statements built once, compiled once)."""
     if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=_array_of(column.type)))
-    return column.in_(bindparam(name, expanding=True))
+        found: ColumnElement[bool] = column == any_(bindparam(name, type_=_array_of(column.type)))
+        return found
+    return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]  # as above
 
 
 def dialect_of(db: AsyncConnection) -> str:
@@ -104,8 +107,8 @@ class Claim:
     id: int
     notice_id: uuid.UUID
     channel: str
-    address: str
-    name: str
+    address: str  # the recipient's blind index (adapters/people.py): the person, in every comparison
+    name: str  # sealed ("" when there is none)
     language: str
     attempts: int  # before this attempt
     priority: int
@@ -115,6 +118,7 @@ class Claim:
     hold: str | None = None  # why it waited (rate_limit, group_window, digest), if it did
     exempt: bool = False  # never held by the rate limit
     carried_by: int | None = None  # as last assembled (mailings.py)
+    address_sealed: str = ""  # opened just before it is handed to SMTP or the chat webhook
     letter: Letter | None = field(default=None, repr=False)  # what it is sent (wording.py)
     problem: str = ""  # why there is no letter
     refused: bool = False  # the problem is for good (not the approved wording): failed, never retried
@@ -173,6 +177,7 @@ def _claim() -> Any:
             COLUMNS.hold,
             COLUMNS.exempt,
             COLUMNS.carried_by,
+            COLUMNS.address_sealed,
         )
     )
 

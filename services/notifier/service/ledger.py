@@ -247,8 +247,9 @@ class Ledger:
                     .returning(COLUMNS.notice_id)
                 )
                 notices = (await db.scalars(statement, {"ids": ids})).all() if ids else []
-                if values["status"] != issuing.PENDING:
-                    finished.update((notice, values["status"]) for notice in notices)
+                status = str(values["status"])
+                if status != issuing.PENDING:
+                    finished.update((notice, status) for notice in notices)
         return await count_finished(session, finished, now)
 
     def _values(self, attempts: int, outcome: Outcome, now: datetime) -> dict[str, Any]:

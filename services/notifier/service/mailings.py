@@ -16,6 +16,8 @@ person among the rows just claimed, in risk order:
 Rows that wait are given back with their new time, so a riskier row never waits behind them; every row
 keeps its own status and says in `note` what became of it. A carried row is marked `sending` and
 recorded with its carrier (ledger.py), so a redelivered event or a second instance sends nothing twice.
+A person is their address's blind index (adapters/people.py): every comparison here is on it, never on
+the address itself.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pidesk.services.notifier.domain.alert_mail import DIGEST, HELD
-from pidesk.services.notifier.domain.context import JST
 from pidesk.services.notifier.domain.pacing import GROUP_UPDATE, HOUR, Pacing
 from pidesk.services.notifier.service.issuing import PENDING, SENDING, SENT, UNCONFIRMED
 from pidesk.services.notifier.service.leases import COLUMNS, DELIVERIES, Claim, Rider, among
+from pidesk.shared.japan_time import JST
+from pidesk.shared.vocabulary import DeliveryChannel
 
 ALERT = "alert"
 RATE_LIMIT, GROUP_WINDOW = "rate_limit", "group_window"  # and DIGEST: why a row waits (`hold`)
@@ -102,7 +105,7 @@ async def assemble(
     db: AsyncConnection, claims: list[Claim], *, owner: str, now: datetime, until: datetime, pacing: Pacing
 ) -> list[Claim]:
     """The claims to attempt now, each alert mail with the rows riding in it; the rest given back to wait."""
-    alerts = [c for c in claims if c.mail_key is not None and c.channel == "email"]
+    alerts = [c for c in claims if c.mail_key is not None and c.channel == DeliveryChannel.EMAIL]
     if not alerts:
         return claims
     people: dict[str, dict[tuple[str, str | None], Bundle]] = {}
@@ -134,7 +137,7 @@ async def assemble(
         plan.finish(person, [w for w in held if w.address == address])
     if plan.changes:
         await db.execute(CHANGE, plan.changes)
-    others = [c for c in claims if c.mail_key is None or c.channel != "email"]
+    others = [c for c in claims if c.mail_key is None or c.channel != DeliveryChannel.EMAIL]
     return sorted([*others, *plan.going], key=lambda c: c.order)
 
 
@@ -155,7 +158,7 @@ async def _free_rows(db: AsyncConnection, addresses: list[str], now: datetime, w
         .where(
             COLUMNS.status == PENDING,
             COLUMNS.mail_key.is_not(None),
-            COLUMNS.channel == "email",
+            COLUMNS.channel == DeliveryChannel.EMAIL,
             among(db, COLUMNS.address, addresses),
             or_(COLUMNS.lease_until.is_(None), COLUMNS.lease_until < now),
             which,
@@ -173,7 +176,7 @@ async def _mailed(
     the claim being decided (`deciding`) are not counted."""
     statement = select(COLUMNS.address, COLUMNS.mail_key, COLUMNS.sent_at).where(
         COLUMNS.mail_key.is_not(None),
-        COLUMNS.channel == "email",
+        COLUMNS.channel == DeliveryChannel.EMAIL,
         among(db, COLUMNS.address, addresses),
         COLUMNS.carried_by.is_(None),  # a carried row went in another's mail
         or_(

@@ -20,9 +20,10 @@ from pidesk.services.notifier.adapters.mail import FAILED, SENT, UNCONFIRMED
 from pidesk.services.notifier.adapters.orm import Delivery, Notice
 from pidesk.services.notifier.service import issuing, leases
 from pidesk.services.notifier.service.leases import among, dialect_of, ids_in
+from pidesk.shared.db.bulk import table_of
 
 IN_DOUBT = "the notifier stopped while sending; not sent again (at most once)"
-NOTICES = Notice.__table__
+NOTICES = table_of(Notice)
 COUNT = (  # executemany: each notice's new counts, the row locked beforehand
     update(NOTICES)
     .where(NOTICES.c.id == bindparam("notice"))

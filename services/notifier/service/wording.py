@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,7 +65,7 @@ class Wording:
                 if claim.riders or claim.mail in (DIGEST, HELD):
                     claim.letter = self._mail(claim, notice.reference, now)
                 else:
-                    claim.letter = self._letter(source, notice.reference, bool(claim.name.strip()), now)
+                    claim.letter = self._letter(source, notice.reference, bool(claim.name), now)
             except Exception as exc:  # one notice's broken wording must not hold up the others
                 log.exception("notice could not be composed", extra={"notice_id": str(source.id)})
                 claim.problem = f"the notice could not be composed: {type(exc).__name__}: {exc}"[:500]
@@ -114,7 +115,8 @@ class Wording:
 
     def _mail(self, claim: Claim, reference: str, now: datetime) -> Letter:
         """One person's alert mail from every row it carries (made for this mail alone)."""
-        main, held = [], []
+        main: list[dict[str, Any]] = []
+        held: list[dict[str, Any]] = []
         parts = [(claim.notice_id, claim.mail == HELD), *((r.notice_id, r.held) for r in claim.riders)]
         for ident, is_held in parts:
             notice = self._cached(ident)
@@ -124,7 +126,7 @@ class Wording:
         values = compose(
             main, held, language=claim.language, desk_url=self.settings.desk_url, now=now, digest=claim.mail == DIGEST
         )
-        name = NAME_SLOT if claim.name.strip() else ""
+        name = NAME_SLOT if claim.name else ""  # sealed: "" only when there is no name
         rendered = render_notice("internal_alert", claim.language, values | {"recipient_name": name})
         return self._made(rendered, claim.language, reference)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from pidesk.services.intake.webhooks.common import (
     CategoryTable,
+    Fallbacks,
     actor_key,
     add_count,
     as_id,
@@ -134,35 +135,41 @@ def _actor(finding: dict[str, Any]) -> str | None:
     )
 
 
-def _detections(sensitive: list[Any], custom: list[Any]) -> dict[str, int]:
+def _detections(sensitive: list[dict[str, Any]], custom: list[dict[str, Any]]) -> dict[str, int]:
     """Occurrences per managed data identifier (`type`) and per custom data identifier (`name`)."""
     found: dict[str, int] = {}
     for group in sensitive:
-        for d in (group.get("detections") or []) if isinstance(group, dict) else []:
-            if isinstance(d, dict):
-                add_count(found, d.get("type"), d.get("count"))
+        for d in group["detections"]:
+            add_count(found, d.get("type"), d.get("count"))
     for d in custom:
-        if isinstance(d, dict):
-            add_count(found, d.get("name"), d.get("count"))
+        add_count(found, d.get("name"), d.get("count"))
     return found
 
 
 def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
     alerts = []
     for finding in _events(payload):
+        fallbacks = Fallbacks()
         kind_name = str(finding.get("type") or "finding of an unnamed type")
-        sensitive = dig(finding, "classificationDetails", "result", "sensitiveData", default=[]) or []
+        if rule_key(finding.get("type")) is None:
+            fallbacks.note("detail.type", "absent: kind other, no correlation rule")
+        result = dig(finding, "classificationDetails", "result", default={})
+        sensitive = [
+            {**group, "detections": fallbacks.objects(group, "detections", "sensitiveData[].detections")}
+            for group in fallbacks.objects(result, "sensitiveData", "classificationDetails.result.sensitiveData")
+        ]
         identifiers = [
             (str(d.get("type")), str(group.get("category", "")))
             for group in sensitive
-            if isinstance(group, dict)
-            for d in group.get("detections") or []
-            if isinstance(d, dict) and d.get("type")
+            for d in group["detections"]
+            if d.get("type")
         ]
-        custom = (
-            dig(finding, "classificationDetails", "result", "customDataIdentifiers", "detections", default=[]) or []
+        custom = fallbacks.objects(
+            dig(result, "customDataIdentifiers", default={}), "detections", "customDataIdentifiers.detections"
         )
-        identifiers += [(str(d.get("name", "custom")), "CUSTOM_IDENTIFIER") for d in custom if isinstance(d, dict)]
+        identifiers += [(str(d.get("name", "custom")), "CUSTOM_IDENTIFIER") for d in custom]
+        if not identifiers and not kind_name.startswith("Policy:"):
+            fallbacks.note("classificationDetails.result", "no data identifiers: category other")
         detections = _detections(sensitive, custom)
         largest = max(detections.values()) if detections else None
         public = _public(finding) or kind_name in PUBLIC_POLICIES
@@ -186,7 +193,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
                 data_categories=identifier_categories(identifiers) if identifiers else [C.OTHER],
                 aware_at=optional_time(finding.get("createdAt"), "detail.createdAt"),
                 title=f"Amazon Macie: {kind_name} — {where}",
-                summary=(
+                summary=fallbacks.summary(
                     f"Macie finding {finding['id']} ({kind_name}, severity "
                     f"{dig(finding, 'severity', 'description') or 'unknown'}) in account {finding.get('accountId')} "
                     f"{finding.get('region')}: {where}. Identifiers: "

@@ -11,12 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from pidesk.services.intake.webhooks.common import (
+    Fallbacks,
     actor_key,
     as_id,
+    as_list,
     asset_key,
     dig,
     optional_time,
     rule_key,
+    text_or_none,
     with_asset,
 )
 from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
@@ -28,10 +31,10 @@ PUBLIC_EXPOSURES = {"ispublic", "publiclinkshare", "publicsearchableshare", "pub
 SHARED_EXPOSURES = {"sharedvialink", "outsidetrusteddomains", "sharedtotrusteddomain", "ispublic"}
 
 
-def _observations(alert: dict[str, Any]) -> list[dict[str, Any]]:
+def _observations(alert: dict[str, Any], fallbacks: Fallbacks) -> list[dict[str, Any]]:
     decoded = []
-    for observation in alert.get("observations") or []:
-        data = observation.get("data") if isinstance(observation, dict) else None
+    for observation in fallbacks.objects(alert, "observations"):
+        data = observation.get("data")
         if isinstance(data, str):
             try:
                 data = loads_bounded(data)
@@ -39,17 +42,24 @@ def _observations(alert: dict[str, Any]) -> list[dict[str, Any]]:
                 data = None
         if isinstance(data, dict):
             decoded.append(data)
+        elif data is not None:
+            fallbacks.note("observations[].data", "unreadable: exposure unknown")
     return decoded
 
 
 def _exposures(observations: list[dict[str, Any]]) -> set[str]:
-    return {str(e).replace("_", "").lower() for o in observations for e in (o.get("exposureTypes") or [])}
+    return {
+        str(e).replace("_", "").lower()
+        for o in observations
+        for e in as_list(o.get("exposureTypes"))
+        if isinstance(e, str)
+    }
 
 
 def _source(observations: list[dict[str, Any]]) -> str | None:
     """Where the files left from, as Incydr names it: the cloud service of a share (`OneDrive`,
     `GoogleDrive`, `Box`…) or `Endpoint`; an alert names no device. The first source observed."""
-    return asset_key(*(s for o in observations for s in (o.get("sources") or [])))
+    return asset_key(*(s for o in observations for s in as_list(o.get("sources"))))
 
 
 def _kind(alert: dict[str, Any], exposures: set[str]) -> tuple[IncidentKind, bool]:
@@ -69,14 +79,18 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
     for alert in items:
         if not isinstance(alert, dict) or "id" not in alert:
             raise UnreadablePayload("an Incydr alert needs an id")
-        observations = _observations(alert)
+        fallbacks = Fallbacks()
+        observations = _observations(alert, fallbacks)
+        if not observations:
+            fallbacks.note("observations", "none readable: exposure unknown, taken as files leaving")
         exposures = _exposures(observations)
         kind, public = _kind(alert, exposures)
         departing = any(
-            str(dig(w, "type", default="")).upper() == "DEPARTING_EMPLOYEE" for w in alert.get("watchlists") or []
+            str(dig(w, "type", default="")).upper() == "DEPARTING_EMPLOYEE"
+            for w in fallbacks.objects(alert, "watchlists")
         )
         files = sum(int(o.get("fileCount") or 0) for o in observations if isinstance(o.get("fileCount"), int))
-        tenant = alert.get("tenantId")
+        tenant = text_or_none(alert.get("tenantId"))
         alert_id = as_id(alert.get("id"), "id")
         source = _source(observations)
         alerts.append(
@@ -86,7 +100,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
                 data_categories=[DataCategory.OTHER],
                 aware_at=optional_time(alert.get("createdAt"), "createdAt"),
                 title=f"Code42 Incydr: {alert.get('name') or alert.get('type')} — {alert.get('actor')}",
-                summary=(
+                summary=fallbacks.summary(
                     f"Incydr alert {alert_id} ({alert.get('type')}), rule {alert.get('name')!r}; actor "
                     f"{alert.get('actor')}; risk severity {alert.get('riskSeverity') or alert.get('severity')}; "
                     f"exposure: {', '.join(sorted(exposures)) or 'unknown'}; files observed: {files or 'unknown'}"
@@ -95,7 +109,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
                 publicly_viewable=public,
                 malicious=True if departing and kind is IncidentKind.INSIDER_TAKEOUT else None,
                 assets=with_asset([str(alert["actor"])] if alert.get("actor") else [], source),
-                vendor_state=str(alert.get("state")).lower() if alert.get("state") else None,
+                vendor_state=(text_or_none(alert.get("state")) or "").lower() or None,
                 rule=rule_key(alert.get("name"), alert.get("ruleId"), alert.get("type")),  # name: the rule's name
                 asset=source,
                 actor=actor_key(alert.get("actor")),

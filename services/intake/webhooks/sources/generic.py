@@ -11,25 +11,56 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from pidesk.services.intake.domain.report import ReportSubmission
-from pidesk.services.intake.webhooks.common import asset_key, with_asset
+from pidesk.services.intake.webhooks.common import Fallbacks, asset_key, with_asset
 from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
+from pidesk.shared.vocabulary import Encryption, EntityRole
 
 
 class GenericAlert(ReportSubmission):
     source_alert_id: str | None = Field(default=None, min_length=1, max_length=300)
 
 
+# optional fields of our schema (CONTRACT.md): null stands for the default, as an absent field does
+DEFAULTED: tuple[str, ...] = ("subject_regions", "encryption", "recovered_before_access", "publicly_viewable")
+DEFAULTED += ("entity_role", "contact_info_available", "assets")
+ENUMS = {"encryption": {e.value for e in Encryption}, "entity_role": {r.value for r in EntityRole}}
+
+
+def _with_defaults(record: Any, fallbacks: Fallbacks) -> Any:
+    """The record with each optional field that is null, or an enum value we do not know, left to its
+    default (encryption "none", the worst case; role "controller"), noted in the description."""
+    if not isinstance(record, dict):
+        return record
+    cleaned = dict(record)
+    for name in DEFAULTED:
+        if name in cleaned and cleaned[name] is None:
+            del cleaned[name]
+            fallbacks.note(name, "null: the default")
+    for name, known in ENUMS.items():
+        value = cleaned.get(name)
+        if name in cleaned and not (isinstance(value, str) and value.strip().lower() in known):
+            del cleaned[name]
+            fallbacks.note(name, f"unknown value {str(value)[:40]!r}: the default")
+        elif isinstance(value, str):
+            cleaned[name] = value.strip().lower()
+    return cleaned
+
+
 def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
     records = payload if isinstance(payload, list) else [payload]
     alerts = []
     for record in records:
+        fallbacks = Fallbacks()
         try:
-            generic = GenericAlert.model_validate(record)
+            generic = GenericAlert.model_validate(_with_defaults(record, fallbacks))
         except ValidationError as exc:
             where = ".".join(str(p) for p in exc.errors()[0]["loc"])
             raise UnreadablePayload(f"not our report schema: {where}: {exc.errors()[0]['msg']}") from None
         report = ReportSubmission.model_validate(generic.model_dump(exclude={"source_alert_id"}))
+        if fallbacks.notes:  # said on the timeline, as a missing time of detection is
+            description = fallbacks.summary(report.description)[:20_000]
+            report = report.model_copy(update={"description": description})
         # without an alert id, the same body twice is the same alert
         alert_id = (
             generic.source_alert_id

@@ -21,16 +21,20 @@ from typing import Any
 
 from pidesk.services.intake.webhooks.common import (
     CategoryTable,
+    Fallbacks,
     actor_key,
     add_count,
+    as_dict,
     as_id,
+    as_list,
     asset_key,
     dig,
     optional_time,
     rule_key,
+    text_or_none,
     with_asset,
 )
-from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
+from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
 from pidesk.shared.http.json_limits import loads_bounded
 from pidesk.shared.vocabulary import DataCategory as C
@@ -138,7 +142,7 @@ def categories_of(names: list[str]) -> list[C]:
 
 def _data(message: dict[str, Any]) -> bytes | None:
     raw = message.get("data")
-    if not raw:
+    if not raw or not isinstance(raw, str):  # Pub/Sub sends base64 text; anything else carries nothing
         return None
     try:
         return base64.b64decode(raw, validate=False)
@@ -155,19 +159,26 @@ def _json(data: bytes | None) -> Any:
         return None
 
 
-def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
+def _not_dlp(alert: dict[str, Any]) -> bool:
+    """Alert Center publishes every alert type to the topic: one whose data names another type (a
+    suspicious login, a phishing mail…) and holds no rule violation is not ours to report."""
+    kind = dig(alert, "data", "@type")
+    return isinstance(kind, str) and "DlpRuleViolation" not in kind and not dig(alert, "data", "ruleViolationInfo")
+
+
+def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Handshake:
     if isinstance(payload, dict) and "alertId" in payload:
-        return [alert_center(payload, {})]
+        return _ignored(payload) if _not_dlp(payload) else [alert_center(payload, {})]
     message = dig(payload, "message")
     if not isinstance(message, dict):
         raise UnreadablePayload("expected a Pub/Sub push envelope {message: {data, attributes, …}}")
-    attributes = message.get("attributes") or {}
+    attributes = as_dict(message.get("attributes"))
     data = _data(message)
     decoded = _json(data)
     if attributes.get("alertcenter_resource_type") or (isinstance(decoded, dict) and "alertId" in decoded):
         if not isinstance(decoded, dict):
             raise UnreadablePayload("the Alert Center message data is not a JSON alert")
-        return [alert_center(decoded, attributes)]
+        return _ignored(decoded) if _not_dlp(decoded) else [alert_center(decoded, attributes)]
     published = message.get("publishTime") or message.get("publish_time")
     if attributes.get("DlpJobName") or (isinstance(decoded, dict) and "inspectDetails" in decoded):
         return [dlp_job(attributes, decoded, published)]
@@ -176,38 +187,52 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
     raise UnreadablePayload("neither an Alert Center alert, a DLP job notification nor a data profile")
 
 
+def _ignored(alert: dict[str, Any]) -> Handshake:
+    return Handshake(body={"status": "ignored", "alert_type": text_or_none(alert.get("type"))})
+
+
 def alert_center(alert: dict[str, Any], attributes: Mapping[str, Any]) -> VendorAlert:
-    info = dig(alert, "data", "ruleViolationInfo", default={}) or {}
+    fallbacks = Fallbacks()
+    info = fallbacks.mapping(as_dict(alert.get("data")), "ruleViolationInfo", "data.ruleViolationInfo")
     detectors = [
-        dig(m, "predefinedDetector", "detectorName") or dig(m, "userDefinedDetector", "displayName") or ""
-        for m in info.get("matchInfo") or []
+        text_or_none(dig(m, "predefinedDetector", "detectorName"))
+        or text_or_none(dig(m, "userDefinedDetector", "displayName"))
+        or ""
+        for m in fallbacks.objects(info, "matchInfo", "ruleViolationInfo.matchInfo")
     ]
+    if not any(detectors):
+        fallbacks.note("ruleViolationInfo.matchInfo", "no detector named: category other")
     categories = categories_of([d for d in detectors if d])
-    if info.get("dataSource") in MESSAGE_SOURCES:
+    source = str(text_or_none(info.get("dataSource")) or "").upper()
+    if source in MESSAGE_SOURCES:
         categories = [c for c in [*categories, C.COMMUNICATIONS_CONTENT] if c is not C.OTHER]
     blocked = str(info.get("eventType", "")).upper() in BLOCKED_EVENTS
-    recipients = info.get("recipients") or []
+    recipients = fallbacks.items(info, "recipients", "ruleViolationInfo.recipients")
+    actions = [str(a) for a in fallbacks.items(info, "triggeredActionTypes") if text_or_none(a)]
     rule = dig(info, "ruleInfo", "displayName") or dig(info, "ruleInfo", "resourceName") or "DLP rule"
     title = dig(info, "resourceInfo", "resourceTitle") or "a resource"
-    status = dig(alert, "metadata", "status") or attributes.get("alertcenter_resource_status")
+    status = text_or_none(dig(alert, "metadata", "status")) or text_or_none(
+        attributes.get("alertcenter_resource_status")
+    )
     user = actor_key(info.get("triggeringUserEmail"))
     # a message's place is the sender's mailbox; a Drive file's, the file
     asset = (
         user
-        if info.get("dataSource") in MESSAGE_SOURCES
+        if source in MESSAGE_SOURCES
         else asset_key(dig(info, "resourceInfo", "documentId"), dig(info, "resourceInfo", "resourceTitle"))
     )
     return VendorAlert(
         alert_id=as_id(alert.get("alertId"), "alertId"),
         incident_kind=IncidentKind.UNAUTHORIZED_PROVISION if recipients else IncidentKind.OTHER,
         data_categories=categories,
-        aware_at=optional_time(alert.get("startTime") or alert.get("createTime"), "startTime"),
+        aware_at=optional_time(alert.get("startTime"), "startTime")
+        or optional_time(alert.get("createTime"), "createTime"),
         title=f"Google Workspace DLP: {rule} — {title}",
-        summary=(
+        summary=fallbacks.summary(
             f"Alert Center DLP alert {alert.get('alertId')} ({info.get('dataSource')}, {info.get('trigger')}): "
             f"rule {rule!r}; detectors: {', '.join(d for d in detectors if d) or 'unknown'}; user: "
             f"{info.get('triggeringUserEmail') or 'unknown'}; recipients: {len(recipients)}; event: "
-            f"{info.get('eventType') or 'unknown'}; actions: {', '.join(info.get('triggeredActionTypes') or [])}."
+            f"{info.get('eventType') or 'unknown'}; actions: {', '.join(actions) or 'none'}."
         ),
         recovered_before_access=blocked,
         assets=with_asset([a for a in (dig(info, "resourceInfo", "documentId"),) if isinstance(a, str)], asset),
@@ -221,7 +246,7 @@ def alert_center(alert: dict[str, Any], attributes: Mapping[str, Any]) -> Vendor
 
 def dlp_job(attributes: Mapping[str, Any], job: Any, published: Any) -> VendorAlert:
     name = attributes.get("DlpJobName") or dig(job, "name")
-    stats = dig(job, "inspectDetails", "result", "infoTypeStats", default=[]) or []
+    stats = [s for s in as_list(dig(job, "inspectDetails", "result", "infoTypeStats")) if isinstance(s, dict)]
     names = [dig(s, "infoType", "name") for s in stats if isinstance(dig(s, "infoType", "name"), str)]
     detections: dict[str, int] = {}
     for stat in stats:

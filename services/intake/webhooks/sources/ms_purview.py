@@ -14,13 +14,16 @@ from typing import Any
 
 from pidesk.services.intake.webhooks.common import (
     CategoryTable,
+    Fallbacks,
     actor_key,
     as_id,
+    as_list,
     asset_key,
     dig,
     int_or_none,
     optional_time,
     rule_key,
+    text_or_none,
     with_asset,
 )
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
@@ -74,7 +77,20 @@ SENSITIVE_TYPES = CategoryTable(
         "Lab Test Terms": C.HEALTH_CHECKUP,
     }
 )
+# `SensitiveType` (a GUID) is what the schema guarantees; the name is not: built-in type ids we know
+TYPE_IDS = {
+    "50842eb7-edc8-4019-85dd-5a5c1f2bb085": "Credit Card Number",
+    "a44669fe-0d48-453d-a9b1-2cc83f2cba77": "U.S. Social Security Number (SSN)",
+}
 MATCH, UNDO = "dlprulematch", "dlpruleundo"
+
+
+def _type_name(info: dict[str, Any]) -> str:
+    """The sensitive information type's name, else the name of a built-in type id we know, else ""."""
+    name = text_or_none(info.get("SensitiveInformationTypeName"))
+    return name or TYPE_IDS.get(str(info.get("SensitiveType") or "").strip().lower(), "")
+
+
 BLOCKING_ACTIONS = {"blockaccess", "blockaccessexternal", "block", "restrictaccess", "blockeveryone"}
 
 
@@ -86,43 +102,60 @@ def validation(payload: Any, headers: Mapping[str, str]) -> Handshake | None:
     return None
 
 
-def _sensitive_information(record: dict[str, Any]) -> list[dict[str, Any]]:
+def _policies(record: dict[str, Any], fallbacks: Fallbacks) -> list[dict[str, Any]]:
+    """`PolicyDetails[]`, each with its `Rules[]` as a list of objects (what is not an object is skipped)."""
+    return [
+        {**policy, "Rules": fallbacks.objects(policy, "Rules", "PolicyDetails[].Rules")}
+        for policy in fallbacks.objects(record, "PolicyDetails")
+    ]
+
+
+def _sensitive_information(policies: list[dict[str, Any]], fallbacks: Fallbacks) -> list[dict[str, Any]]:
     found = []
-    for policy in record.get("PolicyDetails") or []:
-        for rule in dig(policy, "Rules", default=[]) or []:
+    for policy in policies:
+        for rule in policy["Rules"]:
+            conditions = fallbacks.mapping(rule, "ConditionsMatched", "Rules[].ConditionsMatched")
             found.extend(
-                s
-                for s in dig(rule, "ConditionsMatched", "SensitiveInformation", default=[]) or []
-                if isinstance(s, dict)
+                fallbacks.objects(conditions, "SensitiveInformation", "ConditionsMatched.SensitiveInformation")
             )
     return found
 
 
-def _actions(record: dict[str, Any]) -> set[str]:
+def _actions(policies: list[dict[str, Any]]) -> set[str]:
     return {
         str(action).lower()
-        for policy in record.get("PolicyDetails") or []
-        for rule in dig(policy, "Rules", default=[]) or []
-        for action in dig(rule, "Actions", default=[]) or []
+        for policy in policies
+        for rule in policy["Rules"]
+        for action in as_list(rule.get("Actions"))
+        if isinstance(action, str)
     }
 
 
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
-def _rule(record: dict[str, Any]) -> str | None:
+def _rule(policies: list[dict[str, Any]]) -> str | None:
     """The rule that fired, by name; of several (one record can match rules of several policies), the
     most severe, then the first listed. A policy without rule names stands for its rules."""
     ranked = [
         (SEVERITY_RANK.get(str(rule.get("Severity", "")).strip().lower(), 3), rule_key(rule.get("RuleName")))
-        for policy in record.get("PolicyDetails") or []
-        if isinstance(policy, dict)
-        for rule in policy.get("Rules") or []
-        if isinstance(rule, dict)
+        for policy in policies
+        for rule in policy["Rules"]
     ]
     named = [name for _, name in sorted(ranked, key=lambda r: r[0]) if name]
-    policies = [p.get("PolicyName") for p in record.get("PolicyDetails") or [] if isinstance(p, dict)]
-    return named[0] if named else rule_key(*policies)
+    return named[0] if named else rule_key(*(p.get("PolicyName") for p in policies))
+
+
+def _alert_id(record: dict[str, Any], fallbacks: Fallbacks) -> str:
+    """`IncidentId` (optional) groups the records of one DLP incident; the record's `Id` (common schema,
+    always sent) stands in when it is absent or unreadable."""
+    incident = record.get("IncidentId")
+    if incident not in (None, ""):
+        try:
+            return as_id(incident, "IncidentId")
+        except UnreadablePayload:
+            fallbacks.note("IncidentId", "unreadable: the record's Id stands for the alert")
+    return as_id(record.get("Id"), "Id")
 
 
 def _asset(record: dict[str, Any], workload: str) -> str | None:
@@ -153,13 +186,19 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
     if records and all(isinstance(r, dict) and "contentUri" in r for r in records):
         raise UnreadablePayload("content notifications carry no records: fetch each contentUri and post its records")
     alerts = []
+    skipped = []
     for record in records:
         if not isinstance(record, dict) or "Operation" not in record:
             raise UnreadablePayload("expected DLP.All audit records with an Operation")
         operation = str(record["Operation"]).strip().lower()
         if operation not in {MATCH, UNDO}:
+            skipped.append(text_or_none(record["Operation"]))
             continue  # DlpInfo, MipLabel…: not a rule match
-        sensitive = _sensitive_information(record)
+        fallbacks = Fallbacks()
+        policies = _policies(record, fallbacks)
+        sensitive = _sensitive_information(policies, fallbacks)
+        if not sensitive:
+            fallbacks.note("SensitiveInformation", "no sensitive information type: category other")
         per_type: dict[str, int] = {}
         type_names: dict[str, str] = {}
         for s in sensitive:  # a type repeats once per matching rule and policy: count it once
@@ -168,15 +207,17 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
             if count is None or not type_key:
                 continue
             per_type[type_key] = max(per_type.get(type_key, 0), count)
-            type_names.setdefault(type_key, str(s.get("SensitiveInformationTypeName") or "").strip() or type_key)
+            type_names.setdefault(type_key, _type_name(s) or type_key)
         # matches per sensitive information type, by its name (never DetectedValues: those are the matches)
         detections: dict[str, int] = {}
         for type_key, count in per_type.items():
             name = type_names[type_key][:300]
             detections[name] = max(detections.get(name, 0), count)
-        names = [str(s.get("SensitiveInformationTypeName", "")) for s in sensitive]
+        names = [_type_name(s) for s in sensitive]
+        if sensitive and not any(names):
+            fallbacks.note("SensitiveInformationTypeName", "absent and the type ids unknown: category other")
         workload = str(record.get("Workload", "")).strip().lower()
-        policies = sorted({str(p.get("PolicyName")) for p in record.get("PolicyDetails") or [] if p.get("PolicyName")})
+        policy_names = sorted({str(p.get("PolicyName")) for p in policies if text_or_none(p.get("PolicyName"))})
         subject = (
             dig(record, "ExchangeMetaData", "Subject")
             or dig(record, "SharePointMetaData", "FileName")
@@ -187,31 +228,33 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
         asset = _asset(record, workload)
         alerts.append(
             VendorAlert(
-                alert_id=as_id(record.get("IncidentId") or record.get("Id"), "Id"),
+                alert_id=_alert_id(record, fallbacks),
                 incident_kind=_kind(workload),
                 data_categories=SENSITIVE_TYPES.categories(names),
                 aware_at=optional_time(record.get("CreationTime"), "CreationTime"),
-                title=f"Microsoft Purview DLP: {', '.join(policies) or 'policy match'} — {record.get('Workload')}",
-                summary=(
+                title=f"Microsoft Purview DLP: {', '.join(policy_names) or 'policy match'} — {record.get('Workload')}",
+                summary=fallbacks.summary(
                     f"Purview DLP record {record.get('Id')} ({record['Operation']}, {record.get('Workload')}) for "
-                    f"{record.get('UserId')}: policies {', '.join(policies)}; sensitive types "
+                    f"{record.get('UserId')}: policies {', '.join(policy_names) or 'unknown'}; sensitive types "
                     f"{', '.join(sorted({n.strip() for n in names if n.strip()})) or 'unknown'}; largest count "
                     f"{max(per_type.values()) if per_type else 'unknown'}; item: {subject}"
                     f"{f'; recipients: {recipients}' if recipients is not None else ''}."
                 ),
                 affected_count=max(per_type.values()) if per_type else None,
-                recovered_before_access=bool(_actions(record) & BLOCKING_ACTIONS),
+                recovered_before_access=bool(_actions(policies) & BLOCKING_ACTIONS),
                 assets=with_asset(
                     [str(a) for a in (dig(record, "SharePointMetaData", "FilePathUrl"), record.get("ObjectId")) if a],
                     asset,
                 ),
                 vendor_state="undone" if operation == UNDO else "matched",
-                rule=_rule(record),
+                rule=_rule(policies),
                 asset=asset,
                 actor=actor_key(record.get("UserId")),
                 detections=detections,
             )
         )
+    if not alerts and skipped:  # DLP.All also carries DlpInfo, MipLabel…: acknowledged, nothing to report
+        return Handshake(body={"status": "ignored", "operations": sorted({o or "" for o in skipped})})
     if not alerts:
         raise UnreadablePayload("no DlpRuleMatch or DlpRuleUndo record in the delivery")
     return alerts

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pidesk.services.intake.webhooks.common import (
+    Fallbacks,
     KeywordTable,
     actor_key,
     as_id,
@@ -21,7 +22,7 @@ from pidesk.services.intake.webhooks.common import (
     rule_key,
     with_asset,
 )
-from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
+from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
 from pidesk.shared.vocabulary import DataCategory as C
 from pidesk.shared.vocabulary import IncidentKind
@@ -87,7 +88,16 @@ CATEGORIES = KeywordTable(
 )
 
 
-def records(payload: Any) -> list[dict[str, Any]]:
+DLP_FIELDS = ("dlp_incident_id", "dlp_rule", "dlp_profile")
+
+
+def _alert_type(record: dict[str, Any]) -> str | None:
+    """The record's `alert_type`; a record without one that carries DLP fields is a DLP alert."""
+    kind = str(record.get("alert_type") or "").strip().upper()
+    return kind or ("DLP" if any(record.get(f) not in (None, "") for f in DLP_FIELDS) else None)
+
+
+def all_records(payload: Any) -> list[dict[str, Any]]:
     if isinstance(payload, list):
         items = payload
     elif isinstance(payload, dict) and isinstance(payload.get("result"), list):
@@ -98,7 +108,11 @@ def records(payload: Any) -> list[dict[str, Any]]:
         items = [payload]
     else:
         raise UnreadablePayload("expected an alert object, an array or a {result: [...]} page")
-    return [r for r in items if isinstance(r, dict) and str(r.get("alert_type", "")).strip().upper() == "DLP"]
+    return [r for r in items if isinstance(r, dict)]
+
+
+def records(payload: Any) -> list[dict[str, Any]]:
+    return [r for r in all_records(payload) if _alert_type(r) == "DLP"]
 
 
 def _matches(record: dict[str, Any]) -> int | None:
@@ -149,25 +163,48 @@ def _kind(record: dict[str, Any]) -> tuple[IncidentKind, bool]:
     return IncidentKind.OTHER, False
 
 
-def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
+def _key(record: dict[str, Any], fallbacks: Fallbacks) -> str:
+    """`dlp-incident:<dlp_incident_id>`; the alert's own `_id` when the incident id is absent or unreadable."""
+    incident = record.get("dlp_incident_id")
+    if incident not in (None, "", 0, "0"):
+        try:
+            return f"dlp-incident:{as_id(incident, 'dlp_incident_id')}"
+        except UnreadablePayload:
+            fallbacks.note("dlp_incident_id", "unreadable: the alert's _id stands for the incident")
+    return as_id(record.get("_id"), "_id")
+
+
+def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Handshake:
     groups: dict[str, list[dict[str, Any]]] = {}
+    noted: dict[str, Fallbacks] = {}  # per DLP incident: what its alerts left out
     for record in records(payload):
-        incident = record.get("dlp_incident_id")
-        key = (
-            f"dlp-incident:{as_id(incident, 'dlp_incident_id')}"
-            if incident not in (None, "")
-            else as_id(record.get("_id"), "_id")
-        )
+        fallbacks = Fallbacks()
+        if not str(record.get("alert_type") or "").strip():
+            fallbacks.note("alert_type", "absent: read as DLP (the alert carries DLP fields)")
+        key = _key(record, fallbacks)
         groups.setdefault(key, []).append(record)
+        group_notes = noted.setdefault(key, Fallbacks()).notes
+        group_notes.extend(n for n in fallbacks.notes if n not in group_notes)
+    every = all_records(payload)
+    other_types = sorted({t for r in every if (t := _alert_type(r)) and t != "DLP"})
+    if not groups and (other_types or (not every and payload not in ({}, None))):
+        # malware, policy, anomaly… alerts share the stream, and a poller may post an empty page
+        return Handshake(body={"status": "ignored", "alert_types": other_types})
     alerts = []
     for key, group in groups.items():
-        first = group[0]
+        first, fallbacks = group[0], noted.get(key, Fallbacks())
         names = [n for r in group for n in (r.get("dlp_rule"), r.get("dlp_profile"))]
+        if not any(isinstance(n, str) and n.strip() for n in names):
+            fallbacks.note("dlp_rule, dlp_profile", "absent: category other")
         counts = [c for c in (_matches(r) for r in group) if c is not None]
         detections = _detections(group)
         asset = _asset(first)
         kind, public = _kind(first)
-        times = [optional_time(r.get("timestamp", r.get("_insertion_epoch_timestamp")), "timestamp") for r in group]
+        times = [
+            optional_time(r.get("timestamp"), "timestamp")
+            or optional_time(r.get("_insertion_epoch_timestamp"), "_insertion_epoch_timestamp")
+            for r in group
+        ]
         when = min((t for t in times if t is not None), default=None)
         rules = sorted({str(r.get("dlp_rule")) for r in group if r.get("dlp_rule")})
         app, file = first.get("app") or "unknown app", first.get("dlp_file") or first.get("object") or "unknown file"
@@ -178,7 +215,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
                 data_categories=CATEGORIES.categories(names),
                 aware_at=when,
                 title=f"Netskope DLP: {', '.join(rules) or 'rule match'} — {file} ({app})",
-                summary=(
+                summary=fallbacks.summary(
                     f"Netskope DLP alert(s) {', '.join(str(r.get('_id')) for r in group)}. Profile: "
                     f"{first.get('dlp_profile')}; rules: {', '.join(rules)}; "
                     f"severity: {first.get('dlp_rule_severity')}; "

@@ -14,12 +14,14 @@ from typing import Any
 
 from pidesk.services.intake.webhooks.common import (
     CategoryTable,
+    Fallbacks,
     add_count,
     as_id,
     asset_key,
     dig,
     optional_time,
     rule_key,
+    text_or_none,
     with_asset,
 )
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
@@ -133,23 +135,30 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
         return early
     if not isinstance(payload, dict) or "uploadID" not in payload:
         raise UnreadablePayload("expected a scan result with uploadID")
-    if payload.get("findingsPresent") is False and not payload.get("findings"):
+    if str(payload.get("findingsPresent")).strip().lower() == "false" and not payload.get("findings"):
         return Handshake(body={"status": "no findings", "uploadID": payload["uploadID"]})
-    findings = [f for f in payload.get("findings") or [] if isinstance(f, dict)]
+    fallbacks = Fallbacks()
+    findings = fallbacks.objects(payload, "findings")
+    errors = fallbacks.items(payload, "errors")
+    if not findings:
+        fallbacks.note("findings", "not inline: category other until a delivery lists them")
     detections: dict[str, int] = {}  # each finding is one match of its detector
     categories: list[C] = []
     for finding in findings:
-        detector = finding.get("detector") if isinstance(finding.get("detector"), dict) else {}
+        found = finding.get("detector")
+        detector: dict[str, Any] = found if isinstance(found, dict) else {}
         add_count(detections, _detector_name(detector), 1)
         categories.extend(_category(detector))
     names = sorted({str(dig(f, "detector", "name")) for f in findings if dig(f, "detector", "name")})
-    try:
-        metadata = loads_bounded(payload.get("requestMetadata") or "{}")
-    except (TypeError, ValueError):
-        metadata = {}
-    file_name = metadata.get("fileName") if isinstance(metadata, dict) else None
+    metadata: Any = payload.get("requestMetadata")
+    if isinstance(metadata, str) and metadata.strip():  # the uploader's own text: JSON where ours wrote it
+        try:
+            metadata = loads_bounded(metadata)
+        except (TypeError, ValueError):
+            metadata = {}
+    file_name = text_or_none(metadata.get("fileName")) if isinstance(metadata, dict) else None
     asset = asset_key(file_name)  # the scan names no place but what our uploader put in requestMetadata
-    unique = [c for c in dict.fromkeys(categories) if c is not C.OTHER] or [C.OTHER]
+    unique: list[C] = [c for c in dict.fromkeys(categories) if c is not C.OTHER] or [C.OTHER]
     return [
         VendorAlert(
             alert_id=as_id(payload["uploadID"], "uploadID"),
@@ -157,14 +166,14 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
             data_categories=unique,
             aware_at=_aware_at(payload, headers),
             title=f"Nightfall: sensitive data found in {file_name or 'upload ' + str(payload['uploadID'])}",
-            summary=(
+            summary=fallbacks.summary(
                 f"Nightfall scan of upload {payload['uploadID']}"
                 f"{f' ({file_name})' if file_name else ''}: "
                 f"{len(findings) if findings else 'findings not inline'} finding(s); detectors: "
                 f"{', '.join(names) or 'see the findings link (valid until ' + str(payload.get('validUntil')) + ')'}"
-                f"{'; scan errors: ' + str(len(payload['errors'])) if payload.get('errors') else ''}."
+                f"{'; scan errors: ' + str(len(errors)) if errors else ''}."
             ),
-            affected_count=max(detections.values()) if detections and not payload.get("errors") else None,
+            affected_count=max(detections.values()) if detections and not errors else None,
             assets=with_asset([str(file_name)] if file_name else [], asset),
             rule=_rule(findings, detections),
             asset=asset,
