@@ -50,7 +50,7 @@ class Plan:
     e2e_rate: float = 200.0
     e2e_seconds: float = 60.0
     e2e_drain_seconds: float = 60.0
-    e2e_steady_rate: float = 40.0  # a rate this machine sustains end to end: the fast path and the CPU profile
+    e2e_steady_rate: float = 10.0  # a rate this machine sustains end to end: the fast path and the CPU profile
     e2e_steady_seconds: float = 30.0
     storm_alerts: int = 10_000  # DLP alerts posted in storm_seconds (issue 11)
     storm_seconds: float = 60.0

@@ -392,6 +392,27 @@ async def test_the_rate_limit_holds_mails_and_the_next_mail_names_what_it_held(s
     assert [r.status for r in rows] == ["sent"] * 7  # nothing dropped
 
 
+async def test_the_slot_that_frees_is_counted_from_the_persons_latest_mails(sink: MailSink, tmp_path: Path) -> None:
+    """Only the hour's `per_hour` latest mails are read (a person mailed thousands of times an hour costs
+    no more): the slot frees an hour after the oldest of them, not after the hour's first mail."""
+    incidents = {n: uuid.uuid4() for n in range(1, 6)}
+    async with paced("postgresql", sink, tmp_path, NOTIFIER_ALERT_MAILS_PER_HOUR=3) as notifier:
+        for n in range(1, 4):  # three mails ten minutes apart: the hour's three
+            await notifier.record(incidents[n], request(f"PI-2026-00013{n}", KEN, at=notifier.clock.at))
+            await notifier.deliver_all()
+            notifier.clock.advance(minutes=10)
+        urgent = request("PI-2026-000134", KEN, risk="very_high", at=notifier.clock.at)  # never held: a fourth
+        await notifier.record(incidents[4], urgent)
+        await notifier.deliver_all()
+        notifier.clock.advance(minutes=10)
+        await notifier.record(incidents[5], request("PI-2026-000135", KEN, at=notifier.clock.at))
+        await notifier.deliver_all()
+        assert len(sink.handler.to(KEN.email)) == 4
+        (held,) = [r for r in await notifier.rows(KEN.email) if r.status == "pending"]
+    # the three latest went at +10, +20 and +30 min: a slot frees an hour after +10
+    assert held.hold == "rate_limit" and held.next_attempt_at == T0 + timedelta(minutes=70)
+
+
 # --- daily digest --------------------------------------------------------------------------------------------
 
 

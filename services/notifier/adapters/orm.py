@@ -123,6 +123,14 @@ class Delivery(NotifierBase):
             postgresql_where=ALERT_MAIL_ROWS,
             sqlite_where=ALERT_MAIL_ROWS,
         ),
+        # the rate limit: a person's latest alert mails (mailings.py reads the hour's `per_hour` latest)
+        Index(
+            "ix_deliveries_alert_mail_sent",
+            "address",
+            "sent_at",
+            postgresql_where=ALERT_MAIL_ROWS,
+            sqlite_where=ALERT_MAIL_ROWS,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pidesk.services.notifier.domain.alert_mail import DIGEST, HELD
@@ -121,7 +121,7 @@ async def assemble(
         joins.append(among(db, COLUMNS.address, digests) & (COLUMNS.hold == DIGEST) & (COLUMNS.next_attempt_at <= now))
     waiting = await _free_rows(db, sorted(people), now, or_(*joins)) if joins else []
     mine = [c.id for c in claims]
-    mailed = await _mailed(db, sorted(people), now - max(HOUR, pacing.group_window), now, mine)
+    mailed = await _mailed(db, sorted(people), now, mine, pacing, keys)
     plan = Plan(owner=owner, now=now, until=until, pacing=pacing)
     decided = {
         address: plan.decide(
@@ -170,30 +170,60 @@ async def _free_rows(db: AsyncConnection, addresses: list[str], now: datetime, w
 
 
 async def _mailed(
-    db: AsyncConnection, addresses: list[str], since: datetime, now: datetime, deciding: Sequence[int]
+    db: AsyncConnection, addresses: list[str], now: datetime, deciding: Sequence[int], pacing: Pacing, keys: list[str]
 ) -> dict[str, list[Any]]:
-    """Per person, the alert mails that went (or are going) since `since`: (mail key, when); the rows of
-    the claim being decided (`deciding`) are not counted."""
-    statement = select(COLUMNS.address, COLUMNS.mail_key, COLUMNS.sent_at).where(
+    """Per person, the alert mails that count for this claim's decisions: (mail key, when). Bounded, however
+    many a person had: for the rate limit only the `per_hour` latest of the hour (the one that frees a slot
+    is among them), for the group window only the group updates of this claim's incidents, and every mail
+    claimed but not handed to SMTP yet (as if now: without them two quick claims would both see room).
+    The rows of the claim being decided (`deciding`) are not counted; a carried row went in another's mail."""
+    alert_mails = (
         COLUMNS.mail_key.is_not(None),
         COLUMNS.channel == DeliveryChannel.EMAIL,
         among(db, COLUMNS.address, addresses),
-        COLUMNS.carried_by.is_(None),  # a carried row went in another's mail
-        or_(
-            COLUMNS.status == SENDING,
-            COLUMNS.status.in_((SENT, UNCONFIRMED)) & (COLUMNS.sent_at > since),
-            # claimed to go (an earlier claim of ours or another instance's) but not handed to SMTP yet:
-            # without these, two quick claims would both see room under the limit
-            (COLUMNS.status == PENDING)
-            & COLUMNS.hold.is_(None)
-            & (COLUMNS.lease_until > now)
-            & COLUMNS.id.not_in(deciding),
-        ),
+        COLUMNS.carried_by.is_(None),
     )
-    found: dict[str, list[Any]] = {}
-    for address, key, when in (await db.execute(statement)).all():
-        found.setdefault(address, []).append((key, when or now))  # in flight: as if now
-    return found
+    sent = COLUMNS.status.in_((SENT, UNCONFIRMED))
+    found: dict[int, tuple[str, str, datetime]] = {}
+    if pacing.per_hour > 0:
+        latest = (
+            select(
+                COLUMNS.id,
+                COLUMNS.address,
+                COLUMNS.mail_key,
+                COLUMNS.sent_at,
+                func.row_number()
+                .over(partition_by=COLUMNS.address, order_by=(COLUMNS.sent_at.desc(), COLUMNS.id.desc()))
+                .label("n"),
+            )
+            .where(*alert_mails, sent, COLUMNS.sent_at > now - HOUR)
+            .subquery()
+        )
+        statement = select(latest.c.id, latest.c.address, latest.c.mail_key, latest.c.sent_at)
+        for row in (await db.execute(statement.where(latest.c.n <= pacing.per_hour))).all():
+            found[row.id] = (row.address, row.mail_key, row.sent_at)
+    updates = [key for key in keys if key.endswith(f"/{GROUP_UPDATE}")]
+    if updates:
+        window = (*alert_mails, sent, among(db, COLUMNS.mail_key, updates))
+        statement = select(COLUMNS.id, COLUMNS.address, COLUMNS.mail_key, COLUMNS.sent_at).where(
+            *window, COLUMNS.sent_at > now - pacing.group_window
+        )
+        for row in (await db.execute(statement)).all():
+            found[row.id] = (row.address, row.mail_key, row.sent_at)
+    in_flight = or_(
+        COLUMNS.status == SENDING,
+        (COLUMNS.status == PENDING)
+        & COLUMNS.hold.is_(None)
+        & (COLUMNS.lease_until > now)
+        & COLUMNS.id.not_in(deciding),
+    )
+    flying = select(COLUMNS.id, COLUMNS.address, COLUMNS.mail_key).where(*alert_mails, in_flight)
+    for ident, address, key in (await db.execute(flying)).all():
+        found[ident] = (address, key, now)
+    mailed: dict[str, list[Any]] = {}
+    for address, key, when in found.values():
+        mailed.setdefault(address, []).append((key, when))
+    return mailed
 
 
 @dataclass
