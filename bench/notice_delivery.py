@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import signal
@@ -135,11 +136,11 @@ async def produce(
             committed.update({p.email: at for event in events for p in event.recipients})
 
     async def approve(notice_id: str, recipients: int) -> None:
-        people = [
+        subjects = [
             NoticeRecipient(email=f"p{i:06d}@example.net", name=f"受信者 {i}", language="ja" if i % 4 else "en")
             for i in range(recipients)
         ]
-        batches = [people[i : i + 1000] for i in range(0, len(people), 1000)]
+        batches = [subjects[i : i + 1000] for i in range(0, len(subjects), 1000)]
         for number, batch in enumerate(batches, start=1):
             event = NoticeRequested(
                 notice_id=uuid.UUID(notice_id),
@@ -402,6 +403,8 @@ def main() -> int:
         else:
             uvloop.run(instance(json.loads(args.instance)))
         return 0
+    # one keyring for this process (it records the backlog) and the instances it starts (they open it)
+    os.environ.setdefault("NOTIFIER_ENCRYPTION_KEYS", f"bench:{base64.b64encode(os.urandom(32)).decode()}")
     fsync = asyncio.run(fsync_setting(os.environ.get("TEST_DATABASE_URL", "")))
     if fsync != "on":
         print(f"warning: PostgreSQL runs with fsync={fsync}; commits cost less than in production", flush=True)

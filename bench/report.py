@@ -453,6 +453,8 @@ def header_lines(report: dict[str, Any]) -> list[str]:
     ]
     if fsync != "on":
         lines.append(f"WARNING: PostgreSQL runs with fsync={fsync}: commits are cheaper than in production")
+    if run.get("notes"):
+        lines.append(f"note: {run['notes']}")
     return lines
 
 
