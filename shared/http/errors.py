@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pidesk.shared.errors import ServiceError
+
 log = logging.getLogger(__name__)
 
 DEFAULT_CODES = {
@@ -64,10 +66,40 @@ def validation_details(errors: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+# The HTTP status of each error code a use case refuses with (ServiceError, shared/errors.py): the one
+# place a service-layer refusal becomes HTTP. A code missing here is a bug (tests/unit/test_error_codes.py).
+STATUS_OF: dict[str, int] = {
+    "invalid_cursor": 400,
+    "not_found": 404,
+    "alert_not_found": 404,
+    "notice_not_found": 404,
+    "incident_closed": 409,
+    "into_closed": 409,
+    "incident_snoozed": 409,
+    "not_snoozed": 409,
+    "snooze_ended": 409,
+    "snooze_expired": 409,
+    "only_alert": 409,
+    "no_reference": 409,
+    "obligations_pending": 409,
+    "not_approvable": 409,
+    "already_issued": 409,
+    "notice_superseded": 409,
+    "validation_error": 422,
+    "unknown_incident": 422,
+    "recipients_required": 422,
+    "invalid_recipient": 422,
+}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(ServiceError)
+    async def _refused(_request: Request, exc: ServiceError) -> JSONResponse:
+        return error_response(STATUS_OF.get(exc.code, 400), exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -15,6 +15,7 @@ from pidesk.shared.db.base import utcnow
 from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.events import NoticeRecipient
+from pidesk.shared.http.errors import STATUS_OF
 from pidesk.shared.vocabulary import Role
 from tests.integration.test_desk_api import Desk, desk, token
 
@@ -108,6 +109,6 @@ async def test_the_desk_service_refuses_a_bad_recipient_whoever_calls_it(desk: D
             )
     finally:
         await engine.dispose()
-    assert refused.value.status == 422 and refused.value.code == "invalid_recipient"
+    assert refused.value.code == "invalid_recipient" and STATUS_OF[refused.value.code] == 422
     assert refused.value.message.startswith("recipient 2: email: ")
     assert await desk.outbox("pidesk.notice.requested") == []

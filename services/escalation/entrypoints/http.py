@@ -69,10 +69,7 @@ async def incident_answer(context: EscalationContext, incident_id: uuid.UUID) ->
 
 async def run_on_incident(context: EscalationContext, action: Any) -> dict[str, Any]:
     """Await a desk action that answers an incident id; answer that incident (or the action's error)."""
-    try:
-        incident_id = await action
-    except desk.DeskError as exc:
-        raise ApiError(exc.status, exc.code, exc.message, exc.details) from None
+    incident_id = await action
     return await incident_answer(context, incident_id)
 
 
@@ -94,17 +91,14 @@ def desk_router(context: EscalationContext) -> APIRouter:
         cursor: Annotated[str | None, Query(max_length=500)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
-        try:
-            page = await desk.list_incidents(
-                context.uow(),
-                status=status,
-                risk_level=risk_level,
-                cursor=cursor,
-                limit=limit,
-                present=incident_summary,
-            )
-        except desk.DeskError as exc:
-            raise ApiError(exc.status, exc.code, exc.message) from None
+        page = await desk.list_incidents(
+            context.uow(),
+            status=status,
+            risk_level=risk_level,
+            cursor=cursor,
+            limit=limit,
+            present=incident_summary,
+        )
         return {"items": page.items, "next_cursor": page.next_cursor}
 
     @router.get("/v1/incidents/{incident_id}", **documented(errors=[*READ, 404], auth=DESK_AUTH))
@@ -119,12 +113,9 @@ def desk_router(context: EscalationContext) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> dict[str, Any]:
         """The DLP alerts the incident groups, newest first, with how many there are in all."""
-        try:
-            page = await alert_listing.list_alerts(
-                context.uow(), incident_id, cursor=cursor, limit=limit, present=alert_view
-            )
-        except desk.DeskError as exc:
-            raise ApiError(exc.status, exc.code, exc.message) from None
+        page = await alert_listing.list_alerts(
+            context.uow(), incident_id, cursor=cursor, limit=limit, present=alert_view
+        )
         return {"items": page.items, "total": page.total, "next_cursor": page.next_cursor}
 
     @router.post(
@@ -195,8 +186,6 @@ def desk_router(context: EscalationContext) -> APIRouter:
             batches, count = await desk.approve_notice(
                 context.uow(), incident_id, notice_id, recipients, principal, utcnow(), lookup
             )
-        except desk.DeskError as exc:
-            raise ApiError(exc.status, exc.code, exc.message) from None
         except NotifierUnavailable as exc:
             raise ApiError(503, "notifier_unavailable", f"{exc}; try again shortly") from None
         return {"notice_id": str(notice_id), "status": "approved", "recipients": count, "batches": batches}

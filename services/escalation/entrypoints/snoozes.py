@@ -69,10 +69,7 @@ def snooze_router(context: EscalationContext) -> APIRouter:
     rules = context.rules
 
     async def answer(snooze_id: int, **extra: Any) -> dict[str, Any]:
-        try:
-            view = await snooze_desk.one_snooze(context.uow(), snooze_id, now=utcnow(), present=snooze_view)
-        except desk.DeskError as exc:
-            raise ApiError(exc.status, exc.code, exc.message) from None
+        view = await snooze_desk.one_snooze(context.uow(), snooze_id, now=utcnow(), present=snooze_view)
         return {**view, **extra}
 
     @router.post("/v1/snoozes", status_code=201, **documented(body=SnoozeBody, errors=[*ACT, *BODY], auth=DESK_AUTH))
@@ -80,10 +77,7 @@ def snooze_router(context: EscalationContext) -> APIRouter:
         """A snooze from now until `until` or for `minutes` (at most 30 days)."""
         body = await parse_json_body(request, SnoozeBody)
         now = utcnow()
-        try:
-            snooze_id = await snooze_desk.create_snooze(context.uow(), _request(body, now), principal, now)
-        except desk.DeskError as exc:
-            raise ApiError(exc.status, exc.code, exc.message) from None
+        snooze_id = await snooze_desk.create_snooze(context.uow(), _request(body, now), principal, now)
         return await answer(snooze_id)
 
     @router.get("/v1/snoozes", **documented(errors=READ, auth=DESK_AUTH))
@@ -108,27 +102,21 @@ def snooze_router(context: EscalationContext) -> APIRouter:
     ) -> dict[str, Any]:
         """The snooze and the incidents it matched (snoozed, overridden or opened since), newest first."""
         view = await answer(snooze_id)
-        try:
-            page = await desk.list_incidents(
-                context.uow(),
-                status=None,
-                risk_level=None,
-                cursor=cursor,
-                limit=limit,
-                present=incident_summary,
-                snooze_id=snooze_id,
-            )
-        except desk.DeskError as exc:
-            raise ApiError(exc.status, exc.code, exc.message) from None
+        page = await desk.list_incidents(
+            context.uow(),
+            status=None,
+            risk_level=None,
+            cursor=cursor,
+            limit=limit,
+            present=incident_summary,
+            snooze_id=snooze_id,
+        )
         return {**view, "incidents": page.items, "next_cursor": page.next_cursor}
 
     @router.post("/v1/snoozes/{snooze_id}/end", **documented(errors=ACT, auth=DESK_AUTH))
     async def end(snooze_id: RowIdPath, principal: FactKeeper) -> dict[str, Any]:
         """End it now: the snoozed incidents it no longer covers are opened and routed (`opened`)."""
-        try:
-            opened = await snooze_desk.end_snooze(context.uow(), rules, snooze_id, principal, utcnow())
-        except desk.DeskError as exc:
-            raise ApiError(exc.status, exc.code, exc.message) from None
+        opened = await snooze_desk.end_snooze(context.uow(), rules, snooze_id, principal, utcnow())
         return await answer(snooze_id, opened=[str(i) for i in opened])
 
     @router.post("/v1/incidents/{incident_id}/unsnooze", **documented(errors=ACT, auth=DESK_AUTH))

@@ -39,7 +39,7 @@ def _decode(cursor: str) -> tuple[datetime, int]:
             raise ValueError("not a row id")
         return datetime.fromisoformat(received), row_id
     except (ValueError, TypeError, binascii.Error):
-        raise DeskError(400, "invalid_cursor", "the cursor is not one this API returned") from None
+        raise DeskError("invalid_cursor", "the cursor is not one this API returned") from None
 
 
 async def list_alerts(
@@ -54,7 +54,7 @@ async def list_alerts(
     async with uow:
         total = await uow.session.scalar(select(Incident.alert_count).where(Incident.id == incident_id))
         if total is None:
-            raise DeskError(404, "not_found", "no incident with this id")
+            raise DeskError("not_found", "no incident with this id")
         after = _decode(cursor) if cursor else None
         rows, more = await AlertRepository(uow.session).page(incident_id, after=after, limit=limit)
         return AlertPage([present(r) for r in rows], total, _encode(rows[-1]) if more and rows else None)

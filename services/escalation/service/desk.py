@@ -24,6 +24,7 @@ from pidesk.services.escalation.service.routing import RoutingRules, route_incid
 from pidesk.services.escalation.service.snooze_states import is_snoozed
 from pidesk.shared.db.engine import conflict_insert, on_postgresql
 from pidesk.shared.db.uow import UnitOfWork
+from pidesk.shared.errors import ServiceError
 from pidesk.shared.events import Envelope, IncidentUpdated, NoticeRecipient, NoticeRequested
 from pidesk.shared.http.auth import Principal
 from pidesk.shared.vocabulary import (
@@ -45,10 +46,8 @@ ROLE_TARGET: dict[Role, str] = {
 NOTICE_BATCH = 1000  # recipients per notice.requested event: well inside Kafka's message size
 
 
-class DeskError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: list[Any] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details or []
+class DeskError(ServiceError):
+    """A desk action refused (its code's HTTP status: shared/http/errors.py)."""
 
 
 def actor(principal: Principal) -> str:
@@ -61,13 +60,13 @@ async def locked_incident(uow: UnitOfWork, incident_id: uuid.UUID, *, for_update
         statement = statement.with_for_update()
     incident = await uow.session.scalar(statement)
     if incident is None:
-        raise DeskError(404, "not_found", "no incident with this id")
+        raise DeskError("not_found", "no incident with this id")
     return incident
 
 
 def _open(incident: Incident) -> None:
     if incident.closed_at is not None:
-        raise DeskError(409, "incident_closed", "the incident is closed")
+        raise DeskError("incident_closed", "the incident is closed")
 
 
 async def acknowledge(
@@ -100,7 +99,7 @@ async def escalate(
         incident = await locked_incident(uow, incident_id)
         _open(incident)
         if is_snoozed(incident):
-            raise DeskError(409, "incident_snoozed", "the incident is snoozed: un-snooze it to route it")
+            raise DeskError("incident_snoozed", "the incident is snoozed: un-snooze it to route it")
         chosen = target or rules.policy.next_tier({r.target for r in incident.routes})
         step = max((r.step for r in incident.routes), default=0) + 1
         deadline = (
@@ -163,7 +162,7 @@ async def complete_obligation(
         incident = await locked_incident(uow, incident_id)
         obligation = next((o for o in incident.obligations if o.code == code), None)
         if obligation is None:
-            raise DeskError(404, "not_found", f"the incident has no obligation {code!r}")
+            raise DeskError("not_found", f"the incident has no obligation {code!r}")
         if obligation.status != DONE:
             obligation.status, obligation.done_at, obligation.done_by = DONE, now, actor(principal)
             incident.timeline.append(
@@ -183,7 +182,6 @@ async def close(
             open_duties = [o.code for o in incident.obligations if o.status == PENDING and o.regime != "internal"]
             if open_duties:
                 raise DeskError(
-                    409,
                     "obligations_pending",
                     "statutory obligations are still pending",
                     [{"code": c} for c in open_duties],
@@ -235,19 +233,19 @@ async def approve_notice(
         )
         incident = await locked_incident(uow, incident_id)
         if notice is None or notice.incident_id != incident_id:
-            raise DeskError(404, "notice_not_found", "the notifier drafted no such notice for this incident")
+            raise DeskError("notice_not_found", "the notifier drafted no such notice for this incident")
         if notice.kind == NoticeKind.INTERNAL:
-            raise DeskError(409, "not_approvable", "internal alerts are sent at once and need no approval")
+            raise DeskError("not_approvable", "internal alerts are sent at once and need no approval")
         if notice.kind != NoticeKind.DATA_SUBJECT:
             recipients = []  # a public notice is published, a regulator draft released: no recipients
             if notice.status == NoticeStatus.SENT:
-                raise DeskError(409, "already_issued", "this notice was approved and issued already")
+                raise DeskError("already_issued", "this notice was approved and issued already")
         elif not recipients:
-            raise DeskError(422, "recipients_required", "a data-subject notice is approved with its recipients")
+            raise DeskError("recipients_required", "a data-subject notice is approved with its recipients")
         elif problem := first_problem(recipients):  # the entry point names the line; this is the last guard
-            raise DeskError(422, "invalid_recipient", problem)
+            raise DeskError("invalid_recipient", problem)
         if notice.status == NoticeStatus.DRAFTED and not notice.current:
-            raise DeskError(409, "notice_superseded", "the incident's obligations no longer call for this notice")
+            raise DeskError("notice_superseded", "the incident's obligations no longer call for this notice")
         notice.status = NoticeStatus.APPROVED if notice.status == NoticeStatus.DRAFTED else notice.status
         batches = [recipients[i : i + NOTICE_BATCH] for i in range(0, len(recipients), NOTICE_BATCH)] or [[]]
         outbox = IncidentRepository(uow.session)
@@ -284,7 +282,7 @@ async def _wording(notice_id: uuid.UUID, lookup: NoticeLookup | None) -> dict[st
     try:
         return await approved_wording(notice_id, lookup)
     except WordingUnknown as exc:
-        raise DeskError(404, "notice_not_found", str(exc)) from None
+        raise DeskError("notice_not_found", str(exc)) from None
 
 
 async def _known_notice(uow: UnitOfWork, notice_id: uuid.UUID, lookup: NoticeLookup | None) -> NoticeRecord | None:
@@ -329,7 +327,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         received, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         return datetime.fromisoformat(received), uuid.UUID(ident)
     except (ValueError, TypeError, binascii.Error):
-        raise DeskError(400, "invalid_cursor", "the cursor is not one this API returned") from None
+        raise DeskError("invalid_cursor", "the cursor is not one this API returned") from None
 
 
 async def list_incidents(
@@ -371,5 +369,5 @@ async def check_approvable(
         notice = await _known_notice(uow, notice_id, lookup)
         await locked_incident(uow, incident_id, for_update=False)
         if notice is None or notice.incident_id != incident_id:
-            raise DeskError(404, "notice_not_found", "the notifier drafted no such notice for this incident")
+            raise DeskError("notice_not_found", "the notifier drafted no such notice for this incident")
         await uow.commit()  # keeps the notifier's answer, if it was asked

@@ -45,7 +45,7 @@ async def _locked(uow: UnitOfWork, incident_ids: Sequence[uuid.UUID]) -> dict[uu
 
 def _open(incident: Incident, code: str = "incident_closed", what: str = "the incident") -> None:
     if incident.closed_at is not None:
-        raise DeskError(409, code, f"{what} is {incident.status}")
+        raise DeskError(code, f"{what} is {incident.status}")
 
 
 async def split_alert(
@@ -56,13 +56,13 @@ async def split_alert(
     async with uow:
         original = (await _locked(uow, [incident_id])).get(incident_id)
         if original is None:
-            raise DeskError(404, "not_found", "no incident with this id")
+            raise DeskError("not_found", "no incident with this id")
         _open(original)
         alert = await AlertRepository(uow.session).one(original.id, alert_row_id)
         if alert is None:
-            raise DeskError(404, "alert_not_found", "the incident groups no alert with this id")
+            raise DeskError("alert_not_found", "the incident groups no alert with this id")
         if original.alert_count <= 1:
-            raise DeskError(409, "only_alert", "this is the incident's only alert: there is nothing to split it from")
+            raise DeskError("only_alert", "this is the incident's only alert: there is nothing to split it from")
         root = "-".join(original.reference.split("-")[:3])
         taken = set(
             (
@@ -74,7 +74,7 @@ async def split_alert(
         try:
             reference = split_reference(original.reference, taken)
         except ValueError:
-            raise DeskError(409, "no_reference", "no reference number is left for another split") from None
+            raise DeskError("no_reference", "no reference number is left for another split") from None
         by = actor(principal)
         moved = {"source": alert.source, "alert_id": alert.alert_id, "alert_row_id": alert.id}
         split = _incident_of(original, alert, reference)
@@ -169,14 +169,14 @@ async def merge_incidents(
     absorbed one knew; the absorbed one is closed as merged (its duties are the survivor's now) and
     intake is told, so the group's next alerts go to the survivor. Returns the survivor's id."""
     if incident_id == into:
-        raise DeskError(422, "validation_error", "an incident cannot be merged into itself")
+        raise DeskError("validation_error", "an incident cannot be merged into itself")
     async with uow:
         locked = await _locked(uow, [incident_id, into])
         absorbed, survivor = locked.get(incident_id), locked.get(into)
         if absorbed is None:
-            raise DeskError(404, "not_found", "no incident with this id")
+            raise DeskError("not_found", "no incident with this id")
         if survivor is None:
-            raise DeskError(422, "unknown_incident", "no incident with the id given in 'into'")
+            raise DeskError("unknown_incident", "no incident with the id given in 'into'")
         _open(absorbed)
         _open(survivor, "into_closed", "the incident to merge into")
         by = actor(principal)

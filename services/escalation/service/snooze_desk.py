@@ -44,9 +44,9 @@ def _clean(pattern: str | None) -> str | None:
 async def create_snooze(uow: UnitOfWork, request: SnoozeRequest, principal: Principal, now: datetime) -> int:
     """A snooze running from now until `expires_at` (at most MAX_DURATION ahead); returns its id."""
     if request.filter.is_empty():
-        raise DeskError(422, "validation_error", "a snooze needs a filter narrower than '*'")
+        raise DeskError("validation_error", "a snooze needs a filter narrower than '*'")
     if not now < request.expires_at <= now + MAX_DURATION:
-        raise DeskError(422, "validation_error", f"a snooze ends in the future, within {MAX_DURATION.days} days")
+        raise DeskError("validation_error", f"a snooze ends in the future, within {MAX_DURATION.days} days")
     async with uow:
         flt = request.filter
         row = Snooze(
@@ -75,11 +75,11 @@ async def end_snooze(
         snoozes = SnoozeRepository(uow.session)
         row = await snoozes.get(snooze_id, for_update=True)
         if row is None:
-            raise DeskError(404, "not_found", "no snooze with this id")
+            raise DeskError("not_found", "no snooze with this id")
         if row.ended_at is not None:
-            raise DeskError(409, "snooze_ended", "the snooze was ended already")
+            raise DeskError("snooze_ended", "the snooze was ended already")
         if row.expires_at <= now:
-            raise DeskError(409, "snooze_expired", "the snooze has expired already")
+            raise DeskError("snooze_expired", "the snooze has expired already")
         row.ended_at, row.ended_by = now, actor(principal)
         await uow.session.flush()
         opened = await _open_uncovered(uow, rules, row, by=actor(principal), now=now)
@@ -117,7 +117,7 @@ async def unsnooze(
     async with uow:
         incident = await locked_incident(uow, incident_id)
         if not is_snoozed(incident):
-            raise DeskError(409, "not_snoozed", f"the incident is {incident.status}, not snoozed")
+            raise DeskError("not_snoozed", f"the incident is {incident.status}, not snoozed")
         await open_snoozed(IncidentRepository(uow.session), incident, rules, why=BY_DESK, by=actor(principal), now=now)
         await uow.commit()
         return incident.id
@@ -152,5 +152,5 @@ async def one_snooze(uow: UnitOfWork, snooze_id: int, *, now: datetime, present:
         snoozes = SnoozeRepository(uow.session)
         row = await snoozes.get(snooze_id)
         if row is None:
-            raise DeskError(404, "not_found", "no snooze with this id")
+            raise DeskError("not_found", "no snooze with this id")
         return present(row, (await snoozes.matches([row.id]))[row.id], now)
