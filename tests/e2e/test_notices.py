@@ -81,7 +81,7 @@ async def test_drafts_approval_and_delivery_of_every_kind(system: dict[str, Any]
             )
             assert response.status_code == 200, response.text
             found = [n for n in response.json() if n["kind"] != "internal"]
-            return found if len(found) >= 8 else []
+            return found if len(found) >= 10 else []
 
         notices = await eventually(drafts)
         kinds = sorted((n["kind"], n["variant"], n["language"]) for n in notices)
@@ -92,6 +92,8 @@ async def test_drafts_approval_and_delivery_of_every_kind(system: dict[str, Any]
             ("public", "public", "ja"),
             ("regulator_draft", "gdpr_sa", "en"),
             ("regulator_draft", "gdpr_sa", "ja"),
+            ("regulator_draft", "pmark", "en"),  # a Japanese entity holds the Privacy Mark (RULES.md §2b)
+            ("regulator_draft", "pmark", "ja"),
             ("regulator_draft", "ppc", "en"),
             ("regulator_draft", "ppc", "ja"),
         ]
@@ -183,7 +185,7 @@ async def test_drafts_approval_and_delivery_of_every_kind(system: dict[str, Any]
         assert entries_issued
         shown = (await client.get(f"{escalation.url}/v1/incidents/{incident_id}", headers=reader)).json()["notices"]
         on_desk = {n["notice_id"]: n for n in shown}
-        assert len(on_desk) == 8 and on_desk[subject_ja]["status"] == "sent"
+        assert len(on_desk) == 10 and on_desk[subject_ja]["status"] == "sent"
         assert on_desk[subject_ja]["recipients"]["sent"] == 3
 
         # refusals: unknown notice 404, internal alert 409, data-subject notice without recipients 422

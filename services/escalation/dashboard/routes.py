@@ -36,6 +36,7 @@ from pidesk.services.escalation.dashboard.i18n import LANG_COOKIE, LANGUAGES, la
 from pidesk.services.escalation.dashboard.snooze_page import DURATIONS, duration_label, snooze_page
 from pidesk.services.escalation.dashboard.streams import EventStreams
 from pidesk.services.escalation.dashboard.timeline_notes import timeline_note
+from pidesk.services.escalation.domain.authorities import local_due
 from pidesk.services.escalation.entrypoints.deps import SESSION_COOKIE, session_principal
 from pidesk.services.escalation.entrypoints.views import alert_view, notice_view
 from pidesk.services.escalation.service import accounts, alert_listing
@@ -117,11 +118,18 @@ def _environment() -> Environment:
     env.filters["jst"] = lambda v: _fmt(v, JST, "JST")
     env.filters["utc"] = lambda v: _fmt(v, UTC, "UTC")
     env.filters["iso"] = lambda v: _as_datetime(v).isoformat() if v else ""
+    env.filters["local_due"] = _local_due
     return env
 
 
 def _as_datetime(value: Any) -> datetime:
     return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _local_due(obligation: Any) -> str:
+    """An obligation's due time on its authority's clock ("" where JST and UTC say it all)."""
+    local = local_due(obligation.regime, _as_datetime(obligation.due_at))
+    return f"{local[0]:%Y-%m-%d %H:%M} {local[1]}" if local else ""
 
 
 def _fmt(value: Any, zone: timezone, label: str) -> str:

@@ -7,22 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pidesk.services.escalation.domain.authorities import REPORTED_TO
 from pidesk.shared.japan_time import JST
 from pidesk.shared.vocabulary import IncidentStatus
 
-REGULATOR_REPORTS = frozenset(
-    {
-        "appi.ppc_preliminary_report",
-        "appi.ppc_final_report",
-        "mynumber.ppc_preliminary_report",
-        "mynumber.ppc_final_report",
-        "gdpr.sa_notification",
-        "pdpa_th.office_notification",
-        "pdpa_sg.commission_notification",
-        "pipa_kr.pipc_report",
-        "ccpa.ag_sample_notice",
-    }
-)
+REGULATOR_REPORTS = frozenset(REPORTED_TO)
+REPORT_OUTCOMES = ("due", "done", "missed")  # per authority: reports called for, filed, and late or overdue
 
 
 def fiscal_year(moment: datetime) -> int:
@@ -44,6 +34,8 @@ class YearStats:
     by_entity: Counter[str] = field(default_factory=Counter)
     regulator_reports: Counter[str] = field(default_factory=Counter)  # by obligation code, done ones
     deadlines: Counter[str] = field(default_factory=Counter)  # met, missed, open
+    # authority -> due, done, missed: the reports the year's incidents called for (filed late is also missed)
+    by_authority: dict[str, Counter[str]] = field(default_factory=dict)
 
     def rows(self) -> list[tuple[str, str, int]]:
         """(dimension, value, count) for the CSV export."""
@@ -56,6 +48,11 @@ class YearStats:
             ("deadline", self.deadlines),
         ):
             out += [(name, value, count) for value, count in sorted(counter.items())]
+        for outcome in REPORT_OUTCOMES:
+            out += [
+                (f"authority_reports_{outcome}", authority, counts[outcome])
+                for authority, counts in sorted(self.by_authority.items())
+            ]
         return out
 
 
@@ -74,10 +71,22 @@ def year_stats(year: int, incidents: list[Any], now: datetime) -> YearStats:
         for obligation in incident.obligations:
             if obligation.status == "withdrawn":
                 continue
-            if obligation.code in REGULATOR_REPORTS and obligation.status == "done":
-                stats.regulator_reports[obligation.code] += 1
-            stats.deadlines[deadline_outcome(obligation, now)] += 1
+            outcome = deadline_outcome(obligation, now)
+            if obligation.code in REGULATOR_REPORTS:
+                count_report(stats, obligation, outcome)
+            stats.deadlines[outcome] += 1
     return stats
+
+
+def count_report(stats: YearStats, obligation: Any, outcome: str) -> None:
+    """One report to an authority: by its code when done, and due, done or missed by the authority."""
+    counts = stats.by_authority.setdefault(REPORTED_TO[obligation.code], Counter())
+    counts["due"] += 1
+    if obligation.status == "done":
+        stats.regulator_reports[obligation.code] += 1
+        counts["done"] += 1
+    if outcome == "missed":
+        counts["missed"] += 1
 
 
 def deadline_outcome(obligation: Any, now: datetime) -> str:

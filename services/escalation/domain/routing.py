@@ -2,15 +2,15 @@
 
 The policy is data (a versioned YAML file, see policy/default.yaml); these are the pure functions
 that read it. Conditions: `always`, `risk_at_least`, `regulator_obligation`, `kind_in`,
-`category_in`, `obligation_in`, `duty_in`, `entity_country_in`, `entity_country_not_in`, and
-`any` / `all` of other conditions."""
+`category_in`, `obligation_in`, `duty_in`, `obligation_due_within`, `entity_country_in`,
+`entity_country_not_in`, and `any` / `all` of other conditions."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
 from pidesk.services.escalation.domain.assessment import Assessment
 from pidesk.services.escalation.domain.facts import IncidentFacts
@@ -68,6 +68,18 @@ class DutyIn(_Strict):
     duty_in: list[Duty]
 
 
+class ObligationDueWithin(_Strict):
+    """A non-internal obligation due at most this long after awareness (T0): the CAC's 4 h, CERT-In's 6 h."""
+
+    obligation_due_within: str
+
+    @field_validator("obligation_due_within")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
 class EntityCountryIn(_Strict):
     entity_country_in: list[str]
 
@@ -84,37 +96,50 @@ class AllOf(_Strict):
     all: list[Condition]
 
 
+CONDITION_TYPES: dict[str, type[_Strict]] = {
+    "always": Always,
+    "risk_at_least": RiskAtLeast,
+    "regulator_obligation": RegulatorObligation,
+    "kind_in": KindIn,
+    "category_in": CategoryIn,
+    "obligation_in": ObligationIn,
+    "duty_in": DutyIn,
+    "obligation_due_within": ObligationDueWithin,
+    "entity_country_in": EntityCountryIn,
+    "entity_country_not_in": EntityCountryNotIn,
+    "any": AnyOf,
+    "all": AllOf,
+}
+
+
+def _condition_tag(value: Any) -> str | None:
+    """The condition's class by its one key, so a bad value gets one error rather than one per kind."""
+    if isinstance(value, dict) and len(value) == 1:
+        kind = CONDITION_TYPES.get(next(iter(value)))
+        return kind.__name__ if kind else None
+    return type(value).__name__ if isinstance(value, BaseModel) else None
+
+
 Condition = Annotated[
-    Always
-    | RiskAtLeast
-    | RegulatorObligation
-    | KindIn
-    | CategoryIn
-    | ObligationIn
-    | DutyIn
-    | EntityCountryIn
-    | EntityCountryNotIn
-    | AnyOf
-    | AllOf,
-    Field(union_mode="left_to_right"),
+    Annotated[Always, Tag("Always")]
+    | Annotated[RiskAtLeast, Tag("RiskAtLeast")]
+    | Annotated[RegulatorObligation, Tag("RegulatorObligation")]
+    | Annotated[KindIn, Tag("KindIn")]
+    | Annotated[CategoryIn, Tag("CategoryIn")]
+    | Annotated[ObligationIn, Tag("ObligationIn")]
+    | Annotated[DutyIn, Tag("DutyIn")]
+    | Annotated[ObligationDueWithin, Tag("ObligationDueWithin")]
+    | Annotated[EntityCountryIn, Tag("EntityCountryIn")]
+    | Annotated[EntityCountryNotIn, Tag("EntityCountryNotIn")]
+    | Annotated[AnyOf, Tag("AnyOf")]
+    | Annotated[AllOf, Tag("AllOf")],
+    Discriminator(_condition_tag),
 ]
 AnyOf.model_rebuild()
 AllOf.model_rebuild()
 
 
-CONDITION_KEYS = (
-    "always",
-    "risk_at_least",
-    "regulator_obligation",
-    "kind_in",
-    "category_in",
-    "obligation_in",
-    "duty_in",
-    "entity_country_in",
-    "entity_country_not_in",
-    "any",
-    "all",
-)
+CONDITION_KEYS = tuple(CONDITION_TYPES)
 
 
 def _check_condition(value: Any) -> None:
@@ -204,6 +229,10 @@ def holds(condition: Any, facts: IncidentFacts, assessment: Assessment) -> bool:
             return bool(codes & set(wanted))
         case DutyIn(duty_in=wanted):
             return bool(duties & set(wanted))
+        case ObligationDueWithin(obligation_due_within=text):
+            # from T0, not from now: the length of the duty, the same at first routing and on re-assessment
+            window = parse_duration(text)
+            return any(o.statutory and o.due_at - facts.aware_at <= window for o in assessment.obligations)
         case EntityCountryIn(entity_country_in=countries):
             return facts.entity_country in {c.upper() for c in countries}
         case EntityCountryNotIn(entity_country_not_in=countries):

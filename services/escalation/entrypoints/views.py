@@ -7,6 +7,7 @@ from typing import Any
 
 from pidesk.services.escalation.adapters.orm import Incident, IncidentAlert, NoticeRecord, Snooze
 from pidesk.services.escalation.adapters.snoozes import Matches, window_of
+from pidesk.services.escalation.domain.authorities import local_due
 from pidesk.shared.vocabulary import ObligationStatus
 
 
@@ -36,6 +37,7 @@ def incident_detail(incident: Incident, snooze: Snooze | None = None) -> dict[st
                 "code": o.code,
                 "regime": o.regime,
                 "due_at": o.due_at.isoformat(),
+                "due_at_local": due_at_local(o.regime, o.due_at),
                 "target_at": o.target_at.isoformat() if o.target_at else None,
                 "status": o.status,
                 "basis": o.basis,
@@ -64,6 +66,12 @@ def incident_detail(incident: Incident, snooze: Snooze | None = None) -> dict[st
             for entry in incident.timeline
         ],
     }
+
+
+def due_at_local(regime: str, due_at: datetime) -> dict[str, str] | None:
+    """The due time on the authority's own clock (`at` with its offset, `zone`), or null for JST-only regimes."""
+    local = local_due(regime, due_at)
+    return {"at": local[0].isoformat(), "zone": local[1]} if local else None
 
 
 def incident_summary(incident: Incident) -> dict[str, Any]:

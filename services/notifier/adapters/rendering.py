@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from pidesk.services.notifier.domain.markdown_text import escape_markdown
 
@@ -57,7 +60,22 @@ def render_notice(template: str, language: str, context: dict[str, Any]) -> Rend
     return RenderedNotice(subject=subject[:500], body=str(module).strip() + "\n")
 
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable("table")
+def _wide(character: str) -> bool:
+    return bool(character) and unicodedata.east_asian_width(character) in ("W", "F")
+
+
+def _softbreak(_renderer: object, tokens: Sequence[Token], idx: int, _options: object, _env: object) -> str:
+    """A wrapped source line inside a paragraph: a space between words, nothing between two Japanese characters
+    (browsers would show a stray space in "記載して おります")."""
+    before = tokens[idx - 1].content[-1:] if idx > 0 else ""
+    after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) else ""
+    return "" if _wide(before) and _wide(after) else "\n"
+
+
+# `breaks` off: a hard-wrapped line continues its paragraph (CommonMark); a deliberate line break (an address
+# block) ends its line with a backslash
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": False}).enable("table")
+_markdown.add_render_rule("softbreak", _softbreak)
 
 
 def markdown_html(text: str) -> str:

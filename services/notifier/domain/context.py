@@ -23,6 +23,9 @@ SENSITIVE = frozenset(
         "genetic", "biometric", "social_status",
     }
 )  # fmt: skip
+# Regimes whose notices name the data protection officer (GDPR and UK GDPR Art. 33(3)(b), 34(2); LGPD Art. 41
+# encarregado; NPC Circular 16-03 ss 17-18).
+DPO_REGIMES = frozenset({"gdpr", "ukgdpr", "lgpd", "dpa_ph"})
 TO_COMPLETE = {"ja": "〔要記入〕", "en": "[to be completed by the desk]"}
 EN_MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -131,7 +134,9 @@ def notice_context(
             "hours": contact.hours[language],
             "url": contact.url,
         },
-        "dpo": {"name": contact.dpo_name[language], "email": contact.dpo_email} if "gdpr" in regimes(codes) else None,
+        "dpo": {"name": contact.dpo_name[language], "email": contact.dpo_email}
+        if DPO_REGIMES & set(regimes(codes))
+        else None,
         "authority": (
             {"name": plan.authority.name[language], "basis": _basis(obligations, plan.obligations)}
             if plan.authority
