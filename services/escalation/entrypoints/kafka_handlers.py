@@ -12,7 +12,7 @@ from pidesk.services.escalation.service.incidents import (
     record_reported_incident,
     record_reported_incidents,
 )
-from pidesk.services.escalation.service.notices import record_notice_drafted, record_notice_issued
+from pidesk.services.escalation.service.notices import known_notices, record_notice_drafted, record_notice_issued
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.updates import apply_early_updates, lock_incidents, record_incident_updates
 from pidesk.shared import topics
@@ -77,4 +77,21 @@ def kafka_batch_handlers(rules: RoutingRules) -> dict[str, BatchHandler]:
         updates = [(envelope, payload_as(IncidentUpdated, envelope, payload)) for envelope, payload in events]
         await record_incident_updates(session, rules, updates)
 
-    return {topics.INCIDENT_REPORTED: on_incidents_reported, topics.INCIDENT_UPDATED: on_incidents_updated}
+    async def on_notices_drafted(session: AsyncSession, events: list[tuple[Envelope, EventPayload]]) -> None:
+        drafted = [(envelope, payload_as(NoticeDrafted, envelope, payload)) for envelope, payload in events]
+        known = await known_notices(session, (event.notice_id for _, event in drafted))
+        for envelope, event in drafted:
+            await record_notice_drafted(session, envelope.incident_id, event, known)
+
+    async def on_notices_issued(session: AsyncSession, events: list[tuple[Envelope, EventPayload]]) -> None:
+        issued = [(envelope, payload_as(NoticeIssued, envelope, payload)) for envelope, payload in events]
+        known = await known_notices(session, (event.notice_id for _, event in issued))
+        for envelope, event in issued:
+            await record_notice_issued(session, envelope.incident_id, event, known)
+
+    return {
+        topics.INCIDENT_REPORTED: on_incidents_reported,
+        topics.INCIDENT_UPDATED: on_incidents_updated,
+        topics.NOTICE_DRAFTED: on_notices_drafted,  # a draft per kind and language, an issue per alert sent
+        topics.NOTICE_ISSUED: on_notices_issued,
+    }

@@ -3,19 +3,41 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, TimelineEntry
 from pidesk.shared.events import NoticeDrafted, NoticeIssued
 from pidesk.shared.vocabulary import NoticeKind, NoticeStatus
 
+Known = dict[uuid.UUID, NoticeRecord]
 
-async def record_notice_drafted(session: AsyncSession, incident_id: uuid.UUID, event: NoticeDrafted) -> None:
-    notice = await session.get(NoticeRecord, event.notice_id)
+
+async def known_notices(session: AsyncSession, notice_ids: Iterable[uuid.UUID]) -> Known:
+    """A consumer batch's notices, read in one query: each event then finds its row (or knows it is new)
+    without a query of its own."""
+    wanted = set(notice_ids)
+    if not wanted:
+        return {}
+    rows = (await session.scalars(select(NoticeRecord).where(NoticeRecord.id.in_(wanted)))).all()
+    return {row.id: row for row in rows}
+
+
+async def _notice(session: AsyncSession, notice_id: uuid.UUID, known: Known | None) -> NoticeRecord | None:
+    return known.get(notice_id) if known is not None else await session.get(NoticeRecord, notice_id)
+
+
+async def record_notice_drafted(
+    session: AsyncSession, incident_id: uuid.UUID, event: NoticeDrafted, known: Known | None = None
+) -> None:
+    notice = await _notice(session, event.notice_id, known)
     if notice is None:
         notice = NoticeRecord(id=event.notice_id, incident_id=incident_id, recipients={})
         session.add(notice)
+        if known is not None:
+            known[notice.id] = notice  # a later event of the batch about it finds it
     elif notice.status != NoticeStatus.DRAFTED:
         return  # an approval or issue already moved it on
     notice.kind, notice.variant, notice.language = event.kind, event.variant, event.language
@@ -23,8 +45,10 @@ async def record_notice_drafted(session: AsyncSession, incident_id: uuid.UUID, e
     notice.obligations, notice.updated_at = list(event.obligations), event.drafted_at
 
 
-async def record_notice_issued(session: AsyncSession, incident_id: uuid.UUID, event: NoticeIssued) -> None:
-    notice = await session.get(NoticeRecord, event.notice_id)
+async def record_notice_issued(
+    session: AsyncSession, incident_id: uuid.UUID, event: NoticeIssued, known: Known | None = None
+) -> None:
+    notice = await _notice(session, event.notice_id, known)
     if notice is None:
         notice = NoticeRecord(
             id=event.notice_id,
@@ -36,6 +60,8 @@ async def record_notice_issued(session: AsyncSession, incident_id: uuid.UUID, ev
             obligations=list(event.obligations),
         )
         session.add(notice)
+        if known is not None:
+            known[notice.id] = notice
     notice.status, notice.updated_at = event.status, event.issued_at
     notice.recipients = event.recipients.model_dump()
     if event.kind == NoticeKind.INTERNAL or await session.get(Incident, incident_id) is None:
