@@ -228,6 +228,8 @@ class IncidentAssessed(EventPayload):
     # the facts a group of DLP alerts decides (data_categories, affected_count, subject_regions) as this
     # assessment used them: the notices draw on these, not on the first alert's (optional: older events lack it)
     facts: dict[str, Any] = Field(default_factory=dict)
+    # the rules in force at the incident's awareness time that this assessment applied (e.g. "rules-v2")
+    rules_version: str | None = None
 
 
 class Recipient(BaseModel):

@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from pidesk.migrations import runner
-from pidesk.services.escalation.adapters.orm import AssessmentRecord, Incident
+from pidesk.services.escalation.adapters.orm import AssessmentRecord, Incident, OutboxMessage
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.service.incidents import record_incident_update, record_reported_incident
 from pidesk.services.escalation.service.routing import RoutingRules
+from pidesk.shared import topics
 from pidesk.shared.db.engine import create_engine, session_factory
-from pidesk.shared.events import IncidentReported, IncidentUpdated, ReporterRef
+from pidesk.shared.events import Envelope, IncidentAssessed, IncidentReported, IncidentUpdated, ReporterRef
 from tests.support.infra import fresh_postgres_database
 
 BEFORE_V2 = datetime(2025, 6, 2, 1, 0, tzinfo=UTC)
@@ -72,7 +73,18 @@ async def test_stored_assessments_keep_the_rules_in_force_at_t0() -> None:
         async with sessions() as session:
             incident = await session.get(Incident, incident_id)
             history = (await session.scalars(select(AssessmentRecord).order_by(AssessmentRecord.version))).all()
+            told = (
+                await session.scalars(
+                    select(OutboxMessage.value)
+                    .where(OutboxMessage.topic == topics.INCIDENT_ASSESSED)
+                    .order_by(OutboxMessage.id)
+                )
+            ).all()
         await engine.dispose()
+
+    # incident.assessed tells the other services which rules applied, too
+    assessed = [IncidentAssessed.model_validate(Envelope.from_bytes(v.encode()).payload) for v in told]
+    assert [a.rules_version for a in assessed] == ["rules-v1", "rules-v1", "rules-v2"]
 
     assert [h.summary["rules_version"] for h in history] == ["rules-v1", "rules-v1", "rules-v2"]
     assert history[0].summary["rules_label"] == "rules v1 (2022-04-01)"

@@ -140,6 +140,7 @@ def reassess(
         obligations=[ObligationRef(**o) for o in obligations],
         assessed_at=now,
         facts={name: incident.facts.get(name) for name in GROUP_FACTS if name in incident.facts},
+        rules_version=summary["rules_version"],
     )
     store.publish(event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
     return result
