@@ -13,12 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from pidesk.migrations import runner
 from pidesk.services.escalation.adapters.orm import AssessmentRecord, IncidentAlert
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.adapters.repository import IncidentRepository
-from pidesk.services.escalation.bootstrap import build_app
-from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.service.incidents import record_incident_update, record_reported_incident
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.shared.db.engine import create_engine, session_factory
@@ -26,7 +23,7 @@ from pidesk.shared.events import AlertRecord, IncidentReported, IncidentUpdated
 from pidesk.shared.http.auth import issue_token
 from pidesk.shared.vocabulary import Role
 from tests.support.alert_groups import dlp_alert, grouped, outbox_events, stored_alerts, webhook_incident
-from tests.support.infra import free_port, fresh_postgres_database, kafka_bootstrap
+from tests.support.apps import escalation_app
 
 SECRET = "alert-desk-test-secret-0123456789abcdef"
 RULES = RoutingRules(load_policy(), load_directory())
@@ -86,21 +83,10 @@ class Desk:
 
 @pytest.fixture
 async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    async with fresh_postgres_database("alertdesk") as url:
-        await runner.upgrade(url, "escalation")
-        settings = EscalationSettings(
-            env="test",
-            var_dir=tmp_path,
-            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
-            ESCALATION_DATABASE_URL=url,
-            token_secret=SECRET,
-            ESCALATION_NOTIFIER_URL=f"http://127.0.0.1:{free_port()}",
-        )
-        transport = httpx.ASGITransport(app=build_app(settings))
-        async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
-            running = Desk(client, url)
-            yield running
-            await running.engine.dispose()
+    async with escalation_app(tmp_path, "alertdesk", SECRET) as (client, url):
+        running = Desk(client, url)
+        yield running
+        await running.engine.dispose()
 
 
 def storm(prefix: str, n: int, *, start: datetime, email: int = 10) -> list[AlertRecord]:

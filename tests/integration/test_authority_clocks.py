@@ -9,19 +9,13 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
-from pidesk.migrations import runner
-from pidesk.services.escalation.bootstrap import build_app
-from pidesk.services.escalation.config import EscalationSettings
-from pidesk.services.escalation.service import accounts
-from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.http.auth import issue_token
 from pidesk.shared.vocabulary import Role
 from tests.integration.test_dashboard_auth import PASSWORD, sign_in
 from tests.integration.test_desk_api import Desk
-from tests.support.infra import free_port, fresh_postgres_database, kafka_bootstrap
+from tests.support.apps import escalation_app
 
 SECRET = "authority-clock-test-secret-0123456789abcdef"
 OPERATOR = {"Authorization": f"Bearer {issue_token(SECRET, name='operator', role=Role.DESK_OPERATOR)}"}
@@ -29,23 +23,8 @@ OPERATOR = {"Authorization": f"Bearer {issue_token(SECRET, name='operator', role
 
 @pytest.fixture
 async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    async with fresh_postgres_database("clocks") as url:
-        await runner.upgrade(url, "escalation")
-        engine = create_engine(url)
-        async with session_factory(engine)() as session, session.begin():
-            await accounts.add_user(session, "operator", "desk_operator", PASSWORD)
-        await engine.dispose()
-        settings = EscalationSettings(
-            env="test",
-            var_dir=tmp_path,
-            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
-            ESCALATION_DATABASE_URL=url,
-            token_secret=SECRET,
-            ESCALATION_NOTIFIER_URL=f"http://127.0.0.1:{free_port()}",
-        )
-        transport = httpx.ASGITransport(app=build_app(settings))
-        async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
-            yield Desk(client, url)
+    async with escalation_app(tmp_path, "clocks", SECRET, [("operator", "desk_operator", PASSWORD)]) as (client, url):
+        yield Desk(client, url)
 
 
 async def test_a_uk_report_shows_london_time_and_counts_for_the_ico(desk: Desk) -> None:

@@ -13,15 +13,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from pidesk.migrations import runner
 from pidesk.services.escalation.adapters.orm import AuditEntry, DeskSession, DeskUser, SignInThrottle
-from pidesk.services.escalation.bootstrap import build_app
-from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.dashboard import routes, streams
 from pidesk.services.escalation.service import accounts, throttle
 from pidesk.shared.db.engine import create_engine, session_factory
 from tests.integration.test_desk_api import Desk
-from tests.support.infra import free_port, fresh_postgres_database, kafka_bootstrap
+from tests.support.apps import escalation_app
 
 SECRET = "dashboard-test-secret-0123456789abcdef"
 PASSWORD = "correct horse battery staple"
@@ -29,28 +26,9 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    async with fresh_postgres_database("dash") as url:
-        await runner.upgrade(url, "escalation")
-        engine = create_engine(url)
-        async with session_factory(engine)() as session, session.begin():
-            for name, role in (
-                ("operator", "desk_operator"),
-                ("auditor", "auditor"),
-                ("山田 花子", "promotion_bureau"),
-            ):
-                await accounts.add_user(session, name, role, PASSWORD)
-        await engine.dispose()
-        settings = EscalationSettings(
-            env="test",
-            var_dir=tmp_path,
-            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
-            ESCALATION_DATABASE_URL=url,
-            token_secret=SECRET,
-            ESCALATION_NOTIFIER_URL=f"http://127.0.0.1:{free_port()}",
-        )
-        transport = httpx.ASGITransport(app=build_app(settings))
-        async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
-            yield Desk(client, url)  # no notifier here
+    users = [("operator", "desk_operator"), ("auditor", "auditor"), ("山田 花子", "promotion_bureau")]
+    async with escalation_app(tmp_path, "dash", SECRET, [(n, r, PASSWORD) for n, r in users]) as (client, url):
+        yield Desk(client, url)  # no notifier here
 
 
 async def sign_in(client: httpx.AsyncClient, name: str, password: str = PASSWORD) -> httpx.Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -10,9 +10,13 @@ from typing import Any
 import httpx
 
 from pidesk.migrations import runner
+from pidesk.services.escalation import bootstrap as escalation_bootstrap
+from pidesk.services.escalation.config import EscalationSettings
+from pidesk.services.escalation.service import accounts
 from pidesk.services.intake.bootstrap import build_app
 from pidesk.services.intake.config import IntakeSettings
-from tests.support.infra import fresh_postgres_database, kafka_bootstrap
+from pidesk.shared.db.engine import create_engine, session_factory
+from tests.support.infra import free_port, fresh_postgres_database, kafka_bootstrap
 from tests.support.kafka import groups_of_our_own
 from tests.support.services import ServiceProcess, pidesk_cli
 
@@ -29,6 +33,33 @@ async def intake_app(tmp_path: Path, prefix: str, **settings: Any) -> AsyncItera
         )
         transport = httpx.ASGITransport(app=build_app(config))
         async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+            yield client, url
+
+
+@asynccontextmanager
+async def escalation_app(
+    tmp_path: Path, prefix: str, secret: str, users: Sequence[tuple[str, str, str]] = ()
+) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """Escalation in-process on a fresh, migrated PostgreSQL database with the desk `users` (name, role,
+    password): (client, database URL). No notifier listens at its URL; no lifespan runs."""
+    async with fresh_postgres_database(prefix) as url:
+        await runner.upgrade(url, "escalation")
+        if users:
+            engine = create_engine(url)
+            async with session_factory(engine)() as session, session.begin():
+                for name, role, password in users:
+                    await accounts.add_user(session, name, role, password)
+            await engine.dispose()
+        config = EscalationSettings(
+            env="test",
+            var_dir=tmp_path,
+            KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap(),
+            ESCALATION_DATABASE_URL=url,
+            token_secret=secret,
+            ESCALATION_NOTIFIER_URL=f"http://127.0.0.1:{free_port()}",
+        )
+        transport = httpx.ASGITransport(app=escalation_bootstrap.build_app(config))
+        async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
             yield client, url
 
 
