@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lint format bench clean
+.PHONY: run test install lint format bench clean docs
 
 run: install
 	$(BIN)/pidesk up
@@ -24,6 +24,11 @@ bench: install
 	bash deploy/bench-tools.sh >/dev/null
 	deploy/local-postgres/postgres.sh stop
 	BENCH_QUICK="$(BENCH_QUICK)" PG_FSYNC=on bash deploy/with-infra.sh $(BIN)/python -m bench.pipeline $(BENCH_ARGS)
+
+# The generated contract in docs/: each service's OpenAPI document and the AsyncAPI document of the topics
+# (pidesk/contract_docs.py); tests/unit/test_contract_docs.py fails while they are stale.
+docs: install
+	$(BIN)/python -m pidesk.contract_docs
 
 lint: install
 	$(BIN)/ruff check .
