@@ -1,7 +1,7 @@
 """The event envelope and the versioned event payloads that cross service boundaries.
 
 Events carry identifiers and classifications, never the free-text title or description and never
-the leaked personal data itself (CONTRACT.md, "Envelope").
+the leaked personal data itself (docs/events.md, "The envelope").
 """
 
 from __future__ import annotations
@@ -80,11 +80,15 @@ class EventPayload(BaseModel):
         correlation_id: uuid.UUID | None = None,
         occurred_at: datetime | None = None,
     ) -> Envelope:
-        return Envelope(
+        at = occurred_at or datetime.now(UTC)
+        if at.tzinfo is None or not producer or len(producer) > 100:
+            raise ValueError("an event needs an aware time and a producer name of 1-100 characters")
+        # every other field is this class's or a fresh id: checked once here, not validated again (hot path)
+        return Envelope.model_construct(
             event_id=uuid.uuid4(),
             event_type=self.event_type,
             schema_version=self.schema_version,
-            occurred_at=occurred_at or datetime.now(UTC),
+            occurred_at=at,
             incident_id=incident_id,
             correlation_id=correlation_id or incident_id,
             producer=producer,

@@ -1,6 +1,6 @@
 """Plain-language wording for notices, in Japanese and English: pure data and one lookup helper.
 
-Every table maps a contract code (CONTRACT.md, shared/vocabulary.py) to {"ja": ..., "en": ...}.
+Every table maps a contract code (docs/contract.md, shared/vocabulary.py) to {"ja": ..., "en": ...}.
 CONSEQUENCES are the likely consequences for the person (GDPR Art. 33(3)(c), 34(2); APPI Enforcement
 Rules Art. 8(1)(v) "secondary damage or its risk"), ADVICE what the person can do, MEASURES what the
 company is doing for each kind of incident. The desk reviews every notice before it is issued.
@@ -177,7 +177,7 @@ OBLIGATION_LABELS: Labels = {
         "ja": "韓国個人情報保護委員会等への申告",
         "en": "Report to the Personal Information Protection Commission (Korea)",
     },
-    # v2 (RULES.md §2b)
+    # v2 (docs/rules.md §2b)
     "ukgdpr.ico_notification": {
         "ja": "英国情報コミッショナー（ICO）への通知",
         "en": "Notification to the Information Commissioner's Office (UK GDPR)",
@@ -642,7 +642,7 @@ def label(table: dict[str, dict[str, str]], code: str, language: str) -> str:
     return entry.get(language) or entry.get("en") or code
 
 
-# Route targets (CONTRACT.md "Route targets") and why a role is told now.
+# Route targets (docs/contract.md, desk API) and why a role is told now.
 TARGET_LABELS: Labels = {
     "security_contact_desk": {"ja": "情報セキュリティインシデント窓口", "en": "security incident contact desk"},
     "promotion_bureau": {"ja": "個人情報保護推進部", "en": "Personal Information Protection Promotion Bureau"},

@@ -1,4 +1,4 @@
-"""Kafka topic names from the public contract (CONTRACT.md, "Kafka topics")."""
+"""Kafka topic names from the public contract (docs/events.md, "Topics")."""
 
 from typing import Final
 

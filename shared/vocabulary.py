@@ -1,4 +1,4 @@
-"""The contract's enumerations (CONTRACT.md): one StrEnum per vocabulary, values exactly as fixed."""
+"""The contract's enumerations (docs/contract.md): one StrEnum per vocabulary, values exactly as fixed."""
 
 from enum import StrEnum
 
@@ -83,7 +83,7 @@ class ReportSource(StrEnum):
 
 
 class Role(StrEnum):
-    """Desk roles (CONTRACT.md, "Desk API")."""
+    """Desk roles (docs/contract.md, desk API)."""
 
     DESK_OPERATOR = "desk_operator"
     PROMOTION_BUREAU = "promotion_bureau"
@@ -100,7 +100,7 @@ class RiskLevel(StrEnum):
 
 
 class ObligationCode(StrEnum):
-    """Obligation codes (CONTRACT.md "Obligation codes" and "v2 codes"): add, never rename."""
+    """Obligation codes (docs/legal-codes.md): add, never rename."""
 
     INTERNAL_REPORT_TO_DESK = "internal.report_to_desk"
     INTERNAL_RECURRENCE_PREVENTION = "internal.recurrence_prevention"
@@ -125,7 +125,7 @@ class ObligationCode(StrEnum):
     PDPA_SG_NOTIFY_INDIVIDUALS = "pdpa_sg.notify_individuals"
     PIPA_KR_NOTIFY_DATA_SUBJECTS = "pipa_kr.notify_data_subjects"
     PIPA_KR_PIPC_REPORT = "pipa_kr.pipc_report"
-    # v2 (RULES.md §2b)
+    # v2 (docs/rules.md §2b)
     UKGDPR_ICO_NOTIFICATION = "ukgdpr.ico_notification"
     UKGDPR_NOTIFY_DATA_SUBJECTS = "ukgdpr.notify_data_subjects"
     UKGDPR_PUBLIC_COMMUNICATION = "ukgdpr.public_communication"
@@ -164,7 +164,7 @@ class ObligationCode(StrEnum):
 
 
 class TriggerCodeV2(StrEnum):
-    """The legal trigger codes RULES.md §2b adds (CONTRACT.md "v2 codes")."""
+    """The legal trigger codes docs/rules.md §2b adds (docs/legal-codes.md)."""
 
     UKGDPR_RISK = "ukgdpr.risk"
     UKGDPR_HIGH_RISK = "ukgdpr.high_risk"

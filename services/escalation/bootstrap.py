@@ -14,11 +14,12 @@ from pidesk.services.escalation.adapters.orm import AuditEntry, OutboxMessage, P
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.context import EscalationContext
-from pidesk.services.escalation.dashboard.routes import STATIC, SignInRequired, dashboard_router
-from pidesk.services.escalation.entrypoints.http import desk_router
+from pidesk.services.escalation.dashboard.pages import STATIC, SignInRequired
+from pidesk.services.escalation.dashboard.routes import dashboard_routers
+from pidesk.services.escalation.entrypoints import http as desk_api
+from pidesk.services.escalation.entrypoints import snoozes as snooze_api
+from pidesk.services.escalation.entrypoints import tokens as tokens_api
 from pidesk.services.escalation.entrypoints.kafka_handlers import kafka_batch_handlers, kafka_handlers
-from pidesk.services.escalation.entrypoints.snoozes import snooze_router
-from pidesk.services.escalation.entrypoints.tokens import tokens_router
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.timers import TimerScheduler
 from pidesk.shared import topics
@@ -76,15 +77,16 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
         always_secure=settings.env == "production",
     )
     routers = [
-        desk_router(context),
-        snooze_router(context),
-        tokens_router(context),
-        dashboard_router(context, csrf, rates),
+        desk_api.router,
+        snooze_api.router,
+        tokens_api.router,
+        *dashboard_routers(),
     ]
     app = create_service_app(runtime, routers, title="pidesk escalation")
     app.state.token_key, app.state.token_audience = token_key(context.token_secret, "escalation"), "escalation"
     app.state.sessions = runtime.sessions
     app.state.rate_limits = rates
+    app.state.context, app.state.csrf = context, csrf  # module-level routers read them (entrypoints/deps.py)
     app.mount("/desk/static", StaticFiles(directory=STATIC), name="desk-static")
 
     @app.exception_handler(SignInRequired)

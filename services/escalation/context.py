@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.escalation.adapters.notifier_client import NotifierClient
+from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
 from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.service.routing import RoutingRules
-from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.messaging.relay import OutboxRelay
 
 
@@ -25,5 +25,5 @@ class EscalationContext:
     def token_secret(self) -> str:
         return self.settings.token_master
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, after_commit=self.relay.wake)
+    def uow(self) -> EscalationUnitOfWork:
+        return EscalationUnitOfWork(self.sessions, after_commit=self.relay.wake)

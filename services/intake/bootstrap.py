@@ -10,10 +10,8 @@ from pidesk.services.intake.adapters.orm import OutboxMessage, ProcessedEvent, R
 from pidesk.services.intake.adapters.references import ReferenceNumbers
 from pidesk.services.intake.config import IntakeSettings
 from pidesk.services.intake.context import IntakeContext
-from pidesk.services.intake.entrypoints.form import form_router
-from pidesk.services.intake.entrypoints.http import report_router
+from pidesk.services.intake.entrypoints import form, http, webhooks
 from pidesk.services.intake.entrypoints.kafka_handlers import kafka_handlers
-from pidesk.services.intake.entrypoints.webhooks import webhook_router
 from pidesk.services.intake.service.correlation import AlertCorrelator
 from pidesk.services.intake.service.report_batches import ReportBatcher
 from pidesk.services.intake.webhooks.registry import load_sources
@@ -35,6 +33,8 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
     assert settings.encryption_keys is not None
     # counted in each process, shared through the database by the workers and instances (PostgreSQL)
     rates = rate_limits(settings, settings.database_url, runtime.engine, RateLimitCount)
+    assert settings.csrf_secret is not None
+    csrf = CsrfProtector(settings.csrf_secret.get_secret_value(), always_secure=settings.env == "production")
     context = IntakeContext(
         settings=settings,
         sessions=runtime.sessions,
@@ -43,6 +43,8 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
         report_rate=rates.per_minute(settings.reports_per_minute),
         webhook_rate=rates.per_minute(settings.webhooks_per_minute),
         numbers=ReferenceNumbers(runtime.engine),
+        csrf=csrf,
+        sources=load_sources(),
     )
     context.batcher = ReportBatcher(
         runtime.sessions, context.numbers, context.cipher, clock=utcnow, after_commit=runtime.relay.wake
@@ -58,9 +60,7 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
     consumer = build_consumer(SERVICE, settings, runtime.sessions, ProcessedEvent, kafka_handlers(), runtime.metrics)
     runtime.background += [context.batcher.run, context.correlator.run, runtime.provisioner.then(consumer.run)]
     runtime.background.append(rates.run)  # shares the rate-limit counts (returns at once on `memory`)
-    assert settings.csrf_secret is not None
-    csrf = CsrfProtector(settings.csrf_secret.get_secret_value(), always_secure=settings.env == "production")
-    routers = [report_router(context), form_router(context, csrf), webhook_router(context, load_sources())]
-    app = create_service_app(runtime, routers, title="pidesk intake")
+    app = create_service_app(runtime, [http.router, form.router, webhooks.router], title="pidesk intake")
+    app.state.context = context  # the module-level routers read it (entrypoints/deps.py)
     app.state.rate_limits = rates
     return app

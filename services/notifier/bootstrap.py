@@ -6,7 +6,8 @@ from fastapi import FastAPI
 
 from pidesk.services.notifier.adapters.orm import AuditEntry, OutboxMessage, ProcessedEvent
 from pidesk.services.notifier.config import NotifierSettings
-from pidesk.services.notifier.entrypoints.http import notices_router
+from pidesk.services.notifier.context import NotifierContext
+from pidesk.services.notifier.entrypoints.http import router as notices_router
 from pidesk.services.notifier.entrypoints.kafka_handlers import kafka_batch_handlers, kafka_handlers
 from pidesk.services.notifier.service.delivery import DeliveryService
 from pidesk.shared import topics
@@ -58,8 +59,10 @@ def build_app(settings: NotifierSettings | None = None) -> FastAPI:
     ]
     runtime.background += [*(runtime.provisioner.then(c.run) for c in consumers), delivery.run]
     runtime.checks["delivery"] = delivery.health  # a dead or crash-looping delivery loop: not ready
-    app = create_service_app(
-        runtime, [notices_router(runtime.sessions, settings.recipient_cipher())], title="pidesk notifier"
+    app = create_service_app(runtime, [notices_router], title="pidesk notifier")
+    # the notices API's routes read it (entrypoints/http.py)
+    app.state.context = NotifierContext(
+        runtime.sessions, settings.recipient_cipher(), runtime.relay, settings.public_url
     )
     app.state.token_key, app.state.token_audience = settings.notifier_token_key(), "notifier"
     app.state.public_url = settings.public_url  # the Atom feed's links

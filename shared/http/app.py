@@ -8,10 +8,12 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Literal
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -65,18 +67,33 @@ async def readiness(runtime: ServiceRuntime) -> dict[str, str]:
     return {"database": db_state, "kafka": kafka_state} | {name: check() for name, check in runtime.checks.items()}
 
 
+class Liveness(BaseModel):
+    """`/healthz`: the process answers."""
+
+    status: Literal["alive"]
+    service: str
+
+
+class Readiness(BaseModel):
+    """`/readyz`: every dependency answered (else 503 in the error shape, naming those that did not)."""
+
+    status: Literal["ready"]
+    service: str
+    checks: dict[str, str]  # each dependency (database, broker…) and "ok"
+
+
 def probe_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(tags=["probes"])
 
     @router.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "alive", "service": runtime.name}
+    async def healthz() -> Liveness:
+        return Liveness(status="alive", service=runtime.name)
 
-    @router.get("/readyz", response_model=None, **documented(errors=[503]))
-    async def readyz() -> JSONResponse | dict[str, object]:
+    @router.get("/readyz", response_model=Readiness, **documented(errors=[503]))
+    async def readyz() -> JSONResponse | Readiness:
         checks = await readiness(runtime)
         if all(v == "ok" for v in checks.values()):
-            return {"status": "ready", "service": runtime.name, "checks": checks}
+            return Readiness(status="ready", service=runtime.name, checks=checks)
         details = [{"check": k, "status": v} for k, v in checks.items() if v != "ok"]
         return error_response(503, "not_ready", f"{runtime.name} is not ready", details)
 

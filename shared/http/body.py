@@ -13,9 +13,14 @@ from pidesk.shared.http.json_limits import MAX_JSON_DEPTH, has_nul, nesting_dept
 Model = TypeVar("Model", bound=BaseModel)
 
 
+def media_type(request: Request) -> str:
+    """The request body's media type, lower-cased, without parameters ("" when none is sent)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 def require_json(request: Request) -> None:
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
+    sent = media_type(request)
+    if sent != "application/json" and not sent.endswith("+json"):
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
 
 

@@ -1,4 +1,4 @@
-"""One error body everywhere: {"error": {"code", "message", "details"}} (CONTRACT.md, "Errors")."""
+"""One error body everywhere: {"error": {"code", "message", "details"}} (docs/contract.md, "Errors")."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ _MODELS = "x-pidesk-schemas"  # models a route declares, moved under components 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "title": ERROR,
-    "description": 'Every error, everywhere: {"error": {"code", "message", "details"}} (CONTRACT.md, "Errors").',
+    "description": 'Every error, everywhere: {"error": {"code", "message", "details"}} (docs/contract.md, "Errors").',
     "required": ["error"],
     "properties": {
         "error": {

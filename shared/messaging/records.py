@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Integer, String, Text, Uuid
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,13 +43,18 @@ class ProcessedEventMixin:
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
 
 
+def outbox_values(envelope: Envelope) -> dict[str, Any]:
+    """The attribute values of the outbox row that carries `envelope` (the rest are column defaults)."""
+    return {
+        "event_id": envelope.event_id,
+        "topic": envelope.topic,
+        "message_key": str(envelope.incident_id),
+        "value": envelope.model_dump_json(),
+    }
+
+
 def outbox_message(model: type[OutboxMessageMixin], envelope: Envelope) -> OutboxMessageMixin:
-    return model(  # type: ignore[call-arg]  # a mixin: the mapped subclass takes these keywords
-        event_id=envelope.event_id,
-        topic=envelope.topic,
-        message_key=str(envelope.incident_id),
-        value=envelope.model_dump_json(),
-    )
+    return model(**outbox_values(envelope))
 
 
 def add_to_outbox(session: AsyncSession, model: type[OutboxMessageMixin], envelope: Envelope) -> None:

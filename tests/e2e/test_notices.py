@@ -92,7 +92,7 @@ async def test_drafts_approval_and_delivery_of_every_kind(system: dict[str, Any]
             ("public", "public", "ja"),
             ("regulator_draft", "gdpr_sa", "en"),
             ("regulator_draft", "gdpr_sa", "ja"),
-            ("regulator_draft", "pmark", "en"),  # a Japanese entity holds the Privacy Mark (RULES.md §2b)
+            ("regulator_draft", "pmark", "en"),  # a Japanese entity holds the Privacy Mark (docs/rules.md §2b)
             ("regulator_draft", "pmark", "ja"),
             ("regulator_draft", "ppc", "en"),
             ("regulator_draft", "ppc", "ja"),

@@ -91,7 +91,7 @@ async def test_a_report_reaches_the_desk_exactly_once(system) -> None:  # type: 
         assessment = incident["assessment"]  # the contract's own example: misdelivery of names and cards
         assert assessment["risk_level"] == "very_high" and assessment["severity_score"] == 4.25
         assert assessment["enisa"] == {"dpc": 4, "ei": 1.0, "cb": 0.25}
-        # and the Privacy Mark report of a Japanese entity (RULES.md §2b)
+        # and the Privacy Mark report of a Japanese entity (docs/rules.md §2b)
         assert assessment["legal_triggers"] == ["appi.financial_misuse", "pmark.incident", "pmark.preliminary"]
         obligations = {o["code"]: o for o in incident["obligations"]}
         assert obligations["appi.ppc_preliminary_report"]["due_at"] == "2026-11-25T01:15:00+00:00"

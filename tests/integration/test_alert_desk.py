@@ -241,7 +241,7 @@ async def test_a_merge_moves_every_alert_to_the_survivor_and_tells_intake(desk: 
 
 async def test_closing_tells_intake(desk: Desk) -> None:
     incident_id = await desk.incident(51, storm("c", 1, start=datetime.now(UTC), email=3))
-    # the Privacy Mark report of a Japanese entity (RULES.md §2b) is filed before the incident closes
+    # the Privacy Mark report of a Japanese entity (docs/rules.md §2b) is filed before the incident closes
     done = f"/v1/incidents/{incident_id}/obligations/pmark.final_report/done"
     assert (await desk.client.post(done, headers=token(Role.PI_ADMINISTRATOR))).status_code == 200
     response = await desk.client.post(f"/v1/incidents/{incident_id}/close", headers=token(Role.PI_ADMINISTRATOR))

@@ -210,7 +210,7 @@ async def test_two_overdue_obligations_are_one_reminder_and_one_mail_listing_bot
     assert [o.code for o in reminder.obligations] == [
         "internal.report_to_desk",
         "appi.ppc_preliminary_report",
-        "pmark.preliminary_report",  # a Japanese entity holds the Privacy Mark by default (RULES.md §2b)
+        "pmark.preliminary_report",  # a Japanese entity holds the Privacy Mark by default (docs/rules.md §2b)
     ]
     assert reminder.obligation_code == "internal.report_to_desk"  # the first, as before the list
 

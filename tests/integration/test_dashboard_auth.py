@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from pidesk.services.escalation.adapters.orm import AuditEntry, DeskSession, DeskUser, SignInThrottle
-from pidesk.services.escalation.dashboard import routes, streams
+from pidesk.services.escalation.dashboard import events, streams
 from pidesk.services.escalation.service import accounts, throttle
 from pidesk.shared.db.engine import create_engine, session_factory
 from tests.integration.test_desk_api import Desk
@@ -179,7 +179,7 @@ async def test_the_live_stream_ends_at_sign_out_and_is_capped_per_session(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(streams, "MAX_STREAMS_PER_SESSION", 1)
-    monkeypatch.setattr(routes, "EVENTS_POLL_SECONDS", 0.05)
+    monkeypatch.setattr(events, "EVENTS_POLL_SECONDS", 0.05)
     await sign_in(desk.client, "operator")
     board = await desk.client.get("/desk")
     live = asyncio.create_task(desk.client.get("/desk/events"))  # in-process: answered once the stream ends

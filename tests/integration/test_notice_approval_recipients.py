@@ -10,10 +10,10 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
 from pidesk.services.escalation.service.desk import DeskError, approve_notice
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.db.engine import create_engine, session_factory
-from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.events import NoticeRecipient
 from pidesk.shared.http.errors import STATUS_OF
 from pidesk.shared.vocabulary import Role
@@ -105,7 +105,12 @@ async def test_the_desk_service_refuses_a_bad_recipient_whoever_calls_it(desk: D
     try:
         with pytest.raises(DeskError) as refused:
             await approve_notice(
-                UnitOfWork(session_factory(engine)), uuid.UUID(incident_id), notice_id, people, approver, utcnow()
+                EscalationUnitOfWork(session_factory(engine)),
+                uuid.UUID(incident_id),
+                notice_id,
+                people,
+                approver,
+                utcnow(),
             )
     finally:
         await engine.dispose()

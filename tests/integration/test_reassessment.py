@@ -96,7 +96,7 @@ async def test_reassessment_history_and_obligation_states() -> None:
         "appi.notify_individuals",
         "pmark.preliminary_report",
     }
-    # the Privacy Mark report ignores "recovered before access" (RULES.md §2b): only APPI's are withdrawn
+    # the Privacy Mark report ignores "recovered before access" (docs/rules.md §2b): only APPI's are withdrawn
     assert set(history[2].changes["obligations_withdrawn"]) == set(history[1].changes["obligations_added"]) - {
         "pmark.preliminary_report"
     }

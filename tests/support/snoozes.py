@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.escalation.adapters.orm import EscalationTimer, IncidentAlert, OutboxMessage
+from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
 from pidesk.services.escalation.domain.snoozes import SnoozeFilter
 from pidesk.services.escalation.service.snooze_desk import SnoozeRequest, create_snooze
-from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.http.auth import Principal
 from pidesk.shared.vocabulary import Role
 
@@ -30,7 +30,7 @@ async def snooze(
 ) -> int:
     """A snooze the desk made at `at`, running for `hours`."""
     request = SnoozeRequest(SnoozeFilter(**patterns), reason, at + timedelta(hours=hours))
-    return await create_snooze(UnitOfWork(sessions), request, OPERATOR, at)
+    return await create_snooze(EscalationUnitOfWork(sessions), request, OPERATOR, at)
 
 
 async def escalations(sessions: async_sessionmaker[AsyncSession], incident_id: uuid.UUID) -> list[dict[str, object]]:

@@ -1,4 +1,4 @@
-"""RULES.md v1 as tables: every rule and every boundary, plus the properties the rules promise."""
+"""docs/rules.md (v1) as tables: every rule and every boundary, plus the properties the rules promise."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def due(a: Assessment, code: str) -> timedelta:
     return next(o.due_at for o in a.obligations if o.code == code) - T0
 
 
-# ---------------------------------------------------------------- severity (RULES.md §1)
+# ---------------------------------------------------------------- severity (docs/rules.md §1)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_malice_is_reported_or_presumed_from_the_kind(kind: str, reported: bool 
     assert facts(incident_kind=kind, malicious=reported).is_malicious is malicious
 
 
-# ---------------------------------------------------------------- APPI (RULES.md §2)
+# ---------------------------------------------------------------- APPI (docs/rules.md §2)
 
 
 @pytest.mark.parametrize(
@@ -123,7 +123,7 @@ def test_malice_is_reported_or_presumed_from_the_kind(kind: str, reported: bool 
         ({"affected_count": 1000, "subject_regions": {"JP": 1000}}, set()),
         ({"affected_count": 1001, "subject_regions": {"JP": 1001}}, {"appi.over_1000"}),
         ({"affected_count": None, "subject_regions": {}}, {"appi.over_1000"}),
-        # v2 correction (RULES.md §2): an entity in Japan counts every region; one abroad, JP subjects only
+        # v2 correction (docs/rules.md §2): an entity in Japan counts every region; one abroad, JP subjects only
         ({"affected_count": 5000, "subject_regions": {"JP": 10, "EU": 4990}}, {"appi.over_1000"}),
         ({"affected_count": 5000, "subject_regions": {"JP": 10, "EU": 4990}, "entity_country": "DE"}, set()),
     ],
@@ -333,7 +333,7 @@ def test_exemptions_leave_only_the_internal_obligations(exemption: dict[str, Any
         "subject_regions": {"JP": 5000, "EU": 5000, "US-CA": 5000, "TH": 1000, "SG": 1000, "KR": 3000},
     }
     assert len(codes(run(**everything))) > 10
-    # the Privacy Mark is a contract that ignores the exemptions (RULES.md §2b); tested in test_regimes_v2
+    # the Privacy Mark is a contract that ignores the exemptions (docs/rules.md §2b); tested in test_regimes_v2
     remaining = {c for c in codes(run(**everything, **exemption)) if not c.startswith("pmark.")}
     assert remaining == {"internal.report_to_desk", "internal.recurrence_prevention"}
 
@@ -423,7 +423,7 @@ def test_high_level_encryption_never_adds_a_statutory_obligation(base: IncidentF
     plain = {o.code for o in assess(replace(base, encryption=Encryption.NONE)).obligations}
     strong = {o.code for o in assess(replace(base, encryption=Encryption.HIGH_LEVEL)).obligations}
     assert strong <= plain
-    # the Privacy Mark (a contract, not a statute) covers encrypted data too (RULES.md §2b)
+    # the Privacy Mark (a contract, not a statute) covers encrypted data too (docs/rules.md §2b)
     assert {c for c in strong if not c.startswith("pmark.")} == {
         "internal.report_to_desk",
         "internal.recurrence_prevention",
@@ -441,7 +441,7 @@ def test_a_later_aware_at_never_moves_a_deadline_earlier(base: IncidentFacts, la
     from dataclasses import replace
 
     moved = replace(base, aware_at=base.aware_at + later)
-    # a different rules version or a law coming into force may change the duties (RULES.md §2b)
+    # a different rules version or a law coming into force may change the duties (docs/rules.md §2b)
     assume(in_force_at(base.aware_at) == in_force_at(moved.aware_at))
     before = {o.code: o.due_at for o in assess(base).obligations}
     after = {o.code: o.due_at for o in assess(moved).obligations}

@@ -1,4 +1,4 @@
-"""The directory's per-entity attributes of RULES.md §2b (`pmark`, `cn_cac_deadline_h`) reach the facts."""
+"""The directory's per-entity attributes of docs/rules.md §2b (`pmark`, `cn_cac_deadline_h`) reach the facts."""
 
 from __future__ import annotations
 

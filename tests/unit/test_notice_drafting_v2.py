@@ -1,4 +1,4 @@
-"""Notices for the v2 regimes (RULES.md §2b, issue 15 item 6): each new authority's draft with the items its law
+"""Notices for the v2 regimes (docs/rules.md §2b, issue 15 item 6): each new authority's draft with the items its law
 requires, in Japanese and English; data-subject notices with each law's items; paragraphs render as paragraphs."""
 
 from __future__ import annotations

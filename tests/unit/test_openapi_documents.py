@@ -23,7 +23,6 @@ BODILESS = {
     ("post", "/v1/incidents/{incident_id}/acknowledge"),
     ("post", "/v1/incidents/{incident_id}/close"),
     ("post", "/v1/incidents/{incident_id}/alerts/{alert_row_id}/split"),
-    ("post", "/v1/incidents/{incident_id}/obligations/{code}/done"),
     ("post", "/v1/incidents/{incident_id}/unsnooze"),
     ("post", "/v1/snoozes/{snooze_id}/end"),
 }

@@ -1,4 +1,4 @@
-"""RULES.md §2b as tables: each v2 regime's triggers, obligations, deadlines and basis strings, with
+"""docs/rules.md §2b as tables: each v2 regime's triggers, obligations, deadlines and basis strings, with
 the boundaries (thresholds at and just over the number, severity floors), processor variants,
 no-contact substitutes, exemptions, and the Privacy Mark that ignores them."""
 
@@ -30,7 +30,7 @@ from pidesk.shared.vocabulary import (
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # a Tuesday (12:00 JST, 00:00 in São Paulo)
 INTERNAL = {"internal.report_to_desk", "internal.recurrence_prevention"}
-# severity scores (RULES.md §1) the tables lean on
+# severity scores (docs/rules.md §1) the tables lean on
 SE_1_25 = {"data_categories": ["name"], "incident_kind": "misdelivery"}
 SE_1_5 = {"data_categories": ["name"], "incident_kind": "public_exposure", "malicious": False}
 SE_2 = {"data_categories": ["name"], "incident_kind": "unauthorized_access"}  # 1 × 1.0 + 0.5 + 0.5

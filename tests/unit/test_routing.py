@@ -1,4 +1,4 @@
-"""RULES.md §4 through the bundled policy: who is told, acknowledgement deadlines, the chain, the files."""
+"""docs/rules.md §4 through the bundled policy: who is told, acknowledgement deadlines, the chain, the files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rules by effective date (RULES.md §2b), Brazilian working days, and the reminders of short deadlines."""
+"""Rules by effective date (docs/rules.md §2b), Brazilian working days, and the reminders of short deadlines."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_an_old_incident_keeps_its_rules_when_newer_ones_are_added(monkeypatch: 
     incident = facts("JP", None, **SE_2, subject_regions={"JP": 10, "EU": 4990}, affected_count=5000)
     incident = replace(incident, aware_at=datetime(2025, 6, 1, tzinfo=UTC))
     before = assess(incident)
-    v3 = RulesVersion("rules-v3", datetime(2026, 1, 1, tzinfo=UTC), (), "a later RULES.md")
+    v3 = RulesVersion("rules-v3", datetime(2026, 1, 1, tzinfo=UTC), (), "a later docs/rules.md")
     monkeypatch.setattr(rulebook, "RULEBOOK", (RULES_V1, RULES_V2, v3))
     again = assess(incident)
     assert again.rules is RULES_V1

@@ -24,7 +24,7 @@ from pidesk.services.escalation.domain.snoozes import SnoozeWindow
 from pidesk.shared.db.bulk import BulkRows
 from pidesk.shared.db.engine import on_postgresql
 from pidesk.shared.events import Envelope
-from pidesk.shared.messaging.records import add_to_outbox, outbox_message
+from pidesk.shared.messaging.records import add_to_outbox, outbox_values
 
 OBLIGATION_REMINDER = "obligation_reminder"
 
@@ -63,6 +63,14 @@ class IncidentRepository:
         if not on_postgresql(self.session):
             return await self.get(incident_id)
         return await self.session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
+
+    async def locked(self, incident_id: uuid.UUID, *, for_update: bool = True) -> Incident | None:
+        """The incident a desk action changes, its row locked (PostgreSQL) so two actions take turns."""
+        statement = select(Incident).where(Incident.id == incident_id)
+        if for_update and on_postgresql(self.session):
+            statement = statement.with_for_update()
+        incident: Incident | None = await self.session.scalar(statement)
+        return incident
 
     def add(self, record: object) -> None:
         self.session.add(record)
@@ -146,7 +154,7 @@ class NewIncidents:
         self._records.add(record)
 
     def publish(self, envelope: Envelope) -> None:
-        self._records.add(outbox_message(OutboxMessage, envelope))
+        self._records.add_values(OutboxMessage, outbox_values(envelope))  # a row: no ORM object needed
 
     async def pending_timers(self, incident: Incident) -> list[EscalationTimer]:
         return [t for t in self._timers.get(incident.id, []) if t.fired_at is None]

@@ -258,6 +258,7 @@ WORDS: dict[str, dict[str, str]] = {
     "acknowledged": {"ja": "受領確認", "en": "acknowledged"},
     "updated": {"ja": "事実の更新", "en": "facts updated"},
     "obligation_done": {"ja": "義務の完了", "en": "obligation done"},
+    "obligation_opened": {"ja": "義務の追加", "en": "obligation opened"},
     "notice_approved": {"ja": "お知らせの承認", "en": "notice approved"},
     "notice_issued": {"ja": "お知らせの発行", "en": "notice issued"},
     "routed": {"ja": "初回連絡", "en": "first routing"},

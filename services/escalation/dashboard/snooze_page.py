@@ -1,62 +1,41 @@
-"""What the snoozes page shows: running snoozes, recent past ones (each with what it matched), and the
-incidents snoozed now."""
+"""The snoozes page: running snoozes, recent past ones (each with what it matched), the incidents
+snoozed now, and the form for a new snooze."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import lazyload
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
 
-from pidesk.services.escalation.adapters.orm import Incident
-from pidesk.services.escalation.adapters.snoozes import SNOOZED, SnoozeRepository
-from pidesk.services.escalation.entrypoints.views import snooze_view
+from pidesk.services.escalation.dashboard.pages import PAGE, Page, can
+from pidesk.services.escalation.entrypoints.deps import Ctx
+from pidesk.services.escalation.views.dashboard_snoozes import snooze_overview
+from pidesk.shared.db.base import utcnow
 
-PAST_SHOWN = 50
-SNOOZED_SHOWN = 500
 DURATIONS = (30, 60, 240, 480, 1440, 3 * 1440, 7 * 1440, 30 * 1440)  # minutes the form offers
 
-
-@dataclass(frozen=True)
-class SnoozePage:
-    running: list[dict[str, Any]]
-    past: list[dict[str, Any]]
-    snoozed: list[Incident]
-    reasons: dict[int, str]  # snooze id -> reason, for the snoozed incidents
+router = APIRouter(tags=["dashboard"])
 
 
-async def snooze_page(session: AsyncSession, now: datetime) -> SnoozePage:
-    snoozes = SnoozeRepository(session)
-    running = await snoozes.page(active=True, now=now, before_id=None, limit=200)
-    past = await snoozes.page(active=False, now=now, before_id=None, limit=PAST_SHOWN)
-    matches = await snoozes.matches([s.id for s in (*running, *past)])
-    snoozed = (
-        await session.scalars(
-            select(Incident)
-            .where(Incident.status == SNOOZED)
-            .options(lazyload(Incident.timeline), lazyload(Incident.routes))
-            .order_by(Incident.received_at.desc())
-            .limit(SNOOZED_SHOWN)
-        )
-    ).all()
-    reasons = {s.id: s.reason for s in (*running, *past)}
-    missing = {i.matched_snooze_id for i in snoozed if i.matched_snooze_id and i.matched_snooze_id not in reasons}
-    for snooze_id in missing:
-        row = await snoozes.get(snooze_id)
-        if row is not None:
-            reasons[row.id] = row.reason
-    return SnoozePage(
-        running=[snooze_view(s, matches[s.id], now) for s in running],
-        past=[snooze_view(s, matches[s.id], now) for s in past],
-        snoozed=list(snoozed),
-        reasons=reasons,
+@router.get("/desk/snoozes", response_class=HTMLResponse, **PAGE)
+async def snoozes_page(page: Page, context: Ctx) -> Response:
+    principal, session_csrf = await page.signed_in()
+    async with context.sessions() as session:
+        overview = await snooze_overview(session, utcnow())
+    return page.render(
+        "snoozes.html",
+        principal=principal,
+        csrf_token=session_csrf,
+        page=overview,
+        can=can(principal),
+        durations=DURATIONS,
+        duration_label=duration_label,
     )
 
 
 def duration_label(minutes: int, t: Any) -> str:
+    """How the form names a duration, in the page's language (`t`, the translator)."""
     if minutes < 60:
         return str(t("minutes_30"))
     if minutes < 1440:

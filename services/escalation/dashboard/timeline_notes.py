@@ -69,7 +69,26 @@ def _unsnoozed(d: Mapping[str, Any], lang: str) -> str:
     return f"デスクがスヌーズ #{snooze} を解除" if lang == "ja" else f"opened by the desk (snooze #{snooze})"
 
 
+def _closed(d: Mapping[str, Any], lang: str) -> str:
+    """The duties the close dated (the CAC incident summary: 30 days after it); empty when none."""
+    dated = ", ".join(
+        f"{o.get('code')} ({str(o.get('due_at', ''))[:10]})" for o in d.get("obligations_rescheduled") or []
+    )
+    if not dated:
+        return ""
+    return f"クローズ日から期限を再計算: {dated}" if lang == "ja" else f"due dates counted from the close: {dated}"
+
+
+def _opened(d: Mapping[str, Any], lang: str) -> str:
+    code, after, due = d.get("code"), d.get("after"), str(d.get("due_at", ""))[:10]
+    if lang == "ja":
+        return f"{after} を一部のみの報告として提出したため {code} を追加（期限 {due}）"
+    return f"{code} opened: {after} was filed as partial (due {due})"
+
+
 NOTES: dict[str, Callable[[Mapping[str, Any], str], str]] = {
+    "closed": _closed,
+    "obligation_opened": _opened,
     "snoozed": lambda d, lang: (
         f"スヌーズ #{d.get('snooze_id')}（{d.get('reason')}）に一致: 連絡・メールなし"
         if lang == "ja"
@@ -120,4 +139,4 @@ NOTES: dict[str, Callable[[Mapping[str, Any], str], str]] = {
 
 def timeline_note(kind: str, detail: Mapping[str, Any] | None, language: str) -> str | None:
     note = NOTES.get(kind)
-    return note(detail or {}, language) if note else None
+    return (note(detail or {}, language) or None) if note else None

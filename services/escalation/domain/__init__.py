@@ -1,1 +1,1 @@
-"""Escalation's domain: pure assessment and routing rules (RULES.md), no I/O."""
+"""Escalation's domain: pure assessment and routing rules (docs/rules.md), no I/O."""

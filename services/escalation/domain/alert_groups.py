@@ -1,4 +1,4 @@
-"""The facts of an incident that groups DLP alerts: they follow the group (RULES.md §1, issue 11).
+"""The facts of an incident that groups DLP alerts: they follow the group (docs/rules.md §1, issue 11).
 
 Pure: the caller hands in the incident's alerts as `AlertFacts` and stores what comes back. Every
 change of these facts re-assesses the incident, so a group that grows past a threshold (APPI's 1,000,
@@ -28,7 +28,7 @@ class AlertFacts:
 @dataclass(frozen=True)
 class GroupFacts:
     data_categories: list[str]
-    affected_count: int | None  # None: unknown, which RULES.md reads as the worst plausible count
+    affected_count: int | None  # None: unknown, which docs/rules.md reads as the worst plausible count
 
 
 def alert_count(alert: AlertFacts) -> int | None:
@@ -82,7 +82,7 @@ def home_region(entity_country: str) -> str:
 def regions_for_count(regions: Mapping[str, int], count: int | None, entity_country: str) -> dict[str, int]:
     """The subject regions once the group's count is known. Alerts say nothing of where people live:
     when the count outgrows the regions given, the people beyond them are counted at the entity's
-    home, as they would be if no regions had been given at all (RULES.md §2). Regions are never
+    home, as they would be if no regions had been given at all (docs/rules.md §2). Regions are never
     lowered (a group that shrinks keeps the regions it was reported with); none given stay none."""
     updated = dict(regions)
     if not updated or count is None:

@@ -1,5 +1,5 @@
 """assess(): one incident's facts → severity, legal triggers, obligations with deadlines, risk level
-and an explanation naming each legal basis and the rules version (RULES.md v1, v2)."""
+and an explanation naming each legal basis and the rules version (docs/rules.md §0)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Assessment:
     rules: RulesVersion
 
     def summary(self) -> dict[str, Any]:
-        """The contract's `assessment` object (CONTRACT.md, GET /v1/incidents/{id})."""
+        """The contract's `assessment` object (docs/contract.md, GET /v1/incidents/{id})."""
         return {
             "risk_level": self.risk_level.value,
             "severity_score": self.severity.score,
@@ -56,7 +56,7 @@ def assess(facts: IncidentFacts, rules: RulesVersion | None = None) -> Assessmen
         *(line for o in outcomes for line in o.explanation),
         legal_why,
         f"risk level {risk.value}: the higher of the severity band ({se.band.value}) and the legal level "
-        f"({legal.value}) — RULES.md §3",
+        f"({legal.value}) — docs/rules.md §3",
     )
     return Assessment(
         risk_level=risk,

@@ -31,7 +31,7 @@ class Entity(BaseModel):
     roles: dict[Target, list[Person]] = Field(default_factory=dict)
     division_managers: dict[str, list[Person]] = Field(default_factory=dict)
     default_division_manager: list[Person] = Field(default_factory=list)
-    # holds or applies for the Privacy Mark (RULES.md §2b); None: true for an entity in Japan
+    # holds or applies for the Privacy Mark (docs/rules.md §2b); None: true for an entity in Japan
     pmark: bool | None = None
     # the CAC report deadline in hours: 1 for critical information infrastructure, 2 for state organs
     cn_cac_deadline_h: Literal[1, 2, 4] | None = None

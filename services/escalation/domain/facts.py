@@ -1,4 +1,4 @@
-"""The facts an assessment reads, with the rules' readings of unknown values (RULES.md §1–2)."""
+"""The facts an assessment reads, with the rules' readings of unknown values (docs/rules.md §1–2)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from pidesk.shared.vocabulary import DataCategory, Encryption, EntityRole, IncidentKind
 
-# The EEA: GDPR applies to an entity established here (RULES.md §2 "EU, GDPR").
+# The EEA: GDPR applies to an entity established here (docs/rules.md §2 "EU, GDPR").
 EEA = frozenset(
     [
         "AT",
@@ -43,7 +43,7 @@ EEA = frozenset(
         "NO",
     ]
 )
-# RULES.md §2b: ISO 3166-1 alpha-2 regions; "UK" is read as "GB"
+# docs/rules.md §2b: ISO 3166-1 alpha-2 regions; "UK" is read as "GB"
 REGION_ALIASES = {"UK": "GB"}
 MALICIOUS_KINDS = frozenset(
     {IncidentKind.UNAUTHORIZED_ACCESS, IncidentKind.MALWARE, IncidentKind.THEFT, IncidentKind.INSIDER_TAKEOUT}
@@ -64,7 +64,7 @@ class IncidentFacts:
     publicly_viewable: bool = False
     entity_role: EntityRole = EntityRole.CONTROLLER
     contact_info_available: bool = True
-    # directory attributes of the reporting entity (RULES.md §2b); None: not recorded, read as below
+    # directory attributes of the reporting entity (docs/rules.md §2b); None: not recorded, read as below
     pmark: bool | None = None
     cn_cac_deadline_h: int | None = None
 

@@ -7,7 +7,7 @@ from typing import Any
 
 
 def merged_facts(survivor: dict[str, Any], absorbed: dict[str, Any]) -> dict[str, Any]:
-    """What is known of either is known of the one event, read the worst plausible way (RULES.md §1):
+    """What is known of either is known of the one event, read the worst plausible way (docs/rules.md §1):
 
     - data categories, assets: the union; subject regions: the larger count per region;
     - affected count: the larger, unknown if either is unknown (with alerts, the group then decides);

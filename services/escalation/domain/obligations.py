@@ -1,4 +1,4 @@
-"""Triggers and obligations: the values a regime's rules produce (codes from CONTRACT.md)."""
+"""Triggers and obligations: the values a regime's rules produce (codes in docs/legal-codes.md)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from enum import StrEnum
 
 
 class Duty(StrEnum):
-    """What an obligation is, for the risk level (RULES.md §3) and for routing."""
+    """What an obligation is, for the risk level (docs/rules.md §3) and for routing."""
 
     REGULATOR_REPORT = "regulator_report"
     INDIVIDUAL_NOTICE = "individual_notice"
     PUBLIC_NOTICE = "public_notice"
     INTERNAL = "internal"
     RECORD = "record"
-    # v2: neither raises the legal level on its own (RULES.md §2b): a self-assessment is not a report,
+    # v2: neither raises the legal level on its own (docs/rules.md §2b): a self-assessment is not a report,
     # and the Privacy Mark report is a contract's, not the law's
     ASSESSMENT = "assessment"
     CONTRACT_REPORT = "contract_report"

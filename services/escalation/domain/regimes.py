@@ -1,7 +1,7 @@
-"""The legal regimes of RULES.md §2: each a pure function of the facts and the severity; registered,
+"""The legal regimes of docs/rules.md §2: each a pure function of the facts and the severity; registered,
 with the v2 regimes of `regimes_v2/`, by effective date in `rulebook.py`.
 
-Every trigger and obligation names its legal basis; REGULATORY_NOTES.md holds the research."""
+Every trigger and obligation names its legal basis (docs/legal-codes.md); docs/rules.md §6 the readings."""
 
 from __future__ import annotations
 

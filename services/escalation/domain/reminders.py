@@ -1,4 +1,4 @@
-"""When the desk is reminded of a pending obligation (RULES.md §4: "an obligation not done 24 h before
+"""When the desk is reminded of a pending obligation (docs/rules.md §4: "an obligation not done 24 h before
 it is due escalates to pi_administrator")."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ def reminder_times(due_at: datetime, received_at: datetime, lead: timedelta) -> 
     (from the report's arrival to the deadline), so a duty due within a day is not escalated the moment
     it arrives; an overdue duty reminds at once.
 
-    Reading for short deadlines (RULES.md §2b: CAC 4 h or less, CERT-In 6 h; REGULATORY_NOTES.md B.8
-    item 12): "24 h before" is already past when the desk has 12 h or less, so such a duty reminds
+    Reading for short deadlines (docs/rules.md §4: CAC 4 h or less, CERT-In 6 h): "24 h before" is
+    already past when the desk has 12 h or less, so such a duty reminds
     twice, at half time and again one hour before it is due (only the first when the hour before falls
     in the first half, as with a 1 h or 2 h CAC report). Longer windows keep the v1 single reminder."""
     window = due_at - received_at

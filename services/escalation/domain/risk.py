@@ -1,4 +1,4 @@
-"""The legal risk level and the final risk level (RULES.md §3)."""
+"""The legal risk level and the final risk level (docs/rules.md §3)."""
 
 from __future__ import annotations
 

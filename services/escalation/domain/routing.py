@@ -1,4 +1,4 @@
-"""Routing (RULES.md §4): who is told, at which step, and how long they have to acknowledge.
+"""Routing (docs/rules.md §4): who is told, at which step, and how long they have to acknowledge.
 
 The policy is data (a versioned YAML file, see policy/default.yaml); these are the pure functions
 that read it. Conditions: `always`, `risk_at_least`, `regulator_obligation`, `kind_in`,

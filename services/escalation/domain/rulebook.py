@@ -2,7 +2,7 @@
 
 An assessment uses the rules version in force at the incident's awareness time (T0), never the
 newest one, so re-assessing an old incident keeps the rules it was assessed under; inside a version,
-a regime whose law is not yet in force at T0 gives nothing (RULES.md §2b)."""
+a regime whose law is not yet in force at T0 gives nothing (docs/rules.md §2b)."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ RULES_V1 = RulesVersion(
     # the amended APPI breach rules (Rules Art. 7–10) the v1 table encodes
     effective_from=datetime(2022, 4, 1, tzinfo=JST),
     regimes=(*V1_REGIMES, INTERNAL),
-    source="RULES.md v1",
+    source="docs/rules.md v1",
 )
 RULES_V2 = RulesVersion(
     id="rules-v2",
@@ -111,7 +111,7 @@ RULES_V2 = RulesVersion(
         _regime(pmark, "pmark"),
         INTERNAL,
     ),
-    source="RULES.md v2 (§2b)",
+    source="docs/rules.md v2 (§2b)",
 )
 RULEBOOK: tuple[RulesVersion, ...] = (RULES_V1, RULES_V2)  # oldest first
 

@@ -1,4 +1,4 @@
-"""ENISA 2013 severity: SE = DPC × EI + CB (RULES.md §1; REGULATORY_NOTES.md §5)."""
+"""ENISA 2013 severity: SE = DPC × EI + CB (docs/rules.md §1)."""
 
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ class SnoozeOutcome(StrEnum):
 
 def is_statutory(obligation_code: str) -> bool:
     """An obligation the law imposes: not the company's own procedure, nor the Privacy Mark's report,
-    which is a contract's and comes with every incident at a P-mark entity (RULES.md §2b)."""
+    which is a contract's and comes with every incident at a P-mark entity (docs/rules.md §2b)."""
     return not obligation_code.startswith(("internal.", "pmark."))
 
 

@@ -1,4 +1,4 @@
-"""Brazilian working days (RULES.md §2b "wd"): Monday to Friday less national holidays, in
+"""Brazilian working days (docs/rules.md §2b "wd"): Monday to Friday less national holidays, in
 America/Sao_Paulo; the day of T0 is not counted and the deadline ends at 23:59 local time."""
 
 from __future__ import annotations

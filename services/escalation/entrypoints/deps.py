@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.service.accounts import find_session
 from pidesk.services.escalation.service.tokens import is_revoked
 from pidesk.shared.db.base import utcnow
@@ -73,3 +74,12 @@ FactKeeper = Annotated[Principal, Depends(roles(*FACT_KEEPERS))]
 Closer = Annotated[Principal, Depends(roles(*CLOSERS))]
 Approver = Annotated[Principal, Depends(roles(*APPROVERS))]
 AuditReader = Annotated[Principal, Depends(roles(*AUDIT_READERS))]
+
+
+def escalation_context(request: Request) -> EscalationContext:
+    """What the app was started with (bootstrap.py sets it), for module-level routers."""
+    context: EscalationContext = request.app.state.context
+    return context
+
+
+Ctx = Annotated[EscalationContext, Depends(escalation_context)]

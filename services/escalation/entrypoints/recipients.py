@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pidesk.services.escalation.domain.recipients import recipient_problems
 from pidesk.shared.events import NoticeRecipient
-from pidesk.shared.http.body import parse_json_body
+from pidesk.shared.http.body import media_type, parse_json_body
 from pidesk.shared.http.errors import ApiError, validation_details
 
 MAX_RECIPIENTS = 500_000
@@ -47,10 +47,10 @@ def check(recipients: list[NoticeRecipient], where: list[Any]) -> None:
 
 async def parse_recipients(request: Request) -> list[NoticeRecipient]:
     """JSON {"recipients": [...]} or the same columns as text/csv (email, name, language), every one checked."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "text/csv":
+    sent = media_type(request)
+    if sent == "text/csv":
         return _from_csv(await request.body())
-    if not media_type and not await request.body():
+    if not sent and not await request.body():
         return []  # a public notice or a regulator draft is approved without a body
     recipients = (await parse_json_body(request, RecipientsBody)).recipients
     check(recipients, [["recipients", i] for i in range(len(recipients))])

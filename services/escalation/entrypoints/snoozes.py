@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.domain.snoozes import MAX_DURATION, SnoozeFilter
-from pidesk.services.escalation.entrypoints.deps import FactKeeper, Reader
-from pidesk.services.escalation.entrypoints.http import ACT, BODY, DESK_AUTH, READ, run_on_incident
-from pidesk.services.escalation.entrypoints.views import incident_summary, snooze_view
-from pidesk.services.escalation.service import desk, snooze_desk
+from pidesk.services.escalation.entrypoints.deps import Ctx, FactKeeper, Reader
+from pidesk.services.escalation.entrypoints.http import ACT, BODY, DESK_AUTH, MARKED, READ, answered
+from pidesk.services.escalation.service import snooze_desk
+from pidesk.services.escalation.views import incidents, snoozes
+from pidesk.services.escalation.views.models import IncidentDetail, SnoozeDetail, SnoozeEnded, SnoozePage, SnoozeView
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.body import parse_json_body
 from pidesk.shared.http.errors import ApiError
@@ -24,6 +24,8 @@ from pidesk.shared.http.params import RowIdPath, RowIdQuery
 
 MAX_MINUTES = int(MAX_DURATION.total_seconds() // 60)
 FILTER_FIELDS = ("source", "rule", "asset", "actor")
+
+router = APIRouter(tags=["desk"])
 
 
 class SnoozeBody(BaseModel):
@@ -64,66 +66,52 @@ def _request(body: SnoozeBody, now: datetime) -> snooze_desk.SnoozeRequest:
     return snooze_desk.SnoozeRequest(filter=flt, reason=body.reason, expires_at=expires_at)
 
 
-def snooze_router(context: EscalationContext) -> APIRouter:
-    router = APIRouter(tags=["desk"])
-    rules = context.rules
+@router.post("/v1/snoozes", status_code=201, **documented(body=SnoozeBody, errors=[*ACT, *BODY], auth=DESK_AUTH))
+async def create(ctx: Ctx, principal: FactKeeper, request: Request) -> SnoozeView:
+    """A snooze from now until `until` or for `minutes` (at most 30 days)."""
+    body = await parse_json_body(request, SnoozeBody)
+    now = utcnow()
+    snooze_id = await snooze_desk.create_snooze(ctx.uow(), _request(body, now), principal, now)
+    return await snoozes.snooze(ctx.uow(), snooze_id, now=utcnow())
 
-    async def answer(snooze_id: int, **extra: Any) -> dict[str, Any]:
-        view = await snooze_desk.one_snooze(context.uow(), snooze_id, now=utcnow(), present=snooze_view)
-        return {**view, **extra}
 
-    @router.post("/v1/snoozes", status_code=201, **documented(body=SnoozeBody, errors=[*ACT, *BODY], auth=DESK_AUTH))
-    async def create(principal: FactKeeper, request: Request) -> dict[str, Any]:
-        """A snooze from now until `until` or for `minutes` (at most 30 days)."""
-        body = await parse_json_body(request, SnoozeBody)
-        now = utcnow()
-        snooze_id = await snooze_desk.create_snooze(context.uow(), _request(body, now), principal, now)
-        return await answer(snooze_id)
+@router.get("/v1/snoozes", **documented(errors=READ, auth=DESK_AUTH))
+async def list_snoozes(
+    ctx: Ctx,
+    _principal: Reader,
+    active: bool | None = None,
+    before_id: RowIdQuery = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> SnoozePage:
+    """Newest first; `active=true`: running now, `active=false`: ended or expired."""
+    return await snoozes.snooze_page(ctx.uow(), active=active, before_id=before_id, limit=limit, now=utcnow())
 
-    @router.get("/v1/snoozes", **documented(errors=READ, auth=DESK_AUTH))
-    async def list_snoozes(
-        _principal: Reader,
-        active: bool | None = None,
-        before_id: RowIdQuery = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 100,
-    ) -> dict[str, Any]:
-        """Newest first; `active=true`: running now, `active=false`: ended or expired."""
-        page = await snooze_desk.list_snoozes(
-            context.uow(), active=active, before_id=before_id, limit=limit, now=utcnow(), present=snooze_view
-        )
-        return {"items": page.items, "next_before_id": page.next_before_id}
 
-    @router.get("/v1/snoozes/{snooze_id}", **documented(errors=[400, *READ, 404], auth=DESK_AUTH))
-    async def get_snooze(
-        snooze_id: RowIdPath,
-        _principal: Reader,
-        cursor: Annotated[str | None, Query(max_length=500)] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    ) -> dict[str, Any]:
-        """The snooze and the incidents it matched (snoozed, overridden or opened since), newest first."""
-        view = await answer(snooze_id)
-        page = await desk.list_incidents(
-            context.uow(),
-            status=None,
-            risk_level=None,
-            cursor=cursor,
-            limit=limit,
-            present=incident_summary,
-            snooze_id=snooze_id,
-        )
-        return {**view, "incidents": page.items, "next_cursor": page.next_cursor}
+@router.get("/v1/snoozes/{snooze_id}", **MARKED, **documented(errors=[400, *READ, 404], auth=DESK_AUTH))
+async def get_snooze(
+    snooze_id: RowIdPath,
+    ctx: Ctx,
+    _principal: Reader,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> SnoozeDetail:
+    """The snooze and the incidents it matched (snoozed, overridden or opened since), newest first."""
+    view = await snoozes.snooze(ctx.uow(), snooze_id, now=utcnow())
+    page = await incidents.incident_page(
+        ctx.uow(), status=None, risk_level=None, cursor=cursor, limit=limit, snooze_id=snooze_id
+    )
+    return SnoozeDetail(**dict(view), incidents=page.items, next_cursor=page.next_cursor)
 
-    @router.post("/v1/snoozes/{snooze_id}/end", **documented(errors=ACT, auth=DESK_AUTH))
-    async def end(snooze_id: RowIdPath, principal: FactKeeper) -> dict[str, Any]:
-        """End it now: the snoozed incidents it no longer covers are opened and routed (`opened`)."""
-        opened = await snooze_desk.end_snooze(context.uow(), rules, snooze_id, principal, utcnow())
-        return await answer(snooze_id, opened=[str(i) for i in opened])
 
-    @router.post("/v1/incidents/{incident_id}/unsnooze", **documented(errors=ACT, auth=DESK_AUTH))
-    async def unsnooze(incident_id: uuid.UUID, principal: FactKeeper) -> dict[str, Any]:
-        """Open a snoozed incident and route it now."""
-        return await run_on_incident(
-            context, snooze_desk.unsnooze(context.uow(), rules, incident_id, principal, utcnow())
-        )
+@router.post("/v1/snoozes/{snooze_id}/end", **documented(errors=ACT, auth=DESK_AUTH))
+async def end(snooze_id: RowIdPath, ctx: Ctx, principal: FactKeeper) -> SnoozeEnded:
+    """End it now: the snoozed incidents it no longer covers are opened and routed (`opened`)."""
+    opened = await snooze_desk.end_snooze(ctx.uow(), ctx.rules, snooze_id, principal, utcnow())
+    view = await snoozes.snooze(ctx.uow(), snooze_id, now=utcnow())
+    return SnoozeEnded(**dict(view), opened=[str(i) for i in opened])
 
-    return router
+
+@router.post("/v1/incidents/{incident_id}/unsnooze", **MARKED, **documented(errors=ACT, auth=DESK_AUTH))
+async def unsnooze(incident_id: uuid.UUID, ctx: Ctx, principal: FactKeeper) -> IncidentDetail:
+    """Open a snoozed incident and route it now."""
+    return await answered(ctx, snooze_desk.unsnooze(ctx.uow(), ctx.rules, incident_id, principal, utcnow()))

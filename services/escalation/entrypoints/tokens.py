@@ -5,21 +5,16 @@ escalation's audience, reads it every NOTIFIER_REVOCATION_POLL_SECONDS."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
-from pidesk.services.escalation.context import EscalationContext
+from pidesk.services.escalation.entrypoints.deps import Ctx
 from pidesk.services.escalation.service.tokens import revoked_ids
+from pidesk.services.escalation.views.models import RevokedTokens
 from pidesk.shared.db.base import utcnow
 
+router = APIRouter(tags=["tokens"])
 
-def tokens_router(context: EscalationContext) -> APIRouter:
-    router = APIRouter(tags=["tokens"])
 
-    @router.get("/v1/tokens/revoked")
-    async def revoked() -> dict[str, Any]:
-        async with context.sessions() as session:
-            return {"revoked": await revoked_ids(session, utcnow())}
-
-    return router
+@router.get("/v1/tokens/revoked")
+async def revoked(ctx: Ctx) -> RevokedTokens:
+    return RevokedTokens(revoked=await revoked_ids(ctx.uow(), utcnow()))

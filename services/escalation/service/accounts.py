@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from pidesk.services.escalation.adapters.accounts import DeskAccounts
 from pidesk.services.escalation.adapters.orm import DeskSession, DeskUser
 from pidesk.services.escalation.service import throttle
 from pidesk.shared.vocabulary import Role
@@ -52,10 +52,11 @@ async def add_user(session: AsyncSession, name: str, role: str, password: str) -
         raise AccountError(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}") from None
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
-    if await session.scalar(select(DeskUser).where(DeskUser.name == name)):
+    accounts = DeskAccounts(session)
+    if await accounts.user_named(name):
         raise AccountError(f"a user named {name!r} exists already")
     user = DeskUser(name=name, role=role_value, password_hash=_hasher.hash(password))
-    session.add(user)
+    accounts.add(user)
     return user
 
 
@@ -68,7 +69,7 @@ async def sign_in(session: AsyncSession, name: str, password: str, now: datetime
     """
     key = throttle.throttle_key(name, client)
     held = await throttle.waiting(session, key, now)
-    user = await session.scalar(select(DeskUser).where(DeskUser.name == " ".join(name.split())))
+    user = await DeskAccounts(session).user_named(" ".join(name.split()))
     usable = user is not None and not user.disabled
     matches = _verify(user.password_hash if usable and user is not None else _DUMMY, password)
     if held or not usable or not matches or user is None:
@@ -92,7 +93,8 @@ def _verify(password_hash: str, password: str) -> bool:
 async def open_session(session: AsyncSession, user: DeskUser, now: datetime) -> tuple[str, str]:
     """A new session for `user`: (cookie token, CSRF token)."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    session.add(
+    accounts = DeskAccounts(session)
+    accounts.add(
         DeskSession(
             token_hash=_digest(token),
             user_id=user.id,
@@ -102,7 +104,7 @@ async def open_session(session: AsyncSession, user: DeskUser, now: datetime) -> 
             expires_at=now + ABSOLUTE_TIMEOUT,
         )
     )
-    await session.execute(delete(DeskSession).where(DeskSession.expires_at < now))
+    await accounts.drop_expired(now)
     return token, csrf
 
 
@@ -110,7 +112,7 @@ async def find_session(session: AsyncSession, token: str | None, now: datetime) 
     """The live session of a cookie token (idle and absolute timeouts applied), else None."""
     if not token or len(token) > 100:
         return None
-    found = await session.get(DeskSession, _digest(token))
+    found = await DeskAccounts(session).session_of(_digest(token))
     if found is None or found.expires_at <= now or found.last_seen_at + IDLE_TIMEOUT <= now:
         return None
     if found.user.disabled:
@@ -125,7 +127,7 @@ async def still_signed_in(session: AsyncSession, token: str | None, now: datetim
     stream left open in a tab must not keep a session from going idle)."""
     if not token or len(token) > 100:
         return False
-    found = await session.get(DeskSession, _digest(token), populate_existing=True)
+    found = await DeskAccounts(session).session_of(_digest(token), fresh=True)
     return (
         found is not None
         and found.expires_at > now
@@ -136,4 +138,4 @@ async def still_signed_in(session: AsyncSession, token: str | None, now: datetim
 
 async def end_session(session: AsyncSession, token: str | None) -> None:
     if token:
-        await session.execute(delete(DeskSession).where(DeskSession.token_hash == _digest(token)))
+        await DeskAccounts(session).drop_session(_digest(token))

@@ -12,8 +12,10 @@ from pidesk.services.escalation.adapters.orm import AssessmentRecord, Incident, 
 from pidesk.services.escalation.adapters.repository import IncidentStore
 from pidesk.services.escalation.domain.alert_groups import GROUP_FACTS
 from pidesk.services.escalation.domain.assessment import Assessment, assess
+from pidesk.services.escalation.domain.closing import as_of_close
 from pidesk.services.escalation.domain.directory import Directory
 from pidesk.services.escalation.domain.facts import IncidentFacts
+from pidesk.services.escalation.domain.follow_ups import opened_by_filing
 from pidesk.shared.events import IncidentAssessed, ObligationRef
 
 PRODUCER = "escalation"
@@ -21,7 +23,7 @@ PENDING, DONE, WITHDRAWN = "pending", "done", "withdrawn"
 
 
 def facts_of(incident: Incident, directory: Directory | None = None) -> IncidentFacts:
-    """The incident's facts, with the reporting entity's directory attributes (RULES.md §2b) when known."""
+    """The incident's facts, with the reporting entity's directory attributes (docs/rules.md §2b) when known."""
     entity = directory.find(incident.reporter.get("entity", "")) if directory else None
     return IncidentFacts.from_report(
         incident.facts,
@@ -33,7 +35,7 @@ def facts_of(incident: Incident, directory: Directory | None = None) -> Incident
 
 def _sync_obligations(incident: Incident, result: Assessment, *, duties: bool = True) -> dict[str, list[str]]:
     current = {o.code: o for o in incident.obligations}
-    wanted = {o.code: o for o in result.obligations} if duties else {}
+    wanted = {o.code: o for o in as_of_close(result.obligations, incident.closed_at)} if duties else {}
     added, withdrawn, rescheduled = [], [], []
     for code, obligation in wanted.items():
         record = current.get(code)
@@ -58,7 +60,7 @@ def _sync_obligations(incident: Incident, result: Assessment, *, duties: bool = 
             record.status = PENDING
             record.due_at, record.target_at, record.basis = obligation.due_at, obligation.target_at, obligation.basis
     for code, record in current.items():
-        if code not in wanted and record.status == PENDING:
+        if code not in wanted and record.status == PENDING and not (duties and opened_by_filing(code)):
             record.status = WITHDRAWN
             withdrawn.append(code)
     return {"obligations_added": added, "obligations_withdrawn": withdrawn, "obligations_rescheduled": rescheduled}

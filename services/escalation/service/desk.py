@@ -1,29 +1,24 @@
-"""Desk use cases: acknowledge, escalate, add facts, complete an obligation, close, approve a notice,
-and the incident list. One transaction each; every change lands on the incident's timeline."""
+"""Desk use cases: acknowledge, escalate, add facts, complete an obligation, close, approve a notice.
+One transaction each, through the unit of work's repositories; every change lands on the incident's
+timeline. The desk's reads (the incident, the list) are read models: services/escalation/views/."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
-
 from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, TimelineEntry
-from pidesk.services.escalation.adapters.repository import IncidentRepository
+from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
+from pidesk.services.escalation.domain.closing import blocks_close, close_detail, due_on_close
 from pidesk.services.escalation.domain.recipients import first_problem
 from pidesk.services.escalation.domain.routing import Target
 from pidesk.services.escalation.service.approved_wording import WordingUnknown, approved_wording
 from pidesk.services.escalation.service.assessing import DONE, PENDING, PRODUCER, reassess
+from pidesk.services.escalation.service.filings import check_partial, open_after_partial
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident, schedule, tell
 from pidesk.services.escalation.service.snooze_states import is_snoozed
-from pidesk.shared.db.engine import conflict_insert, on_postgresql
-from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.errors import ServiceError
 from pidesk.shared.events import Envelope, IncidentUpdated, NoticeRecipient, NoticeRequested
 from pidesk.shared.http.auth import Principal
@@ -54,11 +49,9 @@ def actor(principal: Principal) -> str:
     return f"{principal.role.value}:{principal.name}"
 
 
-async def locked_incident(uow: UnitOfWork, incident_id: uuid.UUID, *, for_update: bool = True) -> Incident:
-    statement = select(Incident).where(Incident.id == incident_id)
-    if for_update and on_postgresql(uow.session):
-        statement = statement.with_for_update()
-    incident = await uow.session.scalar(statement)
+async def locked_incident(uow: EscalationUnitOfWork, incident_id: uuid.UUID, *, for_update: bool = True) -> Incident:
+    """The incident the action changes, locked until the transaction ends; 404 without one."""
+    incident = await uow.incidents.locked(incident_id, for_update=for_update)
     if incident is None:
         raise DeskError("not_found", "no incident with this id")
     return incident
@@ -70,7 +63,7 @@ def _open(incident: Incident) -> None:
 
 
 async def acknowledge(
-    uow: UnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, principal: Principal, now: datetime
+    uow: EscalationUnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, principal: Principal, now: datetime
 ) -> uuid.UUID:
     async with uow:
         incident = await locked_incident(uow, incident_id)
@@ -82,13 +75,13 @@ async def acknowledge(
             if route.acknowledged_at is None and route.target == target:
                 route.acknowledged_at, route.acknowledged_by = now, actor(principal)
         incident.timeline.append(TimelineEntry(at=now, kind="acknowledged", by=actor(principal), detail={}))
-        await schedule(IncidentRepository(uow.session), incident, rules, now=now)
+        await schedule(uow.incidents, incident, rules, now=now)
         await uow.commit()
         return incident.id
 
 
 async def escalate(
-    uow: UnitOfWork,
+    uow: EscalationUnitOfWork,
     rules: RoutingRules,
     incident_id: uuid.UUID,
     principal: Principal,
@@ -107,7 +100,7 @@ async def escalate(
             if incident.acknowledged_at is None
             else None
         )
-        incidents = IncidentRepository(uow.session)
+        incidents = uow.incidents
         tell(incidents, incident, rules, target=chosen, step=step, reason="manual", now=now, ack_due_at=deadline)
         incident.timeline[-1].by = actor(principal)
         await schedule(incidents, incident, rules, now=now)
@@ -116,7 +109,7 @@ async def escalate(
 
 
 async def add_facts(
-    uow: UnitOfWork,
+    uow: EscalationUnitOfWork,
     rules: RoutingRules,
     incident_id: uuid.UUID,
     changes: dict[str, Any],
@@ -136,7 +129,7 @@ async def add_facts(
                     at=now, kind="updated", by=actor(principal), detail={"reason": "facts_added", "changes": changed}
                 )
             )
-            incidents = IncidentRepository(uow.session)
+            incidents = uow.incidents
             result = reassess(
                 incidents, incident, reason="facts_added", by=actor(principal), now=now, directory=rules.directory
             )
@@ -156,30 +149,44 @@ async def add_facts(
 
 
 async def complete_obligation(
-    uow: UnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, code: str, principal: Principal, now: datetime
+    uow: EscalationUnitOfWork,
+    rules: RoutingRules,
+    incident_id: uuid.UUID,
+    code: str,
+    principal: Principal,
+    now: datetime,
+    *,
+    partial: bool = False,
 ) -> uuid.UUID:
+    """`partial`: a first communication filed as partial, which opens its supplement (service/filings.py)."""
     async with uow:
         incident = await locked_incident(uow, incident_id)
         obligation = next((o for o in incident.obligations if o.code == code), None)
         if obligation is None:
             raise DeskError("not_found", f"the incident has no obligation {code!r}")
-        if obligation.status != DONE:
+        if partial:
+            check_partial(incident, code)
+        changed = obligation.status != DONE
+        if changed:
             obligation.status, obligation.done_at, obligation.done_by = DONE, now, actor(principal)
-            incident.timeline.append(
-                TimelineEntry(at=now, kind="obligation_done", by=actor(principal), detail={"code": code})
-            )
-            await schedule(IncidentRepository(uow.session), incident, rules, now=now)
+            detail = {"code": code, **({"partial": True} if partial else {})}
+            incident.timeline.append(TimelineEntry(at=now, kind="obligation_done", by=actor(principal), detail=detail))
+        if partial:
+            open_after_partial(incident, code, filed_at=obligation.done_at or now, by=actor(principal), now=now)
+        if changed or partial:
+            await schedule(uow.incidents, incident, rules, now=now)
         await uow.commit()
         return incident.id
 
 
 async def close(
-    uow: UnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, principal: Principal, now: datetime
+    uow: EscalationUnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, principal: Principal, now: datetime
 ) -> uuid.UUID:
     async with uow:
         incident = await locked_incident(uow, incident_id)
         if incident.closed_at is None:
-            open_duties = [o.code for o in incident.obligations if o.status == PENDING and o.regime != "internal"]
+            pending = [o for o in incident.obligations if o.status == PENDING]
+            open_duties = [o.code for o in pending if blocks_close(o.code, o.regime)]
             if open_duties:
                 raise DeskError(
                     "obligations_pending",
@@ -187,8 +194,13 @@ async def close(
                     [{"code": c} for c in open_duties],
                 )
             incident.closed_at, incident.status = now, IncidentStatus.CLOSED
-            incident.timeline.append(TimelineEntry(at=now, kind="closed", by=actor(principal), detail={}))
-            incidents = IncidentRepository(uow.session)
+            dated = due_on_close([o.code for o in pending], now)  # duties dated from handling's end
+            for obligation in pending:
+                obligation.due_at = dated.get(obligation.code, obligation.due_at)
+            incident.timeline.append(
+                TimelineEntry(at=now, kind="closed", by=actor(principal), detail=close_detail(dated))
+            )
+            incidents = uow.incidents
             await schedule(incidents, incident, rules, now=now)
             # intake opens a new incident (linked to this one) for the group's next alert
             incidents.publish(status_event(incident, UpdateReason.CLOSED, principal, now))
@@ -214,7 +226,7 @@ def status_event(
 
 
 async def approve_notice(
-    uow: UnitOfWork,
+    uow: EscalationUnitOfWork,
     incident_id: uuid.UUID,
     notice_id: uuid.UUID,
     recipients: list[NoticeRecipient],
@@ -248,7 +260,7 @@ async def approve_notice(
             raise DeskError("notice_superseded", "the incident's obligations no longer call for this notice")
         notice.status = NoticeStatus.APPROVED if notice.status == NoticeStatus.DRAFTED else notice.status
         batches = [recipients[i : i + NOTICE_BATCH] for i in range(0, len(recipients), NOTICE_BATCH)] or [[]]
-        outbox = IncidentRepository(uow.session)
+        outbox = uow.incidents
         for number, batch in enumerate(batches, start=1):
             event = NoticeRequested(
                 notice_id=notice_id,
@@ -285,84 +297,35 @@ async def _wording(notice_id: uuid.UUID, lookup: NoticeLookup | None) -> dict[st
         raise DeskError("notice_not_found", str(exc)) from None
 
 
-async def _known_notice(uow: UnitOfWork, notice_id: uuid.UUID, lookup: NoticeLookup | None) -> NoticeRecord | None:
+async def _known_notice(
+    uow: EscalationUnitOfWork, notice_id: uuid.UUID, lookup: NoticeLookup | None
+) -> NoticeRecord | None:
     """The desk's record of the notice; when its drafted event is still in flight, the notifier's answer."""
-    notice = await uow.session.get(NoticeRecord, notice_id)
+    notice = await uow.notices.get(notice_id)
     if notice is not None or lookup is None:
         return notice
     found = await lookup(notice_id)
     if found is None:
         return None
-    values = {
-        "id": notice_id,
-        "incident_id": uuid.UUID(found["incident_id"]),
-        "kind": found["kind"],
-        "variant": found.get("variant", ""),
-        "language": found["language"],
-        "status": found["status"],
-        "current": found.get("current", True),
-        "subject": found.get("subject", ""),
-        "obligations": found.get("obligations", []),
-        "recipients": {},
-        "updated_at": datetime.fromisoformat(found.get("updated_at") or found["created_at"]),
-    }
-    # its drafted event may land at the same moment: whichever insert comes second changes nothing
-    await uow.session.execute(conflict_insert(uow.session, NoticeRecord).values(values).on_conflict_do_nothing())
-    return await uow.session.get(NoticeRecord, notice_id, populate_existing=True)
-
-
-@dataclass(frozen=True)
-class IncidentPage:
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-
-
-def _encode_cursor(incident: Incident) -> str:
-    raw = json.dumps([incident.received_at.isoformat(), str(incident.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        received, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(received), uuid.UUID(ident)
-    except (ValueError, TypeError, binascii.Error):
-        raise DeskError("invalid_cursor", "the cursor is not one this API returned") from None
-
-
-async def list_incidents(
-    uow: UnitOfWork,
-    *,
-    status: str | None,
-    risk_level: str | None,
-    cursor: str | None,
-    limit: int,
-    present: Callable[[Incident], dict[str, Any]],
-    snooze_id: int | None = None,
-) -> IncidentPage:
-    """Newest first; the cursor is the last item's (received_at, id), stable under new arrivals.
-    `snooze_id`: only the incidents that snooze matched."""
-    async with uow:
-        statement = select(Incident).order_by(Incident.received_at.desc(), Incident.id.desc()).limit(limit + 1)
-        if status:
-            statement = statement.where(Incident.status == status)
-        if risk_level:
-            statement = statement.where(Incident.risk_level == risk_level)
-        if snooze_id is not None:
-            statement = statement.where(Incident.matched_snooze_id == snooze_id)
-        if cursor:
-            received, ident = _decode_cursor(cursor)
-            statement = statement.where(
-                or_(Incident.received_at < received, and_(Incident.received_at == received, Incident.id < ident))
-            )
-        rows = list((await uow.session.scalars(statement)).all())
-        more = len(rows) > limit
-        items = rows[:limit]  # presented inside the transaction, while the rows are loaded
-        return IncidentPage([present(i) for i in items], _encode_cursor(items[-1]) if more and items else None)
+    return await uow.notices.add_if_absent(
+        {
+            "id": notice_id,
+            "incident_id": uuid.UUID(found["incident_id"]),
+            "kind": found["kind"],
+            "variant": found.get("variant", ""),
+            "language": found["language"],
+            "status": found["status"],
+            "current": found.get("current", True),
+            "subject": found.get("subject", ""),
+            "obligations": found.get("obligations", []),
+            "recipients": {},
+            "updated_at": datetime.fromisoformat(found.get("updated_at") or found["created_at"]),
+        }
+    )
 
 
 async def check_approvable(
-    uow: UnitOfWork, incident_id: uuid.UUID, notice_id: uuid.UUID, lookup: NoticeLookup | None = None
+    uow: EscalationUnitOfWork, incident_id: uuid.UUID, notice_id: uuid.UUID, lookup: NoticeLookup | None = None
 ) -> None:
     """404 for an unknown incident, or a notice not drafted for it: answered before the recipients are read."""
     async with uow:

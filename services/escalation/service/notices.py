@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, TimelineEntry
+from pidesk.services.escalation.adapters.notices import NoticeRepository
+from pidesk.services.escalation.adapters.orm import NoticeRecord, TimelineEntry
 from pidesk.shared.events import NoticeDrafted, NoticeIssued
 from pidesk.shared.vocabulary import NoticeKind, NoticeStatus
 
@@ -18,15 +18,11 @@ Known = dict[uuid.UUID, NoticeRecord]
 async def known_notices(session: AsyncSession, notice_ids: Iterable[uuid.UUID]) -> Known:
     """A consumer batch's notices, read in one query: each event then finds its row (or knows it is new)
     without a query of its own."""
-    wanted = set(notice_ids)
-    if not wanted:
-        return {}
-    rows = (await session.scalars(select(NoticeRecord).where(NoticeRecord.id.in_(wanted)))).all()
-    return {row.id: row for row in rows}
+    return await NoticeRepository(session).many(notice_ids)
 
 
 async def _notice(session: AsyncSession, notice_id: uuid.UUID, known: Known | None) -> NoticeRecord | None:
-    return known.get(notice_id) if known is not None else await session.get(NoticeRecord, notice_id)
+    return known.get(notice_id) if known is not None else await NoticeRepository(session).get(notice_id)
 
 
 async def record_notice_drafted(
@@ -64,7 +60,7 @@ async def record_notice_issued(
             known[notice.id] = notice
     notice.status, notice.updated_at = event.status, event.issued_at
     notice.recipients = event.recipients.model_dump()
-    if event.kind == NoticeKind.INTERNAL or await session.get(Incident, incident_id) is None:
+    if event.kind == NoticeKind.INTERNAL or not await NoticeRepository(session).incident_exists(incident_id):
         return
     session.add(
         TimelineEntry(

@@ -6,8 +6,9 @@ statutory obligation overrides its snooze (or something else opens it, service/s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from pidesk.services.escalation.adapters.orm import (
     EscalationTimer,
@@ -18,6 +19,7 @@ from pidesk.services.escalation.adapters.orm import (
 )
 from pidesk.services.escalation.adapters.repository import OBLIGATION_REMINDER, IncidentStore
 from pidesk.services.escalation.domain.assessment import Assessment
+from pidesk.services.escalation.domain.closing import reminds
 from pidesk.services.escalation.domain.directory import Directory
 from pidesk.services.escalation.domain.group_updates import DEFAULT_WINDOW
 from pidesk.services.escalation.domain.reminders import next_reminder, reminder_times
@@ -26,7 +28,7 @@ from pidesk.services.escalation.domain.snoozes import statutory
 from pidesk.services.escalation.service.assessing import PENDING, PRODUCER, facts_of
 from pidesk.services.escalation.service.snooze_states import is_snoozed, override
 from pidesk.shared.events import EscalationRequested, ObligationRef, Recipient
-from pidesk.shared.vocabulary import RiskLevel
+from pidesk.shared.vocabulary import ReportSource, RiskLevel
 
 ACK_DEADLINE = "ack_deadline"
 
@@ -37,6 +39,23 @@ class RoutingRules:
     directory: Directory
     # a growing group of alerts tells its people at most once per window (ESCALATION_GROUP_UPDATE_SECONDS)
     group_update_window: timedelta = DEFAULT_WINDOW
+    # who holds a target for an entity and division, as stored and as sent: the directory does not change
+    # while the rules live, and a consumer batch asks the same question for most of its incidents
+    _told: dict[tuple[str, str, str], tuple[tuple[dict[str, Any], ...], tuple[Recipient, ...]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def recipients(
+        self, target: str, entity: str, division: str
+    ) -> tuple[tuple[dict[str, Any], ...], tuple[Recipient, ...]]:
+        """The people holding `target` (directory.people) as route-record rows and as event recipients."""
+        key = (target, entity, division)
+        found = self._told.get(key)
+        if found is None:
+            people = self.directory.people(target, entity_name=entity, division=division)  # type: ignore[arg-type]  # a policy target
+            rows = tuple(p.model_dump(mode="json") for p in people)
+            found = self._told[key] = (rows, tuple(Recipient.model_validate(r) for r in rows))
+        return found
 
 
 def nearest_obligation(incident: Incident) -> ObligationRecord | None:
@@ -64,8 +83,8 @@ def tell(
     ack_due_at: datetime | None,
     obligation_code: str | None = None,
 ) -> RouteRecord:
-    people = rules.directory.people(target, entity_name=incident.entity, division=incident.division)  # type: ignore[arg-type]  # a policy target
-    recipients = [p.model_dump(mode="json") for p in people]
+    rows, people = rules.recipients(target, incident.entity, incident.division)
+    recipients = [dict(r) for r in rows]  # the record's own copies: a stored JSON value is never shared
     record = RouteRecord(
         target=target, step=step, reason=reason, recipients=recipients, notified_at=now, ack_due_at=ack_due_at
     )
@@ -85,18 +104,21 @@ def tell(
         )
     )
     nearest = nearest_obligation(incident)
-    event = EscalationRequested(
+    # built from values already validated (the directory, the incident's columns): no second validation
+    event = EscalationRequested.model_construct(
         reference=incident.reference,
         target=target,
         step=step,
         reason=reason,
         risk_level=incident.risk_level or RiskLevel.LOW.value,
-        recipients=[Recipient(**r) for r in recipients],
+        recipients=list(people),
         ack_due_at=ack_due_at,
         nearest_obligation=obligation_ref(nearest),
         obligation_code=obligation_code,
         requested_at=now,
-        source=incident.source,
+        source=ReportSource(incident.source) if incident.source else None,
+        obligations=[],  # every field given: a default factory would make model_construct inspect it
+        group=None,
     )
     store.publish(event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))
     return record
@@ -156,7 +178,7 @@ async def schedule(store: IncidentStore, incident: Incident, rules: RoutingRules
     lead: timedelta = rules.policy.reminder_lead()
     for obligation in incident.obligations:
         reminder = reminders.pop(obligation.code, None)
-        if obligation.status != PENDING or closed:
+        if obligation.status != PENDING or not reminds(obligation.code, incident.closed_at, silenced=closed):
             if reminder is not None:
                 reminder.fired_at, reminder.outcome = now, f"obligation_{obligation.status}"
             continue

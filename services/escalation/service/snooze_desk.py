@@ -1,6 +1,6 @@
-"""Desk use cases on snoozes: create one, end one early, open a snoozed incident (un-snooze), and the
-reads. One transaction each; who did what stays on the snooze (created_by, ended_by), on the
-timelines of the incidents it opens, and in the audit log.
+"""Desk use cases on snoozes: create one, end one early, open a snoozed incident (un-snooze); the reads
+are read models (services/escalation/views/snoozes.py). One transaction each; who did what stays on
+the snooze (created_by, ended_by), on the timelines of the incidents it opens, and in the audit log.
 
 Ending a snooze early withdraws it: from then on it covers nothing, and every snoozed incident with
 an alert it covered is opened and routed unless the snoozes still running cover all its alerts.
@@ -11,23 +11,17 @@ noise), and the desk may open any of it by hand.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pidesk.services.escalation.adapters.orm import Snooze
-from pidesk.services.escalation.adapters.repository import IncidentRepository
-from pidesk.services.escalation.adapters.snoozes import Matches, SnoozeRepository, running_windows
+from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
 from pidesk.services.escalation.domain.snoozes import MAX_DURATION, SnoozeFilter, SnoozeOutcome, snooze_outcome
 from pidesk.services.escalation.service.desk import DeskError, actor, locked_incident
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.snooze_states import BY_DESK, BY_SNOOZE_ENDED, is_snoozed
 from pidesk.services.escalation.service.snoozing import open_snoozed
-from pidesk.shared.db.uow import UnitOfWork
 from pidesk.shared.http.auth import Principal
-
-SnoozePresenter = Callable[[Snooze, Matches, datetime], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -41,7 +35,7 @@ def _clean(pattern: str | None) -> str | None:
     return pattern.strip() or None if pattern else None
 
 
-async def create_snooze(uow: UnitOfWork, request: SnoozeRequest, principal: Principal, now: datetime) -> int:
+async def create_snooze(uow: EscalationUnitOfWork, request: SnoozeRequest, principal: Principal, now: datetime) -> int:
     """A snooze running from now until `expires_at` (at most MAX_DURATION ahead); returns its id."""
     if request.filter.is_empty():
         raise DeskError("validation_error", "a snooze needs a filter narrower than '*'")
@@ -60,43 +54,39 @@ async def create_snooze(uow: UnitOfWork, request: SnoozeRequest, principal: Prin
             starts_at=now,
             expires_at=request.expires_at,
         )
-        uow.session.add(row)
-        await uow.session.flush()
-        snooze_id = row.id
+        snooze_id = await uow.snoozes.add(row)
         await uow.commit()
         return snooze_id
 
 
 async def end_snooze(
-    uow: UnitOfWork, rules: RoutingRules, snooze_id: int, principal: Principal, now: datetime
+    uow: EscalationUnitOfWork, rules: RoutingRules, snooze_id: int, principal: Principal, now: datetime
 ) -> list[uuid.UUID]:
     """End a running snooze now; returns the snoozed incidents this opened (each routed at once)."""
     async with uow:
-        snoozes = SnoozeRepository(uow.session)
-        row = await snoozes.get(snooze_id, for_update=True)
+        row = await uow.snoozes.get(snooze_id, for_update=True)
         if row is None:
             raise DeskError("not_found", "no snooze with this id")
         if row.ended_at is not None:
             raise DeskError("snooze_ended", "the snooze was ended already")
         if row.expires_at <= now:
             raise DeskError("snooze_expired", "the snooze has expired already")
-        row.ended_at, row.ended_by = now, actor(principal)
-        await uow.session.flush()
+        await uow.snoozes.end(row, by=actor(principal), now=now)
         opened = await _open_uncovered(uow, rules, row, by=actor(principal), now=now)
         await uow.commit()
         return opened
 
 
 async def _open_uncovered(
-    uow: UnitOfWork, rules: RoutingRules, ended: Snooze, *, by: str, now: datetime
+    uow: EscalationUnitOfWork, rules: RoutingRules, ended: Snooze, *, by: str, now: datetime
 ) -> list[uuid.UUID]:
     """Open the snoozed incidents whose alerts the snoozes still running no longer all cover."""
-    snoozes = SnoozeRepository(uow.session)
+    snoozes = uow.snoozes
     candidates = await snoozes.snoozed_under_ended()
     if not candidates:
         return []
-    running = await running_windows(uow.session, now, fresh=True)
-    incidents = IncidentRepository(uow.session)
+    running = await snoozes.running(now)
+    incidents = uow.incidents
     opened = []
     for incident in await snoozes.locked_incidents(candidates):
         if not is_snoozed(incident):
@@ -111,46 +101,13 @@ async def _open_uncovered(
 
 
 async def unsnooze(
-    uow: UnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, principal: Principal, now: datetime
+    uow: EscalationUnitOfWork, rules: RoutingRules, incident_id: uuid.UUID, principal: Principal, now: datetime
 ) -> uuid.UUID:
     """The desk opens a snoozed incident: routed at once, as if no snooze had matched."""
     async with uow:
         incident = await locked_incident(uow, incident_id)
         if not is_snoozed(incident):
             raise DeskError("not_snoozed", f"the incident is {incident.status}, not snoozed")
-        await open_snoozed(IncidentRepository(uow.session), incident, rules, why=BY_DESK, by=actor(principal), now=now)
+        await open_snoozed(uow.incidents, incident, rules, why=BY_DESK, by=actor(principal), now=now)
         await uow.commit()
         return incident.id
-
-
-@dataclass(frozen=True)
-class SnoozePage:
-    items: list[dict[str, Any]]
-    next_before_id: int | None
-
-
-async def list_snoozes(
-    uow: UnitOfWork,
-    *,
-    active: bool | None,
-    before_id: int | None,
-    limit: int,
-    now: datetime,
-    present: SnoozePresenter,
-) -> SnoozePage:
-    """Newest first, each with what it matched; `active`: running now, or not."""
-    async with uow:
-        snoozes = SnoozeRepository(uow.session)
-        rows = await snoozes.page(active=active, now=now, before_id=before_id, limit=limit)
-        matches = await snoozes.matches([r.id for r in rows])
-        items = [present(r, matches[r.id], now) for r in rows]
-        return SnoozePage(items, rows[-1].id if len(rows) == limit and rows else None)
-
-
-async def one_snooze(uow: UnitOfWork, snooze_id: int, *, now: datetime, present: SnoozePresenter) -> dict[str, Any]:
-    async with uow:
-        snoozes = SnoozeRepository(uow.session)
-        row = await snoozes.get(snooze_id)
-        if row is None:
-            raise DeskError("not_found", "no snooze with this id")
-        return present(row, (await snoozes.matches([row.id]))[row.id], now)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.escalation.adapters.orm import EscalationTimer, Incident, ObligationRecord
 from pidesk.services.escalation.adapters.repository import OBLIGATION_REMINDER, IncidentRepository, IncidentStore
+from pidesk.services.escalation.domain.closing import dated_by_close
 from pidesk.services.escalation.service.assessing import PENDING
 from pidesk.services.escalation.service.group_updates import GROUP_UPDATE, fire_group_update
 from pidesk.services.escalation.service.routing import (
@@ -71,7 +72,8 @@ def _fire(
     now: datetime,
     together: list[EscalationTimer] | None = None,
 ) -> str:
-    if incident.closed_at is not None:
+    after_close = timer.kind == OBLIGATION_REMINDER and dated_by_close(timer.obligation_code or "")
+    if incident.closed_at is not None and not after_close:  # a duty the close dated reminds after it
         return "closed"
     if timer.kind == ACK_DEADLINE:
         if incident.acknowledged_at is not None:

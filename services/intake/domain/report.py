@@ -1,4 +1,4 @@
-"""A report as the contract defines it (CONTRACT.md, "Intake API"), validated at the edge."""
+"""A report as the contract defines it (docs/contract.md, "POST /v1/reports"), validated at the edge."""
 
 from __future__ import annotations
 

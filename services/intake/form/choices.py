@@ -1,7 +1,7 @@
 """Plain-language choices of the report form, each mapped to exactly one contract value.
 
 Labels are what an employee without privacy training recognises; the values are the contract's
-enums (CONTRACT.md). Each entry: value → (Japanese label, English label).
+enums (docs/contract.md). Each entry: value → (Japanese label, English label).
 """
 
 from __future__ import annotations

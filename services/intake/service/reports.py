@@ -205,18 +205,3 @@ def new_report(
         follows_incident_id=follows_incident_id,
     )
     return stored, event.envelope(incident_id=incident_id, producer=PRODUCER, occurred_at=received_at)
-
-
-@dataclass(frozen=True)
-class ReportStatus:
-    incident_id: uuid.UUID
-    reference: str
-    received_at: datetime
-
-
-async def report_status(incident_id: uuid.UUID, *, uow: IntakeUnitOfWork) -> ReportStatus | None:
-    async with uow:
-        report = await uow.session.get(Report, incident_id)
-        if report is None:
-            return None
-        return ReportStatus(incident_id=report.id, reference=report.reference, received_at=report.received_at)

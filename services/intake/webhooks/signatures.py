@@ -1,5 +1,5 @@
 """Webhook signature schemes, each compared in constant time, with a 5-minute replay window where the
-scheme carries a timestamp (CONTRACT.md, "POST /v1/webhooks/{source}")."""
+scheme carries a timestamp (docs/webhooks.md)."""
 
 from __future__ import annotations
 

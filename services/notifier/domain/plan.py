@@ -117,7 +117,7 @@ AUTHORITIES: dict[str, Authority] = {
         "regulator_generic",
         {"ja": "委託元の個人情報取扱事業者", "en": "the business that entrusted us with the data"},
     ),
-    # v2 (RULES.md §2b): each authority with the items its report must carry (in the template)
+    # v2 (docs/rules.md §2b): each authority with the items its report must carry (in the template)
     "ukgdpr.ico_notification": Authority(
         "uk_ico",
         "regulator_generic",

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from types import TracebackType
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.adapters.orm import IncidentRecord, Notice, OutboxMessage
 from pidesk.services.notifier.adapters.rendering import render_notice
+from pidesk.services.notifier.adapters.repository import NoticeRepository
 from pidesk.services.notifier.domain.context import TO_COMPLETE, Contact, notice_context
 from pidesk.services.notifier.domain.plan import LANGUAGES, NoticePlan, plan_notices
 from pidesk.services.notifier.service.issuing import PRODUCER
-from pidesk.shared.events import IncidentAssessed, IncidentReported, IncidentUpdated, NoticeDrafted
+from pidesk.shared.events import Envelope, IncidentAssessed, IncidentReported, IncidentUpdated, NoticeDrafted
 from pidesk.shared.messaging.records import add_to_outbox
 from pidesk.shared.vocabulary import NoticeKind, NoticeStatus
 
 DRAFTED = NoticeStatus.DRAFTED
+T = TypeVar("T")
 NAMESPACE = uuid.UUID("8f5c2a4e-3a0b-4c61-9d55-6b8f2f0e7a11")
 
 
@@ -160,6 +165,11 @@ def _draft(
 
 
 def _announce(session: AsyncSession, incident_id: uuid.UUID, notice: Notice, now: datetime) -> None:
+    add_to_outbox(session, OutboxMessage, drafted_envelope(incident_id, notice, now))
+
+
+def drafted_envelope(incident_id: uuid.UUID, notice: Notice, now: datetime) -> Envelope:
+    """notice.drafted.v1 of the notice as it now stands: the desk's list follows every new wording."""
     event = NoticeDrafted(
         notice_id=notice.id,
         reference=notice.reference,
@@ -174,28 +184,79 @@ def _announce(session: AsyncSession, incident_id: uuid.UUID, notice: Notice, now
         drafted_at=now,
         gaps=gaps(notice.body),
     )
-    add_to_outbox(session, OutboxMessage, event.envelope(incident_id=incident_id, producer=PRODUCER, occurred_at=now))
+    return event.envelope(incident_id=incident_id, producer=PRODUCER, occurred_at=now)
 
 
 def _without_date(context: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in context.items() if k != "notice_date"}
 
 
+@dataclass(frozen=True)
+class EditDraft:
+    """The desk's wording for a draft (gaps completed, text adjusted); `subject` None keeps the drafted one."""
+
+    notice_id: uuid.UUID
+    subject: str | None
+    body: str
+    editor: str
+    at: datetime
+
+
+class DraftStore(Protocol):
+    """Where drafts are found (row-locked) and their notice.drafted.v1 staged (adapters/repository.py)."""
+
+    async def locked(self, notice_id: uuid.UUID) -> Notice | None: ...
+
+    def publish(self, envelope: Envelope) -> None: ...
+
+
+class DraftsUnit(Protocol):
+    """The unit of work an edit runs in: one transaction, committed only once the edit is made."""
+
+    @property
+    def notices(self) -> DraftStore: ...
+
+    async def __aenter__(self) -> object: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+async def edit_notice(edit: EditDraft, *, uow: DraftsUnit, answer: Callable[[Notice], T]) -> T | None:
+    """Use case: reword a draft and announce it; None for an unknown notice, DraftLocked once approved.
+    `answer` is taken of the notice as edited, in the transaction (what the desk is answered)."""
+    async with uow:
+        notice = await reword(uow.notices, edit)
+        if notice is None:
+            return None
+        answered = answer(notice)
+        await uow.commit()
+    return answered
+
+
 async def edit_draft(
     session: AsyncSession, notice_id: uuid.UUID, subject: str | None, body: str, editor: str, now: datetime
 ) -> Notice | None:
-    """The desk's wording for a draft (gaps completed, text adjusted); None for an unknown notice."""
-    notice = await session.get(Notice, notice_id, with_for_update=True)
+    """`reword` in the caller's transaction; None for an unknown notice."""
+    return await reword(NoticeRepository(session), EditDraft(notice_id, subject, body, editor, now))
+
+
+async def reword(notices: DraftStore, edit: EditDraft) -> Notice | None:
+    """Only a draft no approval covers takes the desk's wording; re-drafts then leave that wording alone."""
+    notice = await notices.locked(edit.notice_id)
     if notice is None:
         return None
     if notice.kind == NoticeKind.INTERNAL or notice.status != DRAFTED:
         raise DraftLocked(f"this notice is {notice.status}")
     if notice.approved_wording is not None:  # the other language draft was approved, and this one with it
         raise DraftLocked("this draft was approved with its other language draft")
-    notice.body = body.strip() + "\n"
-    notice.subject = " ".join((subject or notice.subject).split())[:500]
-    notice.edited_by, notice.edited_at, notice.facts_changed_since_edit = editor, now, False
-    _announce(session, notice.incident_id, notice, now)
+    notice.body = edit.body.strip() + "\n"
+    notice.subject = " ".join((edit.subject or notice.subject).split())[:500]
+    notice.edited_by, notice.edited_at, notice.facts_changed_since_edit = edit.editor, edit.at, False
+    notices.publish(drafted_envelope(notice.incident_id, notice, edit.at))
     return notice
 
 

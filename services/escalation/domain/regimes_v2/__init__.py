@@ -1,1 +1,1 @@
-"""The regimes RULES.md v2 adds (§2b), one module each; registered by date in `domain/rulebook.py`."""
+"""The regimes v2 adds (docs/rules.md §2b), one module each; registered by date in `domain/rulebook.py`."""

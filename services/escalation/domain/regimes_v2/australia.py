@@ -1,4 +1,4 @@
-"""Australia, Privacy Act 1988 Part IIIC, Notifiable Data Breaches (RULES.md §2b)."""
+"""Australia, Privacy Act 1988 Part IIIC, Notifiable Data Breaches (docs/rules.md §2b)."""
 
 from __future__ import annotations
 

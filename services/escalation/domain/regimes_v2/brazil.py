@@ -1,4 +1,4 @@
-"""Brazil, LGPD Art. 48 + Resolution CD/ANPD 15/2024 (RULES.md §2b): deadlines in working days."""
+"""Brazil, LGPD Art. 48 + Resolution CD/ANPD 15/2024 (docs/rules.md §2b): deadlines in working days."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ CRITERIA: tuple[tuple[str, frozenset[C]], ...] = (
     ("authentication data (Art. 5, IV)", frozenset({C.CREDENTIALS, C.ONLINE_BANKING_CREDENTIALS})),
     ("data under secrecy (Art. 5, V)", frozenset({C.COMMUNICATIONS_CONTENT, C.CRIMINAL_RECORD})),
 )
-LARGE_SCALE = 1000  # BR subjects; the Resolution gives no number (REGULATORY_NOTES.md B.5)
+LARGE_SCALE = 1000  # BR subjects; the Resolution gives no number (docs/rules.md §6, item 7)
 REPORT_WD, SUPPLEMENT_WD = 3, 20
 TRIGGER_BASIS = "LGPD Art. 48; Res. CD/ANPD 15/2024 Art. 5"
 

@@ -1,4 +1,4 @@
-"""China (RULES.md §2b): PIPL Art. 57 for every incident, and the CAC incident-reporting Measures
+"""China (docs/rules.md §2b): PIPL Art. 57 for every incident, and the CAC incident-reporting Measures
 (in force 2025-11-01) for leaks of at least 1,000,000 people's personal information."""
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ CAC_LEVELS = (
 CAC_BASIS = "CAC National Cybersecurity Incident Reporting Measures Art. 4; Classification Guide (附件)"
 CAC_DEFAULT_HOURS = 4
 SUMMARY_AFTER_CLOSE = timedelta(days=30)
+SUMMARY_NOTE = (
+    "cn_cac.incident_summary: due 30 days after handling ends; T0+30d until the incident is closed, then "
+    "recomputed as the close + 30 days (a pending summary does not hold up the close) — CAC Measures Art. 8"
+)
 
 
 def pipl(facts: IncidentFacts, severity: Severity) -> RegimeOutcome:
@@ -114,10 +118,11 @@ def cn_cac(facts: IncidentFacts, severity: Severity) -> RegimeOutcome:
     notes = []
     if window != CAC_DEFAULT_HOURS:
         notes.append(f"cn_cac: {window} h, the directory's deadline for this entity (CII 1 h, state organs 2 h)")
+    notes.append(SUMMARY_NOTE)
     trigger = Trigger(code, CAC_BASIS, f"{label}: {count_text(facts, 'CN')} people in China (≥ {threshold:,})")
     obligations = [
         Obligation("cn_cac.incident_report", CAC, Duty.REGULATOR_REPORT, hours(t0, window), CAC_BASIS),
-        # a placeholder until the incident is closed: cac_summary_due() recomputes it from /close
+        # a placeholder until the incident is closed: the close dates it (domain/closing.py, cac_summary_due)
         Obligation("cn_cac.incident_summary", CAC, Duty.REGULATOR_REPORT, days(t0, 30), "CAC Measures Art. 8"),
     ]
     return outcome(CAC, [trigger], obligations, *notes)

@@ -12,7 +12,7 @@ from pidesk.shared.vocabulary import DataCategory, IncidentKind
 
 @dataclass(frozen=True)
 class Reading:
-    """A deadline the law words rather than numbers, read as RULES.md §2b "v2 reading rules" says."""
+    """A deadline the law words rather than numbers, read as docs/rules.md §2b (unnumbered deadlines) says."""
 
     due: timedelta
     target: timedelta | None = None

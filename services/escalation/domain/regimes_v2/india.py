@@ -1,4 +1,4 @@
-"""India (RULES.md §2b): the DPDP Act 2023 and Rules 2025 (from 2027-05-13; the date gate is the
+"""India (docs/rules.md §2b): the DPDP Act 2023 and Rules 2025 (from 2027-05-13; the date gate is the
 rulebook's), and CERT-In's 6-hour cyber-incident report (in force since 2022)."""
 
 from __future__ import annotations

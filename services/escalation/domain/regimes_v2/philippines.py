@@ -1,4 +1,4 @@
-"""Philippines, Data Privacy Act (RA 10173) + NPC Circular 16-03 (RULES.md §2b)."""
+"""Philippines, Data Privacy Act (RA 10173) + NPC Circular 16-03 (docs/rules.md §2b)."""
 
 from __future__ import annotations
 

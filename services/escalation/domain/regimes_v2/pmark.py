@@ -1,4 +1,4 @@
-"""Japan, the Privacy Mark's report to the examination body (PMK500; RULES.md §2b): a contract's
+"""Japan, the Privacy Mark's report to the examination body (PMK500; docs/rules.md §2b): a contract's
 duty, on top of the PPC reports, for every incident at a P-mark entity, encrypted or recovered alike."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""United Kingdom, UK GDPR + DPA 2018 (RULES.md §2b): v1's GDPR reading, with the ICO as the authority."""
+"""United Kingdom, UK GDPR + DPA 2018 (docs/rules.md §2b): v1's GDPR reading, with the ICO as the authority."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`generic`: any tool that speaks our own report schema (CONTRACT.md, POST /v1/reports), plus an
+"""`generic`: any tool that speaks our own report schema (docs/contract.md, POST /v1/reports), plus an
 optional `source_alert_id` for deduplication. Authenticated with our HMAC headers or API key."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class GenericAlert(ReportSubmission):
     source_alert_id: str | None = Field(default=None, min_length=1, max_length=300)
 
 
-# optional fields of our schema (CONTRACT.md): null stands for the default, as an absent field does
+# optional fields of our schema (docs/contract.md): null stands for the default, as an absent field does
 DEFAULTED: tuple[str, ...] = ("subject_regions", "encryption", "recovered_before_access", "publicly_viewable")
 DEFAULTED += ("entity_role", "contact_info_available", "assets")
 ENUMS = {"encryption": {e.value for e in Encryption}, "entity_role": {r.value for r in EntityRole}}

@@ -1,0 +1,1 @@
+"""Escalation's read side: query functions for the desk API and the dashboard, returning what they show."""
