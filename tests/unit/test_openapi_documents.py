@@ -83,7 +83,7 @@ def test_json_bodies_are_the_pydantic_models(documents: dict[str, dict[str, Any]
         ("escalation", "post", "/v1/incidents/{incident_id}/notices/{notice_id}/approve"): "RecipientsBody",
         ("escalation", "put", "/v1/incidents/{incident_id}/notices/{notice_id}"): "NoticeWording",
         ("escalation", "post", "/v1/snoozes"): "SnoozeBody",
-        ("notifier", "put", "/v1/notices/{notice_id}"): "DraftEdit",
+        ("notifier", "put", "/v1/notices/{notice_id}"): "NoticeWording",
     }
     for (service, method, path), model in expected.items():
         document = documents[service]

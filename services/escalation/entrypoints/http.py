@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from pidesk.services.escalation.adapters.notifier_client import NotifierUnavailable
 from pidesk.services.escalation.context import EscalationContext
@@ -42,6 +42,7 @@ from pidesk.shared.http.body import parse_json_body
 from pidesk.shared.http.errors import ApiError
 from pidesk.shared.http.openapi import documented
 from pidesk.shared.http.params import RowIdPath, RowIdQuery
+from pidesk.shared.wording import NoticeWording
 
 DESK_AUTH = ("bearer", "session")  # a token, or the dashboard's session (with X-CSRF-Token for a change)
 READ = (401, 422)
@@ -63,12 +64,6 @@ class FilingBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     partial: bool = False
-
-
-class NoticeWording(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    subject: str | None = Field(default=None, min_length=1, max_length=500)
-    body: str = Field(min_length=1, max_length=100_000)
 
 
 class MergeBody(BaseModel):

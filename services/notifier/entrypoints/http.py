@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from pidesk.services.notifier import views
 from pidesk.services.notifier.adapters.rendering import TEMPLATES, pages
@@ -23,6 +22,7 @@ from pidesk.shared.http.openapi import documented
 from pidesk.shared.http.page_headers import page_headers, style_hashes
 from pidesk.shared.http.params import OffsetQuery
 from pidesk.shared.vocabulary import APPROVERS, DeliveryStatus, NoticeStatus
+from pidesk.shared.wording import NoticeWording
 
 KINDS = ("data_subject", "public", "regulator_draft", "internal")
 STATUSES = tuple(NoticeStatus)
@@ -60,12 +60,6 @@ async def editor(principal: Reader) -> Principal:
 Editor = Annotated[Principal, Depends(editor)]
 
 
-class DraftEdit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    subject: str | None = Field(default=None, min_length=1, max_length=500)
-    body: str = Field(min_length=1, max_length=100_000)
-
-
 def not_found() -> ApiError:
     return ApiError(404, "notice_not_found", "no notice with this id")
 
@@ -93,11 +87,11 @@ async def get_notice(notice_id: uuid.UUID, ctx: Ctx, _principal: Reader) -> view
 @router.put(
     "/v1/notices/{notice_id}",
     response_model=views.EditedNotice,
-    **documented(body=DraftEdit, errors=[400, 401, 403, 404, 409, 413, 415, 422], auth=["bearer"]),
+    **documented(body=NoticeWording, errors=[400, 401, 403, 404, 409, 413, 415, 422], auth=["bearer"]),
 )
 async def edit_notice(notice_id: uuid.UUID, ctx: Ctx, principal: Editor, request: Request) -> views.EditedNotice:
     """Complete or reword a draft before approval (Markdown); re-drafts then leave the wording alone."""
-    body = await parse_json_body(request, DraftEdit)
+    body = await parse_json_body(request, NoticeWording)
     edit = EditDraft(notice_id, body.subject, body.body, principal.name, utcnow())
     try:
         edited = await drafting.edit_notice(edit, uow=ctx.uow(), answer=views.edited_notice)
