@@ -9,4 +9,5 @@ export PIDESK_CHROMIUM
 "$BIN/ruff" check .
 "$BIN/ruff" format --check .
 bash deploy/typecheck.sh  # mypy: strict on shared/ and every domain/ (pyproject.toml [tool.mypy])
+bash deploy/local-oidc/oidc.sh fetch >/dev/null  # the company sign-in test's provider: jars resolved before the suite
 exec deploy/with-infra.sh "$BIN/python" -m pytest "$@"

@@ -1,4 +1,4 @@
-"""The `pidesk` command: run a service, the whole system, migrations, and issue tokens."""
+"""The `pidesk` command: run a service, the whole system, migrations; tokens, accounts, dead letters."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from typing import Any
 
+from pidesk import cli_dlq, cli_users
 from pidesk.shared.vocabulary import Role
 
 SERVICES = ("intake", "escalation", "notifier")
@@ -272,6 +273,8 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    cli_users.add_parsers(user)
+    cli_dlq.add_parser(sub)
     return p
 
 
@@ -296,8 +299,12 @@ def main(argv: list[str] | None = None) -> int:
         return token_revoke(args.jti, args.reason)
     if args.command == "token":
         return token_issue(args.role, args.name, args.ttl_days, args.audience)
-    if args.command == "user":
+    if args.command == "user" and args.action == "add":
         return user_add(args.name, args.role, args.password_stdin)
+    if args.command == "user":
+        return cli_users.run(args)
+    if args.command == "dlq":
+        return cli_dlq.run(args)
     return 2
 
 

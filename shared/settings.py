@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pidesk.shared.messaging.security import KafkaSecurity, KafkaSecurityError, SaslMechanism, SecurityProtocol
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "test", ""}
 
@@ -23,13 +26,31 @@ class SettingsError(ValueError):
 
 
 class CommonSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PIDESK_", extra="ignore", populate_by_name=True)
+    # hide_input_in_errors: a refused setting's message must not carry the environment (secrets included)
+    model_config = SettingsConfigDict(
+        env_prefix="PIDESK_", extra="ignore", populate_by_name=True, hide_input_in_errors=True
+    )
 
     env: Literal["development", "test", "production"] = "development"
     var_dir: Path = Path("var")
     log_level: str = "INFO"
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    # the brokers' security (README, "Configuration"), the same for every client: see `kafka_security`
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT", validation_alias=AliasChoices("KAFKA_SECURITY_PROTOCOL")
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field(
+        default="SCRAM-SHA-512", validation_alias=AliasChoices("KAFKA_SASL_MECHANISM")
+    )
+    kafka_sasl_username: str | None = Field(default=None, validation_alias=AliasChoices("KAFKA_SASL_USERNAME"))
+    kafka_sasl_password: SecretStr | None = Field(default=None, validation_alias=AliasChoices("KAFKA_SASL_PASSWORD"))
+    kafka_ssl_cafile: Path | None = Field(default=None, validation_alias=AliasChoices("KAFKA_SSL_CAFILE"))
+    kafka_ssl_certfile: Path | None = Field(default=None, validation_alias=AliasChoices("KAFKA_SSL_CERTFILE"))
+    kafka_ssl_keyfile: Path | None = Field(default=None, validation_alias=AliasChoices("KAFKA_SSL_KEYFILE"))
+    kafka_ssl_key_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("KAFKA_SSL_KEY_PASSWORD")
     )
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_topic_replication: int = Field(default=1, ge=1)
@@ -75,6 +96,49 @@ class CommonSettings(BaseSettings):
         if self.env == "production" and "*" in self.trusted_proxies.split(","):
             raise SettingsError("PIDESK_TRUSTED_PROXIES=* lets any client forge its address: list the proxies")
         return self
+
+    @field_validator(
+        "kafka_security_protocol",
+        "kafka_sasl_mechanism",
+        "kafka_sasl_username",
+        "kafka_sasl_password",
+        "kafka_ssl_cafile",
+        "kafka_ssl_certfile",
+        "kafka_ssl_keyfile",
+        "kafka_ssl_key_password",
+        mode="before",
+    )
+    @classmethod
+    def _kafka_blank_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
+        """An empty variable (a template's `VAR=`) is an unset one; protocol and mechanism in any case."""
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if info.field_name in ("kafka_security_protocol", "kafka_sasl_mechanism"):
+            return value.upper() or cls.model_fields[info.field_name].default
+        return value or None
+
+    @model_validator(mode="after")
+    def _kafka_security_usable(self) -> CommonSettings:
+        try:
+            _ = self.kafka_security
+        except KafkaSecurityError as exc:
+            raise SettingsError(str(exc)) from None
+        return self
+
+    @cached_property
+    def kafka_security(self) -> KafkaSecurity:
+        """The security every Kafka client of this process connects with (checked at start-up)."""
+        return KafkaSecurity(
+            protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=self.kafka_sasl_password,
+            ssl_cafile=self.kafka_ssl_cafile,
+            ssl_certfile=self.kafka_ssl_certfile,
+            ssl_keyfile=self.kafka_ssl_keyfile,
+            ssl_key_password=self.kafka_ssl_key_password,
+        )
 
     def resolve_secret(self, name: str, value: SecretStr | None, *, variable: str | None = None) -> SecretStr:
         """`value`, or outside production a generated one kept under `var_dir/secrets/name`."""

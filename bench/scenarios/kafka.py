@@ -12,6 +12,7 @@ from aiokafka.coordinator.protocol import ConsumerProtocolMemberMetadata
 
 from pidesk.shared import topics
 from pidesk.shared.messaging.kafka import commit_offsets, ensure_topics
+from pidesk.shared.messaging.security import PLAINTEXT
 
 BENCH_PARTITIONS = 6  # PIDESK_KAFKA_TOPIC_PARTITIONS for the bench broker: two escalation instances split them
 
@@ -25,7 +26,7 @@ def service_topics(service: str) -> list[str]:
 async def ensure_bench_topics(bootstrap: str) -> dict[str, int]:
     """Every contract topic and its DLQ (BENCH_PARTITIONS partitions where new); returns partitions per topic."""
     names = [*topics.ALL, *(topics.dead_letter_topic(t) for t in topics.ALL)]
-    await ensure_topics(bootstrap, names, BENCH_PARTITIONS, 1)
+    await ensure_topics(bootstrap, names, BENCH_PARTITIONS, 1, security=PLAINTEXT)  # the local bench broker
     return {name: len(parts) for name, parts in (await end_offsets_by_topic(bootstrap, list(topics.ALL))).items()}
 
 
@@ -53,7 +54,7 @@ async def end_offsets_by_topic(bootstrap: str, names: Sequence[str]) -> dict[str
 async def position_group(bootstrap: str, group: str, offsets: dict[TopicPartition, int]) -> None:
     """Commit `offsets` for the (new, empty) consumer group `group`, so that its members start there
     instead of at the beginning of topics that hold earlier scenarios' events."""
-    await commit_offsets(bootstrap, group, offsets)
+    await commit_offsets(bootstrap, group, offsets, security=PLAINTEXT)
 
 
 class LagProbe:

@@ -12,11 +12,13 @@ from typing import Literal
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
+from opentelemetry.trace import Span
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pidesk.shared import tracing
 from pidesk.shared.db.engine import ping
 from pidesk.shared.http.errors import error_response, install_error_handlers
 from pidesk.shared.http.limits import BodySizeLimit
@@ -60,7 +62,8 @@ async def readiness(runtime: ServiceRuntime) -> dict[str, str]:
             return f"unreachable: {type(exc).__name__}"
 
     async def kafka() -> str:
-        ok = await broker_reachable(runtime.settings.kafka_bootstrap_servers, within=3.0)
+        settings = runtime.settings
+        ok = await broker_reachable(settings.kafka_bootstrap_servers, security=settings.kafka_security, within=3.0)
         return "ok" if ok else "unreachable"
 
     db_state, kafka_state = await asyncio.gather(database(), kafka())
@@ -105,7 +108,8 @@ def probe_router(runtime: ServiceRuntime) -> APIRouter:
 
 
 class RequestMetrics:
-    """Counts and times requests by route template (not raw path, which holds incident ids)."""
+    """Counts and times requests by route template (not raw path, which holds incident ids); with
+    tracing on, each request is also a server span named by that template (shared/tracing.py)."""
 
     def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
         self.app = app
@@ -115,6 +119,13 @@ class RequestMetrics:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if tracing.enabled():
+            with tracing.serving(self.metrics.service, scope) as span:
+                await self._measured(scope, receive, send, span)
+        else:
+            await self._measured(scope, receive, send, None)
+
+    async def _measured(self, scope: Scope, receive: Receive, send: Send, span: Span | None) -> None:
         started = time.perf_counter()
         status = 500
 
@@ -131,9 +142,13 @@ class RequestMetrics:
             method = scope.get("method", "")
             self.metrics.http_requests.labels(method, route, str(status)).inc()
             self.metrics.http_latency.labels(method, route).observe(time.perf_counter() - started)
+            if span is not None:
+                tracing.served(span, method, route, status)
 
 
 def create_service_app(runtime: ServiceRuntime, routers: list[APIRouter], title: str) -> FastAPI:
+    tracing.configure(runtime.name)  # PIDESK_OTEL_ENABLED; off by default
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         runtime.tasks = [asyncio.create_task(_supervised(runtime.name, job)) for job in runtime.background]

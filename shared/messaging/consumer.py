@@ -19,6 +19,12 @@ message still costs only itself.
 Latency under a backlog: each round first takes what waits on the priority partitions
 (shared/messaging/priority.py), and takes only as many records as fit in `round_target_seconds` at
 the recent cost per record, so an urgent record waits for at most about one round.
+
+Tracing (shared/tracing.py), only when on: a record is applied in a consumer span that is the child
+of the context in its `traceparent` header; a batch gets one such span per record, all ended with its
+transaction. Off, the only cost is one `tracing.enabled()` per record handled alone or per batch.
+Lag: with `hooks.lag`, every LAG_REPORT_SECONDS each subscribed topic's lag (the broker's high-water
+mark less this consumer's position, summed over the partitions it holds; 0 for a topic it holds none of).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from pidesk.shared import topics
+from pidesk.shared import topics, tracing
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.events import PAYLOADS, Envelope, EventPayload, MalformedEvent, parse_payload
@@ -46,6 +52,8 @@ from pidesk.shared.messaging.priority import PRIORITY_PARTITION, has_priority_pa
 from pidesk.shared.messaging.records import ProcessedEventMixin
 
 log = logging.getLogger(__name__)
+
+LAG_REPORT_SECONDS = 5.0
 
 Handler = Callable[[AsyncSession, Envelope, EventPayload], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[tuple[Envelope, EventPayload]]], Awaitable[None]]
@@ -68,6 +76,7 @@ class ConsumerHooks:
     duplicate: Callable[[Envelope], None] = lambda _e: None
     dead_lettered: Callable[[str, str], None] = lambda _topic, _error: None
     db_committed: Callable[[Envelope], None] = lambda _e: None
+    lag: Callable[[str, int], None] | None = None  # (topic, records behind), every LAG_REPORT_SECONDS
 
 
 @dataclass
@@ -95,6 +104,7 @@ class IdempotentConsumer:
     round_target_seconds: float = 0.25
     min_round_records: int = 10
     _seconds_per_record: float = field(default=0.0, init=False, repr=False)
+    _lag_due: float = field(default=0.0, init=False, repr=False)
 
     def round_size(self) -> int:
         """How many records the next round takes (all the fetch allows until costs are known)."""
@@ -157,9 +167,29 @@ class IdempotentConsumer:
             # before this line replays them, and processed_events makes the replay harmless
             if done:
                 await consumer.commit(done)
+            if self.hooks.lag is not None and time.monotonic() >= self._lag_due:
+                self._lag_due = time.monotonic() + LAG_REPORT_SECONDS
+                await self._report_lag(consumer, self.hooks.lag)
             for outcome in outcomes:
                 if isinstance(outcome, BaseException):
                     raise outcome
+
+    async def _report_lag(self, consumer: AIOKafkaConsumer, report: Callable[[str, int], None]) -> None:
+        """No request to the broker: fetch responses carry the high-water marks. A measurement: a
+        rebalance under way skips it, never stops consuming."""
+        behind = dict.fromkeys(self.handlers, 0)
+        try:
+            for partition in consumer.assignment():
+                end = consumer.highwater(partition)
+                if end is None:  # not fetched from yet since it was assigned
+                    continue
+                position = await consumer.position(partition)
+                behind[partition.topic] = behind.get(partition.topic, 0) + max(end - position, 0)
+        except Exception:  # e.g. a partition revoked meanwhile: the next report will do
+            log.debug("consumer lag not measured", extra={"consumer": self.name}, exc_info=True)
+            return
+        for topic, records in behind.items():
+            report(topic, records)
 
     async def _fetch(self, consumer: AIOKafkaConsumer) -> dict[TopicPartition, list[ConsumerRecord]]:
         """One round: whatever waits on the priority partitions first (shared/messaging/priority.py),
@@ -195,7 +225,10 @@ class IdempotentConsumer:
                 except MalformedEvent as exc:
                     await self._dead_letter(dlq, record, str(exc), attempts=0)
             try:
-                await self._apply_batch(partition.topic, [(e, p) for _, e, p in parsed])
+                if tracing.enabled():
+                    await self._apply_batch_traced(partition.topic, parsed)
+                else:
+                    await self._apply_batch(partition.topic, [(e, p) for _, e, p in parsed])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - isolate the culprit: one record at a time
@@ -206,6 +239,13 @@ class IdempotentConsumer:
                 for record, envelope, payload in parsed:
                     await self._handle_parsed(record, envelope, payload, dlq)
         done[partition] = OffsetAndMetadata(records[-1].offset + 1, "")
+
+    async def _apply_batch_traced(
+        self, topic: str, parsed: list[tuple[ConsumerRecord, Envelope, EventPayload]]
+    ) -> None:
+        records = [(record, envelope.event_id, envelope.incident_id) for record, envelope, _ in parsed]
+        with tracing.processing_batch(self.name, self.group_id, records):
+            await self._apply_batch(topic, [(e, p) for _, e, p in parsed])
 
     async def _apply_batch(self, topic: str, events: list[tuple[Envelope, EventPayload]]) -> None:
         """All events in one transaction: processed_events first (duplicates drop out), then the handlers."""
@@ -261,6 +301,15 @@ class IdempotentConsumer:
         await self._handle_parsed(record, envelope, payload, dlq)
 
     async def _handle_parsed(
+        self, record: ConsumerRecord, envelope: Envelope, payload: EventPayload, dlq: AIOKafkaProducer
+    ) -> None:
+        if tracing.enabled():
+            with tracing.processing(self.name, self.group_id, record, envelope.event_id, envelope.incident_id):
+                await self._handle_with_retries(record, envelope, payload, dlq)
+        else:
+            await self._handle_with_retries(record, envelope, payload, dlq)
+
+    async def _handle_with_retries(
         self, record: ConsumerRecord, envelope: Envelope, payload: EventPayload, dlq: AIOKafkaProducer
     ) -> None:
         attempt = 0
@@ -339,8 +388,13 @@ class IdempotentConsumer:
             topics.dead_letter_topic(record.topic),
             value=json.dumps(body).encode(),
             key=record.key,
-            headers=[("pidesk-error", error[:500].encode()), ("pidesk-consumer", self.name.encode())],
+            headers=[
+                ("pidesk-error", error[:500].encode()),
+                ("pidesk-consumer", self.name.encode()),
+                *tracing.trace_headers(record.headers),  # the copy stays in its event's trace
+            ],
         )
+        tracing.failed(error)
         log.error(
             "message dead-lettered",
             extra={"consumer": self.name, "topic": record.topic, "offset": record.offset, "error": error[:500]},

@@ -12,11 +12,16 @@ from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
+from pidesk.shared.messaging.security import KafkaSecurity
+
 log = logging.getLogger(__name__)
 
 
-def reliable_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
-    """acks=all and the idempotent producer: no loss, no duplicates or reordering from retries."""
+def reliable_producer(bootstrap_servers: str, client_id: str, *, security: KafkaSecurity) -> AIOKafkaProducer:
+    """acks=all and the idempotent producer: no loss, no duplicates or reordering from retries.
+
+    Every factory here takes the service's `security` (TLS, SASL) as a required keyword: a client made
+    without it would not connect to a secured cluster."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
@@ -24,11 +29,12 @@ def reliable_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProduce
         enable_idempotence=True,
         linger_ms=5,
         request_timeout_ms=15_000,
+        **security.client_options(),
     )
 
 
 def manual_commit_consumer(
-    bootstrap_servers: str, group_id: str, topics: list[str], client_id: str
+    bootstrap_servers: str, group_id: str, topics: list[str], client_id: str, *, security: KafkaSecurity
 ) -> AIOKafkaConsumer:
     """Offsets are committed by hand, after the database commit; a new group starts at the beginning."""
     return AIOKafkaConsumer(
@@ -41,11 +47,20 @@ def manual_commit_consumer(
         isolation_level="read_committed",
         max_poll_records=200,
         metadata_max_age_ms=30_000,
+        **security.client_options(),
     )
 
 
-async def broker_reachable(bootstrap_servers: str, within: float = 3.0) -> bool:
-    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=int(within * 1000))
+async def broker_reachable(bootstrap_servers: str, *, security: KafkaSecurity, within: float = 3.0) -> bool:
+    """Whether a client with `security` gets the cluster's metadata: a refused TLS handshake or SASL
+    login is "not reachable" too (aiokafka logs why)."""
+    try:
+        client = AIOKafkaClient(
+            bootstrap_servers=bootstrap_servers, request_timeout_ms=int(within * 1000), **security.client_options()
+        )
+    except Exception:  # e.g. the TLS files are gone since start-up
+        log.warning("kafka client not made", exc_info=True)
+        return False
     try:
         await asyncio.wait_for(client.bootstrap(), within)
         return True
@@ -61,11 +76,15 @@ async def ensure_topics(
     partitions: int,
     replication: int,
     configs: dict[str, dict[str, str]] | None = None,
+    *,
+    security: KafkaSecurity,
 ) -> None:
     """Create the topics that do not exist yet, with their `configs` (topic name -> Kafka topic
     configs); an existing topic keeps its partitions, and is given its `configs` if they differ."""
     configs = configs or {}
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="pidesk-admin")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, client_id="pidesk-admin", **security.client_options()
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -106,11 +125,15 @@ async def _apply_configs(admin: AIOKafkaAdminClient, wanted: dict[str, dict[str,
         log.info("kafka topic configs set", extra={"topics": [c.name for c in changes]})
 
 
-async def start_where_group_is(bootstrap_servers: str, group_id: str, from_group: str, topics: list[str]) -> None:
+async def start_where_group_is(
+    bootstrap_servers: str, group_id: str, from_group: str, topics: list[str], *, security: KafkaSecurity
+) -> None:
     """A new consumer group (a lane split off a service's group) starts where `from_group` has got to
     on `topics`, not at the beginning: partitions the new group has committed nothing on take the old
     group's offsets; partitions neither has committed on start at the beginning, as any new group."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="pidesk-admin")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, client_id="pidesk-admin", **security.client_options()
+    )
     await admin.start()
     try:
         ours = await admin.list_consumer_group_offsets(group_id)
@@ -124,15 +147,19 @@ async def start_where_group_is(bootstrap_servers: str, group_id: str, from_group
     }
     if not wanted:
         return
-    await commit_offsets(bootstrap_servers, group_id, wanted)
+    await commit_offsets(bootstrap_servers, group_id, wanted, security=security)
     log.info("consumer group started where its parent group was", extra={"group": group_id, "from": from_group})
 
 
-async def commit_offsets(bootstrap_servers: str, group_id: str, offsets: dict[TopicPartition, int]) -> None:
+async def commit_offsets(
+    bootstrap_servers: str, group_id: str, offsets: dict[TopicPartition, int], *, security: KafkaSecurity
+) -> None:
     """Commit `offsets` for consumer group `group_id` (one with no live members): where it starts."""
     if not offsets:
         return
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group_id, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, group_id=group_id, enable_auto_commit=False, **security.client_options()
+    )
     await consumer.start()
     try:
         consumer.assign(list(offsets))

@@ -9,6 +9,11 @@ several instances (or worker processes) run with only one relaying at a time.
 Latency: a commit wakes the relay of its own process at once; the relay drains until a read finds
 nothing, and a relay that finds the lock taken looks again a few milliseconds later, so a row
 committed in another process while one relays is not left for the next poll.
+
+Tracing (shared/tracing.py): with tracing on, a row's stored trace context goes out as the Kafka headers
+`traceparent`/`tracestate` of its message, from a producer span; off, the column is not even read.
+Backlog: with `on_backlog`, a loop beside the relay counts the unpublished rows and the age of the
+oldest every `backlog_seconds`, apart from publishing, so a broker outage shows as a growing backlog.
 """
 
 from __future__ import annotations
@@ -17,12 +22,17 @@ import asyncio
 import contextlib
 import logging
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import select, text, update
+from opentelemetry.trace import Span
+from sqlalchemy import func, select, text, update
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from pidesk.shared import tracing
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.db.engine import on_postgresql
 from pidesk.shared.messaging.backoff import Backoff
@@ -45,6 +55,8 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_seconds: float = 0.5,
         on_published: Callable[[int], None] | None = None,
+        on_backlog: Callable[[int, float], None] | None = None,
+        backlog_seconds: float = 15.0,
     ) -> None:
         self.name = name
         self._sessions = sessions
@@ -53,6 +65,8 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._on_published = on_published or (lambda _n: None)
+        self._on_backlog = on_backlog  # (unpublished rows, age of the oldest in seconds)
+        self._backlog_seconds = backlog_seconds
         self._wakeup = asyncio.Event()
         self._lock_key = zlib.crc32(f"pidesk-outbox:{name}".encode())
         self._partition_counts: dict[str, int] = {}
@@ -62,6 +76,12 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def run(self) -> None:
+        if self._on_backlog is None:
+            await self._relay()
+        else:
+            await asyncio.gather(self._relay(), self._watch_backlog(self._on_backlog))
+
+    async def _relay(self) -> None:
         backoff = Backoff()
         while True:
             producer = self._producer_factory()
@@ -98,25 +118,31 @@ class OutboxRelay:
     async def publish_batch(self, producer: AIOKafkaProducer) -> int | None:
         """Publish up to one batch; how many rows were published and marked, None if another relays."""
         model = self._model
+        traced = tracing.enabled()
+        columns = (model.id, model.topic, model.message_key, model.value, *((model.trace_context,) if traced else ()))
         async with self._sessions() as session, session.begin():
             if not await self._hold_relay_lock(session):
                 return None
             rows = (
                 await session.execute(
-                    select(model.id, model.topic, model.message_key, model.value)
-                    .where(model.published_at.is_(None))
-                    .order_by(model.id)
-                    .limit(self._batch_size)
+                    select(*columns).where(model.published_at.is_(None)).order_by(model.id).limit(self._batch_size)
                 )
             ).all()
             if not rows:
                 return 0
             futures = []
+            spans: list[Span | None] = []
             for r in rows:
                 key, value = r.message_key.encode(), r.value.encode()
                 partition = partition_for(r.topic, key, value, await self._partitions(producer, r.topic))
-                futures.append(await producer.send(r.topic, value=value, key=key, partition=partition))
+                headers = None
+                if traced and r.trace_context is not None:
+                    span, headers = tracing.sending(r.topic, r.trace_context, r.message_key)
+                    spans.append(span)
+                futures.append(await producer.send(r.topic, value=value, key=key, partition=partition, headers=headers))
             results = await asyncio.gather(*futures, return_exceptions=True)
+            if spans:
+                self._end_spans(rows, results, spans)
             done_ids: list[int] = []
             failure: BaseException | None = None
             for row, result in zip(rows, results, strict=True):
@@ -137,6 +163,32 @@ class OutboxRelay:
         if failure is not None:
             raise failure
         return len(done_ids)
+
+    @staticmethod
+    def _end_spans(rows: Sequence[Row[Any]], results: list[Any], spans: list[Span | None]) -> None:
+        """End the producer spans, in row order (only traced rows have one), failed where the send failed."""
+        pending = iter(spans)
+        for row, result in zip(rows, results, strict=True):
+            if row.trace_context is not None:
+                tracing.sent(next(pending), result if isinstance(result, BaseException) else None)
+
+    async def _watch_backlog(self, report: Callable[[int, float], None]) -> None:
+        model = self._model
+        while True:
+            try:
+                async with self._sessions() as session:
+                    row = (
+                        await session.execute(
+                            select(func.count(), func.min(model.created_at)).where(model.published_at.is_(None))
+                        )
+                    ).one()
+                oldest = cast(datetime | None, row[1])  # no row waiting: NULL
+                report(int(row[0]), 0.0 if oldest is None else max((utcnow() - oldest).total_seconds(), 0.0))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a measurement: the next one may succeed
+                log.debug("outbox backlog not measured", exc_info=True)
+            await asyncio.sleep(self._backlog_seconds)
 
     async def _partitions(self, producer: AIOKafkaProducer, topic: str) -> int:
         """How many partitions `topic` has (asked once per producer, for topics with a priority one)."""

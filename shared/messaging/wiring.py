@@ -36,10 +36,13 @@ def build_relay(
         name=service,
         sessions=sessions,
         model=model,
-        producer_factory=lambda: reliable_producer(settings.kafka_bootstrap_servers, f"pidesk-{service}-relay"),
+        producer_factory=lambda: reliable_producer(
+            settings.kafka_bootstrap_servers, f"pidesk-{service}-relay", security=settings.kafka_security
+        ),
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
         on_published=metrics.outbox_published.inc,
+        on_backlog=metrics.outbox_measured,
     )
 
 
@@ -76,15 +79,17 @@ def build_consumer(
     notifier's internal alerts behind its drafting). Its new group starts where the service's group
     had got to, and records stay deduplicated under the service's name: nothing is applied twice."""
     bootstrap = settings.kafka_bootstrap_servers
+    security = settings.kafka_security
     hooks = hooks or ConsumerHooks()
     hooks.processed = lambda e: metrics.events_processed.labels(e.topic).inc()
     hooks.duplicate = lambda e: metrics.events_duplicate.labels(e.topic).inc()
     hooks.dead_lettered = lambda topic, _error: metrics.events_dead_lettered.labels(topic).inc()
     parent = consumer_group_id(service, settings)
     group_id = f"{parent}-{lane}" if lane else parent
+    hooks.lag = lambda topic, behind: metrics.consumer_lag.labels(group_id, topic).set(behind)
 
     async def from_parent() -> None:
-        await start_where_group_is(bootstrap, group_id, parent, sorted(handlers))
+        await start_where_group_is(bootstrap, group_id, parent, sorted(handlers), security=security)
 
     return IdempotentConsumer(
         name=service,
@@ -92,8 +97,8 @@ def build_consumer(
         handlers=handlers,
         sessions=sessions,
         processed_model=model,
-        consumer_factory=lambda names: manual_commit_consumer(bootstrap, group_id, names, group_id),
-        producer_factory=lambda: reliable_producer(bootstrap, f"pidesk-{service}-dlq"),
+        consumer_factory=lambda names: manual_commit_consumer(bootstrap, group_id, names, group_id, security=security),
+        producer_factory=lambda: reliable_producer(bootstrap, f"pidesk-{service}-dlq", security=security),
         max_attempts=settings.consumer_max_attempts,
         hooks=hooks,
         batch_handlers=batch_handlers or {},
@@ -133,10 +138,12 @@ class TopicProvisioner:
                         self._settings.kafka_topic_partitions,
                         self._settings.kafka_topic_replication,
                         dead_letter_configs(self._wanted, self._settings.dlq_retention_hours),
+                        security=self._settings.kafka_security,
                     )
                     self._done = True
                 except Exception as exc:  # noqa: BLE001 - the broker may come up after the service
-                    log.warning("topic provisioning failed; retrying", extra={"error": repr(exc)})
+                    security = self._settings.kafka_security.describe()  # never the password
+                    log.warning("topic provisioning failed; retrying", extra={"error": repr(exc), "security": security})
                     await backoff.wait()
 
     def then(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:

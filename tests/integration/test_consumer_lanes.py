@@ -10,12 +10,13 @@ from aiokafka.structs import TopicPartition
 
 from pidesk.shared import topics
 from pidesk.shared.messaging.kafka import commit_offsets, start_where_group_is
+from pidesk.shared.messaging.security import PLAINTEXT
 from tests.support.infra import kafka_bootstrap
 from tests.support.kafka import create_topics, produce, unique_event_type
 
 
 async def commit(group: str, offsets: dict[TopicPartition, int]) -> None:
-    await commit_offsets(kafka_bootstrap(), group, offsets)
+    await commit_offsets(kafka_bootstrap(), group, offsets, security=PLAINTEXT)
 
 
 async def committed(group: str, partitions: list[TopicPartition]) -> dict[int, int | None]:
@@ -36,10 +37,10 @@ async def test_a_new_lane_takes_its_parent_groups_offsets_and_keeps_its_own_late
     tps = [TopicPartition(topic, p) for p in range(3)]
     await commit(parent, {tps[0]: 4, tps[1]: 0, TopicPartition(other, 0): 7})  # partition 2: nothing yet
 
-    await start_where_group_is(kafka_bootstrap(), lane, parent, [topic])
+    await start_where_group_is(kafka_bootstrap(), lane, parent, [topic], security=PLAINTEXT)
     assert await committed(lane, tps) == {0: 4, 1: 0, 2: None}  # the other topic is not the lane's
     assert (await committed(lane, [TopicPartition(other, 0)]))[0] is None
 
     await commit(lane, {tps[0]: 9})  # the lane moves on; starting it again changes nothing it has
-    await start_where_group_is(kafka_bootstrap(), lane, parent, [topic])
+    await start_where_group_is(kafka_bootstrap(), lane, parent, [topic], security=PLAINTEXT)
     assert await committed(lane, tps) == {0: 9, 1: 0, 2: None}

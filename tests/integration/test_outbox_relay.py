@@ -20,6 +20,7 @@ from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.messaging.kafka import reliable_producer
 from pidesk.shared.messaging.records import add_to_outbox
 from pidesk.shared.messaging.relay import OutboxRelay
+from pidesk.shared.messaging.security import PLAINTEXT
 from tests.support.consumer_app import envelope
 from tests.support.infra import REPO_ROOT, fresh_postgres_database, kafka_bootstrap
 from tests.support.kafka import create_topics, read_topic, unique_event_type
@@ -84,9 +85,9 @@ async def test_relay_publishes_every_row_once_in_order_per_incident() -> None:
             sessions=sessions,
             model=OutboxMessage,
             batch_size=50,
-            producer_factory=lambda: reliable_producer(kafka_bootstrap(), "t"),
+            producer_factory=lambda: reliable_producer(kafka_bootstrap(), "t", security=PLAINTEXT),
         )
-        producer = reliable_producer(kafka_bootstrap(), "t")
+        producer = reliable_producer(kafka_bootstrap(), "t", security=PLAINTEXT)
         await producer.start()
         try:
             while await relay.publish_batch(producer):

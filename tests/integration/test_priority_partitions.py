@@ -20,6 +20,7 @@ from pidesk.shared.messaging import priority
 from pidesk.shared.messaging.kafka import reliable_producer
 from pidesk.shared.messaging.records import outbox_message
 from pidesk.shared.messaging.relay import OutboxRelay
+from pidesk.shared.messaging.security import PLAINTEXT
 from tests.support.consumer_app import HandledEvent, create_schema, envelope, probe_consumer
 from tests.support.infra import fresh_postgres_database, kafka_bootstrap
 from tests.support.kafka import create_topics, read_topic, unique_event_type
@@ -69,10 +70,10 @@ async def test_an_urgent_event_overtakes_a_backlog(databases, monkeypatch: pytes
         name="prio",
         sessions=outbox_sessions,
         model=OutboxMessage,
-        producer_factory=lambda: reliable_producer(kafka_bootstrap(), "prio-relay"),
+        producer_factory=lambda: reliable_producer(kafka_bootstrap(), "prio-relay", security=PLAINTEXT),
         batch_size=500,
     )
-    producer = reliable_producer(kafka_bootstrap(), "prio-relay")
+    producer = reliable_producer(kafka_bootstrap(), "prio-relay", security=PLAINTEXT)
     await producer.start()
     try:
         while await relay.publish_batch(producer):

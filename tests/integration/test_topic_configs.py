@@ -8,6 +8,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from pidesk.shared import topics
 from pidesk.shared.messaging.kafka import ensure_topics
+from pidesk.shared.messaging.security import PLAINTEXT
 from pidesk.shared.messaging.wiring import dead_letter_configs
 from tests.support.infra import kafka_bootstrap
 from tests.support.kafka import unique_event_type
@@ -30,9 +31,10 @@ async def test_dead_letter_topics_are_created_and_kept_at_their_retention() -> N
     names = [topic, dlq]
     assert dead_letter_configs(names, 24) == {dlq: {"retention.ms": str(24 * 3_600_000)}}
 
-    await ensure_topics(kafka_bootstrap(), names, 1, 1, dead_letter_configs(names, 24))
+    await ensure_topics(kafka_bootstrap(), names, 1, 1, dead_letter_configs(names, 24), security=PLAINTEXT)
     assert await retention_ms(dlq) == str(24 * 3_600_000)
     assert await retention_ms(topic) != str(24 * 3_600_000), "only dead-letter topics"
 
-    await ensure_topics(kafka_bootstrap(), names, 1, 1, dead_letter_configs(names, 2))  # the setting changed
+    changed = dead_letter_configs(names, 2)  # the setting changed
+    await ensure_topics(kafka_bootstrap(), names, 1, 1, changed, security=PLAINTEXT)
     assert await retention_ms(dlq) == str(2 * 3_600_000)

@@ -25,6 +25,7 @@ from pidesk.shared.events import Envelope, EventPayload
 from pidesk.shared.messaging.consumer import ConsumerHooks, IdempotentConsumer
 from pidesk.shared.messaging.kafka import manual_commit_consumer, reliable_producer
 from pidesk.shared.messaging.records import ProcessedEventMixin
+from pidesk.shared.messaging.security import PLAINTEXT
 
 
 class ProbeBase(ServiceBase):
@@ -89,8 +90,8 @@ def probe_consumer(
         handlers={topic: append_row},
         sessions=sessions,
         processed_model=ProbeProcessedEvent,
-        consumer_factory=lambda names: manual_commit_consumer(bootstrap, group, names, "probe"),
-        producer_factory=lambda: reliable_producer(bootstrap, "probe-dlq"),
+        consumer_factory=lambda names: manual_commit_consumer(bootstrap, group, names, "probe", security=PLAINTEXT),
+        producer_factory=lambda: reliable_producer(bootstrap, "probe-dlq", security=PLAINTEXT),
         max_attempts=max_attempts,
         retry_base_seconds=0.05,
         payloads={(event_type, 1): Happened},

@@ -11,6 +11,7 @@ from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from pidesk.shared import topics
 from pidesk.shared.messaging.kafka import commit_offsets, ensure_topics
+from pidesk.shared.messaging.security import PLAINTEXT
 from pidesk.shared.messaging.wiring import consumer_group_ids
 from tests.support.infra import kafka_bootstrap
 
@@ -21,7 +22,7 @@ def unique_event_type(stem: str = "test") -> str:
 
 async def create_topics(*names: str, partitions: int = 3, with_dlq: bool = True) -> None:
     wanted = list(names) + ([topics.dead_letter_topic(n) for n in names] if with_dlq else [])
-    await ensure_topics(kafka_bootstrap(), wanted, partitions, 1)
+    await ensure_topics(kafka_bootstrap(), wanted, partitions, 1, security=PLAINTEXT)
 
 
 async def produce(topic: str, *values: bytes, key: bytes | None = None) -> None:
@@ -77,5 +78,5 @@ async def groups_of_our_own(services: tuple[str, ...]) -> str:
         await probe.stop()
         await admin.close()
     for group_id in [g for service in services for g in consumer_group_ids(service, suffix)] if ends else ():
-        await commit_offsets(kafka_bootstrap(), group_id, dict(ends))
+        await commit_offsets(kafka_bootstrap(), group_id, dict(ends), security=PLAINTEXT)
     return suffix

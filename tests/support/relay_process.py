@@ -13,6 +13,7 @@ from pidesk.services.intake.adapters.orm import OutboxMessage
 from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.messaging.kafka import reliable_producer
 from pidesk.shared.messaging.relay import OutboxRelay
+from pidesk.shared.messaging.security import PLAINTEXT
 
 
 async def _main(url: str, batch_size: int) -> None:
@@ -21,7 +22,7 @@ async def _main(url: str, batch_size: int) -> None:
         name="relay-test",
         sessions=session_factory(create_engine(url)),
         model=OutboxMessage,
-        producer_factory=lambda: reliable_producer(bootstrap, "relay-test"),
+        producer_factory=lambda: reliable_producer(bootstrap, "relay-test", security=PLAINTEXT),
         batch_size=batch_size,
         poll_seconds=0.1,
     )

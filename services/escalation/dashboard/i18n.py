@@ -237,6 +237,37 @@ MESSAGES: dict[str, dict[str, str]] = {
     "minutes_30": {"ja": "30分", "en": "30 minutes"},
     "hours_n": {"ja": "{n}時間", "en": "{n} hours"},
     "days_n": {"ja": "{n}日", "en": "{n} days"},
+    # the company sign-in (OIDC)
+    "company_sign_in": {"ja": "会社のアカウントでサインイン", "en": "Sign in with your company account"},
+    "break_glass": {"ja": "デスクのアカウント（緊急用）でサインイン", "en": "Or with a desk account (break-glass)"},
+    "oidc_failed": {
+        "ja": "会社のアカウントでのサインインを完了できませんでした。もう一度お試しください。",
+        "en": "The sign-in with your company account did not complete. Please try again.",
+    },
+    "oidc_unavailable": {
+        "ja": "会社の認証サービスに接続できませんでした。しばらくしてからお試しください。",
+        "en": "The company's sign-in service could not be reached. Please try again later.",
+    },
+    "oidc_no_role": {
+        "ja": "会社のアカウントは確認できましたが、デスクの役割が割り当てられたグループに所属していません。"
+        "個人情報保護管理者に、デスクのグループへの追加を依頼してください。",
+        "en": "Your company account was recognised, but none of your groups gives you a role on the desk. "
+        "Ask the PI administrator to add you to a desk group.",
+    },
+    "oidc_disabled": {
+        "ja": "このデスクのアカウントは無効にされています。",
+        "en": "Your desk account has been disabled.",
+    },
+    "oidc_name_taken": {
+        "ja": "この名前のデスクのアカウントは別の人のものです。個人情報保護管理者に連絡してください。",
+        "en": "A desk account of this name belongs to someone else. Ask the PI administrator.",
+    },
+    "signed_in_title": {"ja": "サインインしました", "en": "Signed in"},
+    "signed_in_as": {
+        "ja": "{name}（{role}）としてサインインしました。デスクへ移動します…",
+        "en": "Signed in as {name} ({role}). On to the desk…",
+    },
+    "continue_to_desk": {"ja": "デスクへ進む", "en": "Continue to the desk"},
 }
 
 # statuses and timeline events as the API names them, shown in words

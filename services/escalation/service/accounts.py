@@ -32,6 +32,10 @@ class AccountError(ValueError):
     pass
 
 
+class UnknownUser(AccountError):
+    """No account has this name."""
+
+
 @dataclass(frozen=True)
 class SignIn:
     user: DeskUser | None
@@ -50,14 +54,43 @@ async def add_user(session: AsyncSession, name: str, role: str, password: str) -
         role_value = Role(role).value
     except ValueError:
         raise AccountError(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}") from None
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
+    check_password(password)
     accounts = DeskAccounts(session)
     if await accounts.user_named(name):
         raise AccountError(f"a user named {name!r} exists already")
     user = DeskUser(name=name, role=role_value, password_hash=_hasher.hash(password))
     accounts.add(user)
     return user
+
+
+def check_password(password: str) -> None:
+    """The one strength rule for every password set (`user add`, `user reset-password`)."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
+
+
+async def _existing(accounts: DeskAccounts, name: str) -> DeskUser:
+    user = await accounts.user_named(" ".join(name.split()))
+    if user is None:
+        raise UnknownUser(f"no user named {name!r}")
+    return user
+
+
+async def set_disabled(accounts: DeskAccounts, name: str, disabled: bool) -> int:
+    """Disable or enable an account; disabling also ends its sessions at once (a disabled person's
+    open tab must not keep working). Returns how many sessions were ended."""
+    user = await _existing(accounts, name)
+    user.disabled = disabled
+    return await accounts.drop_sessions_of(user.id) if disabled else 0
+
+
+async def reset_password(accounts: DeskAccounts, name: str, password: str) -> int:
+    """A new password (same strength rule as a new account); every session signed in with the old one
+    ends, since a reset usually means the old one is known to someone else. Returns how many ended."""
+    check_password(password)
+    user = await _existing(accounts, name)
+    user.password_hash = _hasher.hash(password)
+    return await accounts.drop_sessions_of(user.id)
 
 
 async def sign_in(session: AsyncSession, name: str, password: str, now: datetime, client: str) -> SignIn:

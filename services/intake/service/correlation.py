@@ -51,6 +51,7 @@ from pidesk.services.intake.service.reports import (
     SubmitReport,
     new_report,
 )
+from pidesk.shared import tracing
 from pidesk.shared.db.bulk import row_of, table_of
 from pidesk.shared.db.engine import on_postgresql
 from pidesk.shared.events import AlertRecord, Envelope, IncidentUpdated
@@ -69,6 +70,8 @@ class _Pending:
     key: GroupKey
     vendor_state: str | None
     done: asyncio.Future[ReportAccepted] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    # the webhook request's span, for the outbox row: the batch is written in another task (shared/tracing.py)
+    trace_context: str | None = field(default_factory=tracing.current_trace_context)
 
 
 @dataclass
@@ -224,11 +227,12 @@ class AlertCorrelator:
                 follows_incident_id=new.follows,
             )
             reports.append(row_of(report)[1])
-            outbox.append(row_of(outbox_message(OutboxMessage, envelope))[1])
+            outbox.append(row_of(outbox_message(OutboxMessage, envelope, new.first.trace_context))[1])
             grouped += [_grouped_row(new.group, p) for p in new.alerts if p is not new.first]
         for group, alerts in joined.items():
             grouped += [_grouped_row(group, p) for p in alerts]
-            outbox.append(row_of(outbox_message(OutboxMessage, _grouped_event(group, alerts)))[1])
+            event = _grouped_event(group, alerts)
+            outbox.append(row_of(outbox_message(OutboxMessage, event, alerts[-1].trace_context))[1])
         if reports:
             await session.execute(table_of(Report).insert(), reports)
         if opened:

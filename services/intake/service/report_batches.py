@@ -32,6 +32,7 @@ from pidesk.services.intake.service.reports import (
     SubmitReport,
     new_report,
 )
+from pidesk.shared import tracing
 from pidesk.shared.db.bulk import row_of, table_of
 from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.events import Envelope
@@ -43,6 +44,8 @@ class _Pending:
     command: SubmitReport
     vendor_state: str | None
     received_at: datetime
+    # the request's span, for its outbox row: the batch is written in the writer's task (shared/tracing.py)
+    trace_context: str | None = field(default_factory=tracing.current_trace_context)
     done: asyncio.Future[ReportAccepted] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -125,7 +128,9 @@ class ReportBatcher:
                     )
                 ).all()
             )
-            outbox = [row_of(outbox_message(OutboxMessage, e))[1] for _, r, e in staged if r.id in inserted]
+            outbox = [
+                row_of(outbox_message(OutboxMessage, e, p.trace_context))[1] for p, r, e in staged if r.id in inserted
+            ]
             if outbox:
                 await session.execute(table_of(OutboxMessage).insert(), outbox)
         return {

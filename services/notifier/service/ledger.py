@@ -123,6 +123,7 @@ class Ledger:
         self._marks = _Writer(self._write_marks)  # on every message's path: small and at once
         self._books = _Writer(self._write_outcomes, linger=OUTCOME_LINGER_SECONDS)
         self.commits = 0
+        self.on_outcome: Callable[[str, str], None] = lambda _channel, _status: None  # (channel, status): metrics
 
     async def sending(self, claim: Claim) -> bool:
         """Commit `sending` for the claim (with the other sessions' marks); False: do not send it."""
@@ -135,6 +136,7 @@ class Ledger:
         """The attempt's outcome, written with the next outcomes' commit."""
         self._outcomes.append((claim, outcome))
         self._books.queued()
+        self.on_outcome(claim.channel, outcome.status)
 
     def give_back(self, ids: list[int]) -> None:
         """Rows held but not to be attempted: pending and free for anyone with the next commit."""
