@@ -7,6 +7,7 @@ and without a helm already there, the tests are skipped.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -239,6 +240,27 @@ def test_an_existing_kafka_with_tls_and_scram_and_existing_secrets(rendered: dic
     env = env_of(intake["spec"]["template"]["spec"]["containers"][0])
     webhooks = {"INTAKE_WEBHOOK_SECRET_GITHUB", "INTAKE_WEBHOOK_SECRET_NIGHTFALL", "INTAKE_WEBHOOK_API_KEY_GENERIC"}
     assert webhooks <= set(env)
+
+
+def test_company_sign_in_and_tracing_from_values(rendered: dict[str, list[Doc]]) -> None:
+    """escalation.oidc reaches escalation only (its client secret from the Secret); tracing reaches all."""
+    for value_set, docs in rendered.items():
+        for deployment in of_kind(docs, "Deployment"):
+            env = env_of(deployment["spec"]["template"]["spec"]["containers"][0])
+            on = value_set == "existing-kafka-postgres"
+            assert ("PIDESK_OTEL_ENABLED" in env) is on, (value_set, component(deployment))
+            assert ("ESCALATION_OIDC_ISSUER" in env) is (on and component(deployment) == "escalation")
+    escalation = next(
+        d for d in of_kind(rendered["existing-kafka-postgres"], "Deployment") if component(d) == "escalation"
+    )
+    env = env_of(escalation["spec"]["template"]["spec"]["containers"][0])
+    assert env["ESCALATION_OIDC_ISSUER"]["value"] == "https://login.example.com/tenant"
+    assert json.loads(env["ESCALATION_OIDC_ROLE_MAP"]["value"]) == {
+        "pidesk-desk": "desk_operator",
+        "pidesk-admins": "pi_administrator",
+    }
+    assert secret_ref(env, "ESCALATION_OIDC_CLIENT_SECRET")["key"] == "ESCALATION_OIDC_CLIENT_SECRET"
+    assert env["OTEL_SERVICE_NAME"]["value"] == "pidesk-escalation"
 
 
 @pytest.mark.parametrize("value_set", VALUE_SETS)
