@@ -32,7 +32,6 @@ from pidesk.services.escalation.views import audit, incidents
 from pidesk.services.escalation.views.models import (
     AlertPage,
     AuditPage,
-    EditedNotice,
     IncidentDetail,
     IncidentPage,
     NoticeApproval,
@@ -42,7 +41,7 @@ from pidesk.shared.http.body import parse_json_body
 from pidesk.shared.http.errors import ApiError
 from pidesk.shared.http.openapi import documented
 from pidesk.shared.http.params import RowIdPath, RowIdQuery
-from pidesk.shared.wording import NoticeWording
+from pidesk.shared.wording import EditedNotice, NoticeWording
 
 DESK_AUTH = ("bearer", "session")  # a token, or the dashboard's session (with X-CSRF-Token for a change)
 READ = (401, 422)

@@ -186,40 +186,6 @@ class NoticeApproval(BaseModel):
     batches: int
 
 
-class RecipientCounts(BaseModel):
-    total: int
-    sent: int
-    failed: int
-    unconfirmed: int
-    pending: int
-
-
-class EditedNotice(BaseModel):
-    """The notifier's answer to an edit, passed on as it came: the notice and its wording as it now stands."""
-
-    model_config = ConfigDict(extra="allow")
-    notice_id: Id
-    incident_id: Id
-    reference: str
-    kind: str
-    variant: str
-    language: str
-    channel: str
-    status: str
-    current: bool
-    subject: str
-    obligations: list[str]
-    recipients: RecipientCounts
-    held: int
-    gaps: int
-    wording_hash: str
-    locked: bool
-    failed_reason: str | None
-    edited_by: str | None
-    edited_at: Timestamp | None
-    body: str
-
-
 class AuditItem(BaseModel):
     id: int
     at: Timestamp

@@ -22,7 +22,7 @@ from pidesk.shared.http.openapi import documented
 from pidesk.shared.http.page_headers import page_headers, style_hashes
 from pidesk.shared.http.params import OffsetQuery
 from pidesk.shared.vocabulary import APPROVERS, DeliveryStatus, NoticeStatus
-from pidesk.shared.wording import NoticeWording
+from pidesk.shared.wording import EditedNotice, NoticeSummary, NoticeWording
 
 KINDS = ("data_subject", "public", "regulator_draft", "internal")
 STATUSES = tuple(NoticeStatus)
@@ -64,7 +64,7 @@ def not_found() -> ApiError:
     return ApiError(404, "notice_not_found", "no notice with this id")
 
 
-@router.get("/v1/notices", response_model=list[views.NoticeSummary], **documented(errors=[401, 422], auth=["bearer"]))
+@router.get("/v1/notices", response_model=list[NoticeSummary], **documented(errors=[401, 422], auth=["bearer"]))
 async def list_notices(
     ctx: Ctx,
     _principal: Reader,
@@ -72,7 +72,7 @@ async def list_notices(
     kind: Annotated[str | None, Query(pattern="^(" + "|".join(KINDS) + ")$")] = None,
     status: Annotated[str | None, Query(pattern="^(" + "|".join(STATUSES) + ")$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-) -> list[views.NoticeSummary]:
+) -> list[NoticeSummary]:
     return await views.notice_list(ctx.uow(), incident_id=incident_id, kind=kind, status=status, limit=limit)
 
 
@@ -86,10 +86,10 @@ async def get_notice(notice_id: uuid.UUID, ctx: Ctx, _principal: Reader) -> view
 
 @router.put(
     "/v1/notices/{notice_id}",
-    response_model=views.EditedNotice,
+    response_model=EditedNotice,
     **documented(body=NoticeWording, errors=[400, 401, 403, 404, 409, 413, 415, 422], auth=["bearer"]),
 )
-async def edit_notice(notice_id: uuid.UUID, ctx: Ctx, principal: Editor, request: Request) -> views.EditedNotice:
+async def edit_notice(notice_id: uuid.UUID, ctx: Ctx, principal: Editor, request: Request) -> EditedNotice:
     """Complete or reword a draft before approval (Markdown); re-drafts then leave the wording alone."""
     body = await parse_json_body(request, NoticeWording)
     edit = EditDraft(notice_id, body.subject, body.body, principal.name, utcnow())
