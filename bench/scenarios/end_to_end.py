@@ -198,12 +198,34 @@ def lag_summary(samples: list[dict[str, Any]], kind: str, service: str, seconds:
 
 
 async def escalation_stored(url: str) -> dict[str, float]:
+    return await stamps(url, "SELECT id::text AS id, extract(epoch FROM created_at) AS at FROM incidents")
+
+
+# when each stage of the path had an incident: its report committed by intake, stored by escalation,
+# its first internal alert recorded by the notifier (the SMTP sink gives the last stage)
+STAGES = {
+    "intake": "SELECT id::text AS id, extract(epoch FROM created_at) AS at FROM reports",
+    "escalation": "SELECT id::text AS id, extract(epoch FROM created_at) AS at FROM incidents",
+    "notifier": "SELECT incident_id::text AS id, extract(epoch FROM min(created_at)) AS at FROM notices"
+    " WHERE kind = 'internal' GROUP BY incident_id",
+}
+
+
+async def stamps(url: str, query: str) -> dict[str, float]:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        rows = await connection.fetch("SELECT id::text AS id, extract(epoch FROM created_at) AS at FROM incidents")
-        return {row["id"]: float(row["at"]) for row in rows}
+        return {row["id"]: float(row["at"]) for row in await connection.fetch(query)}
     finally:
         await connection.close()
+
+
+async def stage_latencies(urls: dict[str, str], sent: dict[str, tuple[float, str]]) -> dict[str, Any]:
+    """Per stage, from the report's scheduled send time: where the time to the first alert goes."""
+    found = {stage: await stamps(urls[stage], query) for stage, query in STAGES.items()}
+    return {
+        f"to_{stage}": percentiles([at[i] - due if i in at else math.inf for due, i in sent.values()])
+        for stage, at in found.items()
+    }
 
 
 @dataclass
@@ -332,6 +354,7 @@ async def steady(ctx: Context, pipeline: Pipeline) -> dict[str, Any]:
         "accepted": len(sent),
         "alerted": sum(1 for ref in sent if ref in first),
         "to_first_alert": percentiles(to_alert),
+        "stages": await stage_latencies(pipeline.urls, sent),
         "drain_s": drain,
         "cpu": profile(meter.result(), len(sent), plan.e2e_rate),
     }

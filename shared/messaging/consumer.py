@@ -10,11 +10,18 @@ For each message:
 4. offsets are committed only after the database commits (or DLQ writes) of their records, so a
    crash in between replays those records and step 2 makes the replay harmless.
 
-Throughput: the records of one partition fetched together are applied in ONE transaction (one
-multi-row insert into processed_events, then the handlers in order, or the topic's batch handler),
-so a burst costs one commit per partition batch instead of one per event. If anything in a batch
-fails, the transaction rolls back and its records go through steps 2-3 one at a time, so a poison
-message still costs only itself.
+Throughput: all records fetched in one round, whatever their partitions, are applied in ONE
+transaction (one multi-row insert into processed_events, then per topic the handlers in order or the
+topic's batch handler; a partition's records keep their order, and one incident's events are all in
+one partition), so a round costs one database commit however many partitions it touched. If anything
+in a round fails, the transaction rolls back and its records go through steps 2-3 one at a time,
+partition by partition, so a poison message still costs only itself.
+
+Offsets: a round's offsets join the pending ones, committed when a round finds nothing new, after
+`commit_interval_seconds` at the latest, and when the consumer stops; never before the database
+commit of their records. A record therefore never waits behind the previous round's offset commit,
+and a busy consumer commits about once a second instead of once per round. A crash or a rebalance in
+between replays at most that second's records, and step 2 makes the replay harmless.
 
 Latency under a backlog: each round first takes what waits on the priority partitions
 (shared/messaging/priority.py), and takes only as many records as fit in `round_target_seconds` at
@@ -31,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 import time
@@ -39,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -54,6 +63,7 @@ from pidesk.shared.messaging.records import ProcessedEventMixin
 log = logging.getLogger(__name__)
 
 LAG_REPORT_SECONDS = 5.0
+FINAL_COMMIT_SECONDS = 5.0  # a stopping consumer's last offset commit: best effort, never a hang
 
 Handler = Callable[[AsyncSession, Envelope, EventPayload], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[tuple[Envelope, EventPayload]]], Awaitable[None]]
@@ -103,6 +113,8 @@ class IdempotentConsumer:
     # round waits for at most one. How many records a round takes follows the recent cost per record.
     round_target_seconds: float = 0.25
     min_round_records: int = 10
+    # pending offsets go to the broker at the latest this long after the first of them (module docstring)
+    commit_interval_seconds: float = 1.0
     _seconds_per_record: float = field(default=0.0, init=False, repr=False)
     _lag_due: float = field(default=0.0, init=False, repr=False)
 
@@ -151,28 +163,94 @@ class IdempotentConsumer:
             await backoff.wait()
 
     async def _consume(self, consumer: AIOKafkaConsumer, dlq: AIOKafkaProducer) -> None:
-        while True:
-            batches = await self._fetch(consumer)
-            started = time.monotonic()
-            done: dict[TopicPartition, OffsetAndMetadata] = {}
-            # partitions in parallel (order is only promised within one); records of one in sequence
-            outcomes = await asyncio.gather(
-                *(self._drain(records, dlq, partition, done) for partition, records in batches.items()),
-                return_exceptions=True,
-            )
-            # the cost of applying records (the fetch and the offset commit cost about the same per round,
-            # however many records it takes: counting them would shrink rounds for nothing)
-            self._learn(sum(len(records) for records in batches.values()), time.monotonic() - started)
-            # only offsets whose records are committed in the database (or dead-lettered); a crash
-            # before this line replays them, and processed_events makes the replay harmless
-            if done:
-                await consumer.commit(done)
-            if self.hooks.lag is not None and time.monotonic() >= self._lag_due:
-                self._lag_due = time.monotonic() + LAG_REPORT_SECONDS
-                await self._report_lag(consumer, self.hooks.lag)
-            for outcome in outcomes:
-                if isinstance(outcome, BaseException):
-                    raise outcome
+        pending: dict[TopicPartition, OffsetAndMetadata] = {}
+        due = 0.0  # when the pending offsets must be committed (monotonic)
+        try:
+            while True:
+                # with offsets pending, a quiet topic is a moment to commit them: fetch without waiting long
+                batches = await self._fetch(consumer, wait_ms=100 if pending else 500)
+                started = time.monotonic()
+                done: dict[TopicPartition, OffsetAndMetadata] = {}
+                try:
+                    await self._apply_round(batches, dlq, done)
+                finally:
+                    # only offsets whose records are committed in the database (or dead-lettered)
+                    if done and not pending:
+                        due = time.monotonic() + self.commit_interval_seconds
+                    pending.update(done)
+                # the cost of applying records (the fetch and the offset commit cost about the same per
+                # round, however many records it takes: counting them would shrink rounds for nothing)
+                self._learn(sum(len(records) for records in batches.values()), time.monotonic() - started)
+                if pending and (not batches or time.monotonic() >= due):
+                    await self._commit(consumer, pending)
+                if self.hooks.lag is not None and time.monotonic() >= self._lag_due:
+                    self._lag_due = time.monotonic() + LAG_REPORT_SECONDS
+                    await self._report_lag(consumer, self.hooks.lag)
+        finally:
+            if pending:  # stopping (cancelled, or a failure): what is done need not be replayed
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._commit(consumer, pending), FINAL_COMMIT_SECONDS)
+
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        """Commit and forget `offsets`. A rebalance since they were taken makes the commit fail: their
+        records are then replayed by the partitions' new owner, harmlessly (processed_events)."""
+        ready = dict(offsets)
+        offsets.clear()
+        try:
+            await consumer.commit(ready)
+        except (CommitFailedError, IllegalStateError) as exc:
+            log.info("offsets not committed after a rebalance", extra={"consumer": self.name, "error": repr(exc)})
+
+    async def _apply_round(
+        self,
+        batches: dict[TopicPartition, list[ConsumerRecord]],
+        dlq: AIOKafkaProducer,
+        done: dict[TopicPartition, OffsetAndMetadata],
+    ) -> None:
+        """Every record of the round in one transaction; if that fails, one at a time (partitions in
+        parallel, the records of each in order). Fills `done` with the offsets to commit."""
+        records = [record for partition_records in batches.values() for record in partition_records]
+        if len(records) == 1:
+            await self.handle_record(records[0], dlq)
+        elif records:
+            parsed: list[tuple[ConsumerRecord, Envelope, EventPayload]] = []
+            for record in records:
+                try:
+                    envelope = Envelope.from_bytes(record.value)
+                    parsed.append((record, envelope, parse_payload(envelope, self.payloads)))
+                except MalformedEvent as exc:
+                    await self._dead_letter(dlq, record, str(exc), attempts=0)
+            try:
+                await self._apply_parsed(parsed)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - isolate the culprit: one record at a time
+                log.info(
+                    "batch failed; applying its records one at a time",
+                    extra={"consumer": self.name, "records": len(parsed), "error": _error_summary(exc)},
+                )
+                await asyncio.gather(*(self._one_by_one(partition, parsed, dlq) for partition in batches))
+        for partition, partition_records in batches.items():
+            done[partition] = OffsetAndMetadata(partition_records[-1].offset + 1, "")
+
+    async def _one_by_one(
+        self,
+        partition: TopicPartition,
+        parsed: list[tuple[ConsumerRecord, Envelope, EventPayload]],
+        dlq: AIOKafkaProducer,
+    ) -> None:
+        for record, envelope, payload in parsed:
+            if record.topic == partition.topic and record.partition == partition.partition:
+                await self._handle_parsed(record, envelope, payload, dlq)
+
+    async def _apply_parsed(self, parsed: list[tuple[ConsumerRecord, Envelope, EventPayload]]) -> None:
+        events = [(record.topic, envelope, payload) for record, envelope, payload in parsed]
+        if tracing.enabled():
+            records = [(record, envelope.event_id, envelope.incident_id) for record, envelope, _ in parsed]
+            with tracing.processing_batch(self.name, self.group_id, records):
+                await self._apply_batch(events)
+        else:
+            await self._apply_batch(events)
 
     async def _report_lag(self, consumer: AIOKafkaConsumer, report: Callable[[str, int], None]) -> None:
         """No request to the broker: fetch responses carry the high-water marks. A measurement: a
@@ -191,7 +269,9 @@ class IdempotentConsumer:
         for topic, records in behind.items():
             report(topic, records)
 
-    async def _fetch(self, consumer: AIOKafkaConsumer) -> dict[TopicPartition, list[ConsumerRecord]]:
+    async def _fetch(
+        self, consumer: AIOKafkaConsumer, wait_ms: int = 500
+    ) -> dict[TopicPartition, list[ConsumerRecord]]:
         """One round: whatever waits on the priority partitions first (shared/messaging/priority.py),
         then the usual fetch; an urgent record never waits behind more than one round of the rest."""
         urgent = [
@@ -202,77 +282,45 @@ class IdempotentConsumer:
         size = self.round_size()
         first = await consumer.getmany(*urgent, timeout_ms=0, max_records=size) if urgent else {}
         waiting = sum(len(records) for records in first.values())
-        rest = await consumer.getmany(timeout_ms=0 if waiting else 500, max_records=max(size - waiting, 1))
+        rest = await consumer.getmany(timeout_ms=0 if waiting else wait_ms, max_records=max(size - waiting, 1))
         for partition, records in rest.items():
             first[partition] = first.get(partition, []) + records
         return first
 
-    async def _drain(
-        self,
-        records: list[ConsumerRecord],
-        dlq: AIOKafkaProducer,
-        partition: TopicPartition,
-        done: dict[TopicPartition, OffsetAndMetadata],
-    ) -> None:
-        if len(records) == 1:
-            await self.handle_record(records[0], dlq)
-        else:
-            parsed: list[tuple[ConsumerRecord, Envelope, EventPayload]] = []
-            for record in records:
-                try:
-                    envelope = Envelope.from_bytes(record.value)
-                    parsed.append((record, envelope, parse_payload(envelope, self.payloads)))
-                except MalformedEvent as exc:
-                    await self._dead_letter(dlq, record, str(exc), attempts=0)
-            try:
-                if tracing.enabled():
-                    await self._apply_batch_traced(partition.topic, parsed)
-                else:
-                    await self._apply_batch(partition.topic, [(e, p) for _, e, p in parsed])
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - isolate the culprit: one record at a time
-                log.info(
-                    "batch failed; applying its records one at a time",
-                    extra={"consumer": self.name, "records": len(parsed), "error": _error_summary(exc)},
-                )
-                for record, envelope, payload in parsed:
-                    await self._handle_parsed(record, envelope, payload, dlq)
-        done[partition] = OffsetAndMetadata(records[-1].offset + 1, "")
-
-    async def _apply_batch_traced(
-        self, topic: str, parsed: list[tuple[ConsumerRecord, Envelope, EventPayload]]
-    ) -> None:
-        records = [(record, envelope.event_id, envelope.incident_id) for record, envelope, _ in parsed]
-        with tracing.processing_batch(self.name, self.group_id, records):
-            await self._apply_batch(topic, [(e, p) for _, e, p in parsed])
-
-    async def _apply_batch(self, topic: str, events: list[tuple[Envelope, EventPayload]]) -> None:
-        """All events in one transaction: processed_events first (duplicates drop out), then the handlers."""
+    async def _apply_batch(self, events: list[tuple[str, Envelope, EventPayload]]) -> None:
+        """All events in one transaction: processed_events first (duplicates drop out), then the
+        handlers, topic by topic in the order of `handlers` (each topic's events in fetched order)."""
         if not events:
             return
         async with self.sessions() as session, session.begin():
-            fresh = await self._first_seen(session, [envelope for envelope, _ in events])
-            todo: list[tuple[Envelope, EventPayload]] = []
-            for envelope, payload in events:
+            fresh = await self._first_seen(session, [envelope for _, envelope, _ in events])
+            by_topic: dict[str, list[tuple[Envelope, EventPayload]]] = {}
+            for topic, envelope, payload in events:
                 if envelope.event_id in fresh:
                     fresh.discard(envelope.event_id)  # a repeat within the batch is a duplicate too
-                    todo.append((envelope, payload))
-            batch_handler = self.batch_handlers.get(topic)
-            handler = self.handlers.get(topic)
-            if batch_handler is not None:
-                await batch_handler(session, todo)
-            elif handler is not None:
-                for envelope, payload in todo:
-                    await handler(session, envelope, payload)
-        applied = {id(envelope) for envelope, _ in todo}
-        for envelope, _ in events:
+                    by_topic.setdefault(topic, []).append((envelope, payload))
+            for topic in sorted(by_topic, key=self._topic_rank):
+                todo = by_topic[topic]
+                batch_handler = self.batch_handlers.get(topic)
+                handler = self.handlers.get(topic)
+                if batch_handler is not None:
+                    await batch_handler(session, todo)
+                elif handler is not None:
+                    for envelope, payload in todo:
+                        await handler(session, envelope, payload)
+        applied = {id(envelope) for todo in by_topic.values() for envelope, _ in todo}
+        for _, envelope, _ in events:
             if id(envelope) in applied:
                 self.hooks.db_committed(envelope)
                 self.hooks.processed(envelope)
             else:
                 self.hooks.duplicate(envelope)
         self.after_commit()
+
+    def _topic_rank(self, topic: str) -> int:
+        """Topics in the order the service listed its handlers (a new incident before its updates)."""
+        order = list(self.handlers)
+        return order.index(topic) if topic in order else len(order)
 
     async def _first_seen(self, session: AsyncSession, envelopes: list[Envelope]) -> set[Any]:
         """Insert processed_events rows for the batch; returns the event ids that were not there yet."""

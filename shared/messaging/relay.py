@@ -4,7 +4,9 @@ Guarantees: a row is marked only after the broker acknowledged it (acks=all), so
 mid-batch republishes the unmarked rest on restart (consumers deduplicate by event_id). Rows go out
 in id order through the idempotent producer, and a failed batch stops at the first failure, so the
 events of one incident never overtake each other. On PostgreSQL one advisory lock per outbox lets
-several instances (or worker processes) run with only one relaying at a time.
+several instances (or worker processes) run with only one relaying at a time. Marking rows published
+commits asynchronously (no wait for the disk): a mark lost in a database crash republishes its rows,
+which consumers drop as duplicates.
 
 Latency: a commit wakes the relay of its own process at once; the relay drains until a read finds
 nothing, and a relay that finds the lock taken looks again a few milliseconds later, so a row
@@ -42,6 +44,7 @@ from pidesk.shared.messaging.records import OutboxMessageMixin
 log = logging.getLogger(__name__)
 
 LOCK_BUSY_RETRIES, LOCK_BUSY_PAUSE_SECONDS = 5, 0.01
+RELAY_LOCK = text("SELECT pg_try_advisory_xact_lock(:k) AND set_config('synchronous_commit', 'off', true) IS NOT NULL")
 
 
 class OutboxRelay:
@@ -201,9 +204,13 @@ class OutboxRelay:
         return known
 
     async def _hold_relay_lock(self, session: AsyncSession) -> bool:
+        """The outbox's advisory lock for this transaction, and (same round trip) an asynchronous commit
+        of it: the transaction only marks rows published, and a mark lost in a database crash only
+        publishes those rows again, which consumers drop as duplicates. Not waiting for the WAL flush
+        spares every relay batch a disk sync."""
         if not on_postgresql(session):
             return True
-        return bool(await session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_key}))
+        return bool(await session.scalar(RELAY_LOCK, {"k": self._lock_key}))
 
 
 async def _stop_quietly(producer: AIOKafkaProducer) -> None:

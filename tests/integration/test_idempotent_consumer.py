@@ -11,12 +11,13 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from sqlalchemy import func, select
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.shared import topics
 from pidesk.shared.db.engine import create_engine, session_factory
+from pidesk.shared.events import Envelope, EventPayload
 from pidesk.shared.messaging.consumer import ConsumerHooks
 from tests.support.consumer_app import ProbeProcessedEvent, create_schema, envelope, handled_counts, probe_consumer
 from tests.support.infra import REPO_ROOT, fresh_postgres_database, kafka_bootstrap
@@ -154,3 +155,80 @@ async def test_poison_messages_go_to_the_dead_letter_topic_and_consumption_goes_
     assert "HandlerFailure" in dead[2]["error"] and dead[2]["attempts"] == 3
     assert dead[2]["original"]["event_id"] == str(failing.event_id)
     assert await handled_counts(sessions) == {good.event_id: 1}
+
+
+async def test_records_of_several_partitions_fetched_together_share_one_transaction(database) -> None:  # type: ignore[no-untyped-def]
+    _url, sessions = database
+    event_type = unique_event_type()
+    topic = topics.topic_for(event_type, 1)
+    await create_topics(topic, partitions=3)
+    events = [envelope(event_type, n) for n in range(6)]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap(), acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for i, event in enumerate(events):
+            await producer.send_and_wait(topic, event.to_bytes(), key=str(event.incident_id).encode(), partition=i % 3)
+    finally:
+        await producer.stop()
+
+    transactions: dict[uuid.UUID, int] = {}
+
+    async def note_transaction(session: AsyncSession, envelope: Envelope, _payload: EventPayload) -> None:
+        transactions[envelope.event_id] = int(await session.scalar(text("SELECT txid_current()")) or 0)
+
+    group = f"g-{uuid.uuid4().hex}"
+    consumer = probe_consumer(bootstrap=kafka_bootstrap(), sessions=sessions, topic=topic, group=group)
+    consumer.handlers = {topic: note_transaction}
+    task = asyncio.create_task(consumer.run())
+    try:
+
+        async def all_applied() -> bool:
+            return len(transactions) == len(events)
+
+        await wait_for(all_applied)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    # one transaction per partition would make three; a round is one (two if the first fetch held only part)
+    assert len(set(transactions.values())) < 3, transactions
+
+
+async def test_a_busy_consumer_commits_its_offsets_now_and_then_not_after_every_round(database) -> None:  # type: ignore[no-untyped-def]
+    _url, sessions = database
+    event_type = unique_event_type()
+    topic = topics.topic_for(event_type, 1)
+    await create_topics(topic, partitions=1)
+    group = f"g-{uuid.uuid4().hex}"
+    commits: list[dict[TopicPartition, object]] = []
+
+    class CountingConsumer(AIOKafkaConsumer):  # type: ignore[misc]  # aiokafka is untyped
+        async def commit(self, offsets=None):  # type: ignore[no-untyped-def]
+            commits.append(dict(offsets or {}))
+            await super().commit(offsets)
+
+    consumer = probe_consumer(bootstrap=kafka_bootstrap(), sessions=sessions, topic=topic, group=group)
+    consumer.commit_interval_seconds = 3600.0  # only a quiet moment (or stopping) commits
+    consumer.consumer_factory = lambda names: CountingConsumer(
+        *names, bootstrap_servers=kafka_bootstrap(), group_id=group, enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )  # fmt: skip
+    task = asyncio.create_task(consumer.run())
+    events = [envelope(event_type, n) for n in range(20)]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap(), acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        await asyncio.sleep(2)  # joined the group
+        for event in events:  # one record every 20 ms: a round each, never a quiet moment
+            await producer.send_and_wait(topic, event.to_bytes())
+            await asyncio.sleep(0.02)
+
+        async def offsets_caught_up() -> bool:
+            return await committed_total(topic, group) == len(events)
+
+        await wait_for(offsets_caught_up)
+    finally:
+        await producer.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert len(await handled_counts(sessions)) == len(events)
+    assert len(commits) < len(events) // 2, f"{len(commits)} offset commits for {len(events)} records"
