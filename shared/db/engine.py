@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -23,10 +25,36 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if "poolclass" not in kwargs and not kwargs.get("pool_pre_ping"):
+        event.listen(engine.sync_engine, "checkin", _note_checkin)
+        event.listen(engine.sync_engine, "checkout", _ping_if_idle)
+    return engine
+
+
+# A pooled connection idle longer than this is pinged before use (a database restarted meanwhile
+# would have closed it). One used more recently is trusted: the ping costs three round trips
+# (BEGIN, a query, ROLLBACK), and SQLAlchemy's own pre-ping would pay them on every checkout, i.e.
+# on every transaction of the consumers and the relay. A connection that died in that window fails
+# its statement instead; SQLAlchemy then discards the whole pool, and the callers retry (consumers
+# and relay) or answer 503 (HTTP).
+IDLE_PING_SECONDS = 10.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    last = record.info.get("checked_in_at")
+    if last is None or time.monotonic() - last < IDLE_PING_SECONDS:
+        return  # just connected, or used a moment ago
+    try:
+        dbapi_connection.ping()
+    except Exception as error:  # the pool replaces it (and retries the checkout)
+        raise sa_exc.DisconnectionError() from error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,3 +88,11 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database could not be reached or dropped the connection (retry later),
+    rather than refusing the statement: unreachable, closed, or a connection SQLAlchemy had to discard."""
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.DisconnectionError):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated

@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pidesk.shared.db.engine import database_unavailable
 from pidesk.shared.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,17 @@ def install_error_handlers(app: FastAPI) -> None:
         detail: object = exc.detail  # FastAPI's HTTPException takes any detail, typed str by Starlette
         message = detail if isinstance(detail, str) else code.replace("_", " ")
         return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(sa_exc.DBAPIError)
+    @app.exception_handler(sa_exc.DisconnectionError)
+    async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+        if not database_unavailable(exc):
+            return await _unexpected(request, exc)
+        # e.g. a connection the database closed (restart, failover): the pool is replaced, a retry works
+        log.warning("database unavailable", extra={"path": request.url.path, "error_type": type(exc).__name__})
+        return error_response(
+            503, "unavailable", "the database is unavailable; retry shortly", headers={"Retry-After": "2"}
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

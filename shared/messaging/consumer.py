@@ -54,7 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.shared import topics, tracing
 from pidesk.shared.db.base import utcnow
-from pidesk.shared.db.engine import conflict_insert
+from pidesk.shared.db.engine import conflict_insert, database_unavailable
 from pidesk.shared.events import PAYLOADS, Envelope, EventPayload, MalformedEvent, parse_payload
 from pidesk.shared.messaging.backoff import Backoff
 from pidesk.shared.messaging.priority import PRIORITY_PARTITION, has_priority_partition
@@ -374,6 +374,10 @@ class IdempotentConsumer:
                 await asyncio.sleep(min(self.retry_base_seconds * 2 ** min(attempt, 8), 30.0))
                 attempt = 0
             except Exception as exc:  # noqa: BLE001 - a handler bug must not stop the partition
+                if database_unavailable(exc):  # a connection the database closed: not the record's fault
+                    await asyncio.sleep(self.retry_base_seconds)
+                    attempt = 0
+                    continue
                 if attempt >= self.max_attempts:
                     await self._dead_letter(dlq, record, f"{type(exc).__name__}: {exc}", attempts=attempt)
                     return
