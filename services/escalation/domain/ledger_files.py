@@ -227,7 +227,7 @@ def read_yaml(text: str) -> list[LedgerEntry]:
         if not isinstance(node, yaml.MappingNode):
             problems.append(FileProblem(line, "an entry is a mapping of its fields", index))
             continue
-        lines = {str(k.value): v.start_mark.line + 1 for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+        lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
         try:
             raw = _construct(node)
         except yaml.YAMLError as exc:

@@ -10,6 +10,7 @@ from typing import Any
 from pidesk.services.escalation.adapters.ledger import LedgerFilter
 from pidesk.services.escalation.adapters.orm import LedgerRecord
 from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
+from pidesk.services.escalation.domain.ledger import ENTRY_ID
 from pidesk.services.escalation.service.desk import DeskError
 from pidesk.services.escalation.views.models import LedgerEntryView, LedgerHistory, LedgerPage
 
@@ -30,9 +31,12 @@ def _encode_cursor(entry_id: str) -> str:
 
 def _decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
+        entry_id = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeError, ValueError):
-        raise DeskError("invalid_cursor", "the cursor is not one this API returned") from None
+        entry_id = ""
+    if not ENTRY_ID.match(entry_id):
+        raise DeskError("invalid_cursor", "the cursor is not one this API returned")
+    return entry_id
 
 
 async def ledger_page(uow: EscalationUnitOfWork, flt: LedgerFilter, *, cursor: str | None, limit: int) -> LedgerPage:
