@@ -322,6 +322,7 @@ async def test_the_list_searches_filters_and_pages(ledger: Ledger) -> None:
     assert await ids(search="example-shop-test") == ["L-0002"]
     assert await ids(search="100%_") == []
     assert (await client.get("/v1/ledger", headers=OPERATOR, params={"category": "shoe"})).status_code == 422
+    assert (await client.get("/v1/ledger", headers=OPERATOR, params={"search": "a\x00b"})).status_code == 422
 
     seen, cursor = [], None
     while True:

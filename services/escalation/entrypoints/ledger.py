@@ -30,6 +30,7 @@ router = APIRouter(tags=["desk"])
 EntryId = Annotated[str, Path(min_length=1, max_length=64, pattern=ENTRY_ID.pattern)]
 Region = Annotated[str, Field(min_length=1, max_length=10)]
 People = Annotated[int, Field(ge=0, le=MAX_PEOPLE)]
+NO_NUL = "^[^\\x00]*$"  # PostgreSQL cannot compare text holding U+0000: a 422, never a 500
 
 
 class LedgerEntryBody(BaseModel):
@@ -71,8 +72,8 @@ async def _saved(ctx: Ctx, saved: ledger.Saved) -> LedgerSaved:
 async def list_entries(
     ctx: Ctx,
     _principal: Reader,
-    search: Annotated[str | None, Query(max_length=200)] = None,
-    company: Annotated[str | None, Query(max_length=200)] = None,
+    search: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+    company: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     category: DataCategory | None = None,
     asset_type: AssetKind | None = None,
     status: Annotated[str, Query(pattern="^(in_force|retired|all)$")] = "in_force",
