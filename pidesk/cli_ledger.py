@@ -1,8 +1,9 @@
 """`pidesk ledger import|export`: the personal-information ledger to and from a file (CSV or YAML; the
 formats: services/escalation/domain/ledger_files.py and the README, "The personal-information ledger").
 
-An import is all or nothing: a file with any problem is refused with every problem located (the CSV line,
-the YAML entry and line) and changes nothing. Otherwise each entry is upserted by id in one transaction
+An import is all or nothing: a file with any problem (an owner the directory, PIDESK_DIRECTORY, does not
+know included) is refused with every problem located (the CSV line, the YAML entry and line) and changes
+nothing. Otherwise each entry is upserted by id in one transaction
 on escalation's database: a new version only where something changed, recorded as made by `--by`
 (default `cli:<operating-system user>`), with one audit entry (actor `cli:<user>`, method `CLI`) in the
 same transaction. `--dry-run` reads and compares, reports what would change, and changes nothing.
@@ -75,8 +76,11 @@ def _import(name: str, text: str, fmt: Any, *, dry_run: bool, by: str | None) ->
     from pidesk import cli_audit
     from pidesk.services.escalation.domain.ledger_files import LedgerFileInvalid, read_ledger
 
+    companies = _companies()
+    if companies is None:
+        return USAGE
     try:
-        entries = read_ledger(text, fmt)
+        entries = read_ledger(text, fmt, companies)
     except LedgerFileInvalid as exc:
         for problem in exc.problems:
             print(f"{name}: {problem}", file=sys.stderr)
@@ -95,6 +99,20 @@ def _import(name: str, text: str, fmt: Any, *, dry_run: bool, by: str | None) ->
     else:
         print(f"{name}: {len(entries)} entries; {summary}")
     return 0
+
+
+def _companies() -> frozenset[str] | None:
+    """The group companies of the directory escalation routes by (PIDESK_DIRECTORY): an entry's owner."""
+    from pidesk.services.escalation.adapters.policy_files import load_directory
+    from pidesk.services.escalation.config import EscalationSettings
+    from pidesk.services.escalation.service.ledger import directory_companies
+    from pidesk.shared.policy_files import PolicyFileError
+
+    try:
+        return directory_companies(load_directory(EscalationSettings().directory))
+    except PolicyFileError as exc:
+        print(f"pidesk ledger import: the directory cannot be read: {exc}", file=sys.stderr)
+        return None
 
 
 async def _apply(name: str, entries: list[Any], by: str, dry_run: bool) -> Any:

@@ -153,6 +153,7 @@ async def test_a_bad_file_is_refused_line_by_line_and_changes_nothing(
         .replace("people_count: 48000", "people_count: 50000")  # a good change, not applied either
         .replace("people_count: 3\n", "people_count: three\n")
         .replace("    - s3:example-korea-members", "    - s4:example-korea-members")
+        .replace("company: Example UK", "company: Example Nowhere")
     )
     assert await pidesk("ledger", "import", str(bad_yaml)) == 1
     err = capsys.readouterr().err
@@ -161,7 +162,9 @@ async def test_a_bad_file_is_refused_line_by_line_and_changes_nothing(
     asset_line = lines.index("  assets:", lines.index("- id: L-0010")) + 1
     assert f"bad.yaml: entry 2, line {count_line}: people_count: must be a whole number, not 'three'" in err
     assert f"bad.yaml: entry 10, line {asset_line}: assets: 's4:example-korea-members': unknown asset type" in err
-    assert "refused (2 problem(s)); nothing changed" in err
+    company_line = lines.index("  company: Example UK") + 1
+    assert f"entry 11, line {company_line}: company: 'Example Nowhere' is not a group company of the directory" in err
+    assert "refused (3 problem(s)); nothing changed" in err
 
     exported = ledger.tmp_path / "ledger.csv"
     assert await pidesk("ledger", "export", "-o", str(exported)) == 0
@@ -290,6 +293,7 @@ async def test_the_desk_api_validates_field_by_field(ledger: Ledger) -> None:
     assert await refused({**ENTRY, "colour": "red"}) == [["colour"]]
     assert await refused({k: v for k, v in ENTRY.items() if k != "purpose"}) == [["purpose"]]
     assert await refused({**ENTRY, "id": "bad id"}) == [["id"]]
+    assert await refused({**ENTRY, "company": "Example Nowhere"}) == [["company"]]  # not in the directory
     assert await ledger.rows() == {}
 
     assert (await client.post("/v1/ledger", headers=ADMIN, json={**ENTRY, "id": "campaign-2026"})).status_code == 201

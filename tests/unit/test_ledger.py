@@ -14,6 +14,7 @@ from pidesk.services.escalation.domain.ledger import (
     LedgerEntry,
     LedgerInvalid,
     changed_fields,
+    company_names,
     covering,
     entry_record,
     read_entry,
@@ -116,6 +117,18 @@ def test_every_problem_is_named_by_its_field() -> None:
     assert problems(name="x" * 201)["name"] == "at most 200 characters"
     assert problems(retired="maybe")["retired"] == "true or false"
     assert problems(colour="red")["colour"].startswith("unknown field")
+
+
+def test_the_owner_is_a_group_company_of_the_directory() -> None:
+    companies = company_names([("jp-hq", ["Example Holdings", "本社"]), ("de-gmbh", ["Example GmbH"])])
+    assert read_entry(raw(company="example holdings"), companies).company == "example holdings"
+    assert read_entry(raw(company="本社"), companies) and read_entry(raw(company="de-gmbh"), companies)
+    with pytest.raises(LedgerInvalid) as refused:
+        read_entry(raw(company="Example Nowhere"), companies)
+    assert [str(p) for p in refused.value.problems] == [
+        "company: 'Example Nowhere' is not a group company of the directory (PIDESK_DIRECTORY)"
+    ]
+    assert read_entry(raw(company="Example Nowhere")).company == "Example Nowhere"  # no directory: not checked
 
 
 def test_a_count_may_be_unknown_but_then_has_no_date() -> None:

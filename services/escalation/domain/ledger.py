@@ -19,7 +19,7 @@ meet the ledger in the assessment).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -339,8 +339,15 @@ def _flag(reader: _Reader, name: str) -> bool:
     return False
 
 
-def read_entry(raw: Mapping[str, Any]) -> LedgerEntry:
-    """One entry from plain values (LedgerInvalid naming every problem, field by field)."""
+def company_names(entities: Iterable[tuple[str, Iterable[str]]]) -> frozenset[str]:
+    """The names a ledger's `company` may take, case-folded: each group company's id and names (the
+    directory's entities, domain/directory.py), as (id, names) pairs."""
+    return frozenset(name.strip().casefold() for entity_id, names in entities for name in (entity_id, *names))
+
+
+def read_entry(raw: Mapping[str, Any], companies: Collection[str] | None = None) -> LedgerEntry:
+    """One entry from plain values (LedgerInvalid naming every problem, field by field). With `companies`
+    (`company_names`), the owner must be a group company the directory knows: routing goes by it."""
     reader = _Reader(raw)
     unknown = sorted(str(k) for k in raw if k not in FIELDS)
     for name in unknown:
@@ -356,6 +363,9 @@ def read_entry(raw: Mapping[str, Any]) -> LedgerEntry:
     encryption = reader.choice("encryption", Encryption, Encryption.NONE)
     transfers = _transfers(reader)
     retired = _flag(reader, "retired")
+    company = texts["company"]
+    if companies is not None and company and company.casefold() not in companies:
+        reader.refuse("company", f"{company[:50]!r} is not a group company of the directory (PIDESK_DIRECTORY)")
     if people_count is not None and counted_on is None and reader.given("counted_on") is None:
         reader.refuse("counted_on", "give the date the people were counted with their number")
     if counted_on is not None and people_count is None and reader.given("people_count") is None:

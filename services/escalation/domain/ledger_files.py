@@ -12,15 +12,16 @@ located by the line the row starts on (the header is line 1).
 mapping), or a mapping with that list under `entries`. A problem is located by the entry's index (from 1)
 and the line of the field (or of the entry).
 
-Reading is all or nothing: a file with any problem gives no entries, and every problem is reported
-(`LedgerFileInvalid`); so is an id given twice.
+Given the directory's group companies, each entry's `company` must be one of them. Reading is all or
+nothing: a file with any problem gives no entries, and every problem is reported (`LedgerFileInvalid`);
+so is an id given twice.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -101,7 +102,7 @@ def _check_count(count: int) -> None:
 # ------------------------------------------------------------------------------------------------ CSV
 
 
-def read_csv(text: str) -> list[LedgerEntry]:
+def read_csv(text: str, companies: Collection[str] | None = None) -> list[LedgerEntry]:
     """Every entry of a CSV ledger (LedgerFileInvalid with each problem's line)."""
     text = text.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -142,7 +143,7 @@ def read_csv(text: str) -> list[LedgerEntry]:
             continue
         raw = {name: cell for name, cell in zip(columns, row, strict=False)}
         try:
-            entries.append((read_entry(raw), line, None))
+            entries.append((read_entry(raw, companies), line, None))
         except LedgerInvalid as exc:
             problems += [FileProblem(line, p.message, None, p.field) for p in exc.problems]
     problems += _duplicates(entries)
@@ -216,7 +217,7 @@ def _construct(node: yaml.Node) -> Any:
         loader.dispose()
 
 
-def read_yaml(text: str) -> list[LedgerEntry]:
+def read_yaml(text: str, companies: Collection[str] | None = None) -> list[LedgerEntry]:
     """Every entry of a YAML ledger (LedgerFileInvalid with each problem's entry index and line)."""
     items = _yaml_items(text)
     _check_count(len(items))
@@ -237,7 +238,7 @@ def read_yaml(text: str) -> list[LedgerEntry]:
             problems.append(FileProblem(line, "an entry is a mapping of its fields", index))
             continue
         try:
-            entries.append((read_entry(raw), line, index))
+            entries.append((read_entry(raw, companies), line, index))
         except LedgerInvalid as exc:
             problems += [FileProblem(lines.get(p.field or "", line), p.message, index, p.field) for p in exc.problems]
     problems += _duplicates(entries)
@@ -263,8 +264,9 @@ def write_yaml(entries: Sequence[LedgerEntry]) -> str:
     )
 
 
-def read_ledger(text: str, fmt: LedgerFormat) -> list[LedgerEntry]:
-    return read_csv(text) if fmt is LedgerFormat.CSV else read_yaml(text)
+def read_ledger(text: str, fmt: LedgerFormat, companies: Collection[str] | None = None) -> list[LedgerEntry]:
+    """Every entry of a ledger file; with `companies`, each owner a group company the directory knows."""
+    return read_csv(text, companies) if fmt is LedgerFormat.CSV else read_yaml(text, companies)
 
 
 def write_ledger(entries: Sequence[LedgerEntry], fmt: LedgerFormat) -> str:

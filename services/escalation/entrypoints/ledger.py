@@ -107,7 +107,9 @@ async def entry_history(entry_id: EntryId, ctx: Ctx, _principal: Reader) -> Ledg
 async def create_entry(ctx: Ctx, principal: LedgerKeeper, request: Request) -> LedgerSaved:
     """A new entry (201); 409 `entry_exists` when its id is taken."""
     body = await parse_json_body(request, LedgerEntryBody)
-    saved = await ledger.create_entry(ctx.uow(), body.model_dump(mode="json"), by=_by(principal), now=utcnow())
+    raw = body.model_dump(mode="json")
+    companies = ledger.directory_companies(ctx.rules.directory)
+    saved = await ledger.create_entry(ctx.uow(), raw, by=_by(principal), now=utcnow(), companies=companies)
     return await _saved(ctx, saved)
 
 
@@ -117,7 +119,8 @@ async def update_entry(entry_id: EntryId, ctx: Ctx, principal: LedgerKeeper, req
     retired entry is in force again (`restored`)."""
     body = await parse_json_body(request, LedgerEntryBody)
     raw = body.model_dump(mode="json")
-    saved = await ledger.update_entry(ctx.uow(), entry_id, raw, by=_by(principal), now=utcnow())
+    companies = ledger.directory_companies(ctx.rules.directory)
+    saved = await ledger.update_entry(ctx.uow(), entry_id, raw, by=_by(principal), now=utcnow(), companies=companies)
     return await _saved(ctx, saved)
 
 

@@ -7,7 +7,7 @@ as it stands writes nothing. The reads are read models (services/escalation/view
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -18,7 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from pidesk.services.escalation.adapters.ledger import LedgerRepository, stored_entry
 from pidesk.services.escalation.adapters.orm import LedgerRecord
 from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
-from pidesk.services.escalation.domain.ledger import LedgerEntry, LedgerInvalid, changed_fields, read_entry
+from pidesk.services.escalation.domain.directory import Directory
+from pidesk.services.escalation.domain.ledger import (
+    LedgerEntry,
+    LedgerInvalid,
+    changed_fields,
+    company_names,
+    read_entry,
+)
 from pidesk.services.escalation.service.desk import DeskError
 
 NEW_ID = re.compile(r"^L-(\d{1,12})$")
@@ -88,21 +95,34 @@ async def _next_id(ledger: LedgerRepository) -> str:
     return f"L-{max(numbers, default=0) + 1:04d}"
 
 
-def _entry(raw: Mapping[str, Any]) -> LedgerEntry:
+def directory_companies(directory: Directory) -> frozenset[str]:
+    """The names an entry's `company` may take: the directory's group companies (ids and names)."""
+    return company_names((entity.id, entity.names) for entity in directory.entities)
+
+
+def _entry(raw: Mapping[str, Any], companies: Collection[str] | None) -> LedgerEntry:
     try:
-        return read_entry(raw)
+        return read_entry(raw, companies)
     except LedgerInvalid as exc:
         raise invalid(exc) from None
 
 
-async def create_entry(uow: EscalationUnitOfWork, raw: Mapping[str, Any], *, by: str, now: datetime) -> Saved:
-    """A new entry (its id given, or the next `L-nnnn`); 409 `entry_exists` if the id is taken."""
+async def create_entry(
+    uow: EscalationUnitOfWork,
+    raw: Mapping[str, Any],
+    *,
+    by: str,
+    now: datetime,
+    companies: Collection[str] | None = None,
+) -> Saved:
+    """A new entry (its id given, or the next `L-nnnn`); 409 `entry_exists` if the id is taken. With
+    `companies` (`directory_companies`), its owner must be one of them."""
     async with uow:
         ledger = uow.ledger
         values = dict(raw)
         if not values.get("id"):
             values["id"] = await _next_id(ledger)
-        entry = _entry(values)
+        entry = _entry(values, companies)
         if await ledger.get(entry.id) is not None:
             raise DeskError("entry_exists", f"the ledger has an entry {entry.id!r} already; change it with PUT")
         saved = await _save(ledger, None, entry, by=by, via=Via.API, now=now)
@@ -114,7 +134,13 @@ async def create_entry(uow: EscalationUnitOfWork, raw: Mapping[str, Any], *, by:
 
 
 async def update_entry(
-    uow: EscalationUnitOfWork, entry_id: str, raw: Mapping[str, Any], *, by: str, now: datetime
+    uow: EscalationUnitOfWork,
+    entry_id: str,
+    raw: Mapping[str, Any],
+    *,
+    by: str,
+    now: datetime,
+    companies: Collection[str] | None = None,
 ) -> Saved:
     """The entry as the desk now gives it, in full (a field left out takes its default); a retired entry
     given this way is in force again. Nothing changed: no new version."""
@@ -130,7 +156,7 @@ async def update_entry(
                 "the id in the body differs from the path's",
                 [{"loc": ["id"], "msg": "differs from the entry's id in the path", "type": "value_error"}],
             )
-        entry = _entry({**raw, "id": entry_id})
+        entry = _entry({**raw, "id": entry_id}, companies)
         saved = await _save(ledger, row, replace(entry, retired=False), by=by, via=Via.API, now=now)
         await uow.commit()
         return saved
