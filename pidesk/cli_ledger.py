@@ -93,7 +93,13 @@ def _import(name: str, text: str, fmt: Any, *, dry_run: bool, by: str | None) ->
         )
         return REFUSED
     who = " ".join((by or cli_audit.cli_actor()).split())[:200]
-    summary = asyncio.run(_apply(name, entries, who, dry_run))
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        summary = asyncio.run(_apply(name, entries, who, dry_run))
+    except IntegrityError:  # a new entry of the file was added by someone else meanwhile
+        print("pidesk ledger import: the ledger changed meanwhile; nothing changed, run it again", file=sys.stderr)
+        return REFUSED
     if dry_run:
         print(f"{name}: {len(entries)} entries; dry run, nothing changed; would be: {summary}")
     else:

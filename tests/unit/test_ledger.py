@@ -25,6 +25,7 @@ from pidesk.services.escalation.domain.ledger_assets import (
     AssetError,
     AssetKind,
     Fit,
+    alert_asset,
     guess_kind,
     ledger_asset,
     parse_asset,
@@ -239,6 +240,14 @@ def test_urls_repositories_and_mailboxes_meet_however_written() -> None:
     assert ids(covering(ledger, AlertAsset("sato@hr.example.co.jp"))) == ["mail"]
 
 
+def test_a_sources_alerts_name_their_kind_of_asset() -> None:
+    ledger = [entry("shop", "s3:example-shop"), entry("crm", "github:example/shop"), entry("app", "app:Example CRM")]
+    assert ids(covering(ledger, alert_asset("aws-macie", "example-shop"))) == ["shop"]
+    assert ids(covering(ledger, alert_asset("github", "Example/Shop"))) == ["crm"]
+    assert ids(covering(ledger, alert_asset("netskope", "example crm/tenant-7"))) == ["app"]
+    assert alert_asset("ms-purview", "x").kind is None  # a mailbox or a site: told by its shape
+
+
 def test_brackets_are_not_wildcards() -> None:
     ledger = [entry("odd", "other:share[1]*")]
     assert ids(covering(ledger, AlertAsset("share[1]-x", AssetKind.OTHER))) == ["odd"]
@@ -340,6 +349,7 @@ def test_what_is_written_reads_back_the_same(fmt: LedgerFormat) -> None:
         read_entry(
             raw(
                 purpose="Orders; returns,\nand year-end statements",
+                name='=HYPERLINK("http://x")',
                 entity_role="processor",
                 on_behalf_of="Example Logistics",
                 transfers=["US", "SG"],
@@ -350,5 +360,7 @@ def test_what_is_written_reads_back_the_same(fmt: LedgerFormat) -> None:
     ]
     text = write_ledger(entries, fmt)
     assert read_ledger(text, fmt) == entries
+    if fmt is LedgerFormat.CSV:
+        assert "'=HYPERLINK" in text  # a spreadsheet does not run it
     assert write_ledger(read_ledger(text, fmt), fmt) == text
     assert (write_csv if fmt is LedgerFormat.CSV else write_yaml)([]) in ("[]\n", ",".join(FIELDS) + "\n")

@@ -42,8 +42,12 @@ class AssetKind(StrEnum):
     OTHER = "other"  # anything else: a system, a server, a file share
 
 
-# the kinds whose identifiers are paths: an asset also covers what lies under it
-HIERARCHICAL = frozenset({AssetKind.S3, AssetKind.SHAREPOINT, AssetKind.GITHUB, AssetKind.GOOGLE_DRIVE})
+# the kinds whose identifiers are paths: an asset also covers what lies under it (a Netskope app covers
+# its instances, `app/instance_id`)
+HIERARCHICAL = frozenset({AssetKind.S3, AssetKind.SHAREPOINT, AssetKind.GITHUB, AssetKind.GOOGLE_DRIVE, AssetKind.APP})
+# the type of asset a source's alerts name, where the source always names one kind (docs/webhooks.md,
+# "Grouping keys"); the others' assets are told apart by their shape (`guess_kind`)
+SOURCE_KINDS = {"github": AssetKind.GITHUB, "aws-macie": AssetKind.S3, "netskope": AssetKind.APP}
 
 
 class AssetError(ValueError):
@@ -285,6 +289,11 @@ def alert_assets(alert: AlertAsset) -> list[Asset]:
         except AssetError:
             continue
     return found
+
+
+def alert_asset(source: str, identifier: str) -> AlertAsset:
+    """The asset an alert of `source` (a webhook source, shared/vocabulary.py ReportSource) names."""
+    return AlertAsset(identifier, SOURCE_KINDS.get(source.strip().lower()))
 
 
 def best_fit(ledger_assets: Iterable[Asset], alert: AlertAsset) -> AssetMatch | None:

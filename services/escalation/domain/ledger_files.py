@@ -5,7 +5,8 @@ reading what was written gives the same entries.
 domain/ledger.py; only `id` and the required ones must be there, in any order), one row an entry. List
 cells are `;`-separated: `assets` as `type:identifier` (`s3:customer-data;github:example/crm`),
 `data_categories` (`name;my_number`), `transfers` (`US;SG`); `subject_regions` as `JP=48000;EU=1200`;
-`counted_on` as YYYY-MM-DD; `retired` `true` or `false`; an empty cell is "not given". A problem is
+`counted_on` as YYYY-MM-DD; `retired` `true` or `false`; an empty cell is "not given". A text written
+with `'` before a leading `=`, `+`, `-`, `@` (so that a spreadsheet does not run it) is read without it. A problem is
 located by the line the row starts on (the header is line 1).
 
 **YAML**: a list of mappings with the same field names (lists as YAML lists, `subject_regions` as a
@@ -39,6 +40,7 @@ from pidesk.services.escalation.domain.ledger import (
 
 MAX_ENTRIES = 20_000  # a ledger is hundreds to a few thousand holdings; more is not a ledger
 MAX_PROBLEMS = 200  # reported at most (a wrong file would otherwise print thousands)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
 MAX_CELL = 64 * 1024  # the largest CSV field read (csv's own default is 128 KiB)
 
 
@@ -141,7 +143,7 @@ def read_csv(text: str, companies: Collection[str] | None = None) -> list[Ledger
         if len(row) > len(columns):
             problems.append(FileProblem(line, f"{len(row)} cells, but the header names {len(columns)} columns"))
             continue
-        raw = {name: cell for name, cell in zip(columns, row, strict=False)}
+        raw = {name: _unquoted(cell) for name, cell in zip(columns, row, strict=False)}
         try:
             entries.append((read_entry(raw, companies), line, None))
         except LedgerInvalid as exc:
@@ -161,7 +163,17 @@ def _cell(name: str, value: Any) -> str:
         return LIST_SEPARATOR.join(str(v) for v in value)
     if isinstance(value, dict):
         return LIST_SEPARATOR.join(f"{k}={v}" for k, v in value.items())
-    return str(value)
+    return _formula_safe(str(value))
+
+
+def _formula_safe(cell: str) -> str:
+    """A cell a spreadsheet will not run as a formula (as /desk/stats.csv writes them): `'` before it."""
+    return "'" + cell if cell[:1] in FORMULA_STARTS else cell
+
+
+def _unquoted(cell: str) -> str:
+    """What `_formula_safe` wrote, read back."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS else cell
 
 
 def write_csv(entries: Sequence[LedgerEntry]) -> str:
