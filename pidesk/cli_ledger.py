@@ -32,7 +32,9 @@ def add_parser(sub: Any) -> None:
     load.add_argument("file", help="the ledger file ('-' for standard input)")
     load.add_argument("--format", choices=["csv", "yaml"], help="default: from the file's name (.csv, else YAML)")
     load.add_argument("--dry-run", action="store_true", help="check and report what would change; change nothing")
-    load.add_argument("--by", help="who made the changes, for the entries' history (default: cli:<your user>)")
+    load.add_argument(
+        "--by", metavar="NAME", help="who made the changes, for the entries' history (default: cli:<your user>)"
+    )
     dump = actions.add_parser("export", help="write every entry as it stands (retired ones included)")
     dump.add_argument("--format", choices=["csv", "yaml"], help="default: from -o's name, else YAML")
     dump.add_argument("-o", "--output", help="the file to write (default: standard output)")
