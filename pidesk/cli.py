@@ -9,7 +9,7 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-from pidesk import cli_dlq, cli_users
+from pidesk import cli_dlq, cli_ledger, cli_users
 from pidesk.shared.vocabulary import Role
 
 SERVICES = ("intake", "escalation", "notifier")
@@ -275,6 +275,7 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     cli_users.add_parsers(user)
     cli_dlq.add_parser(sub)
+    cli_ledger.add_parser(sub)
     return p
 
 
@@ -305,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli_users.run(args)
     if args.command == "dlq":
         return cli_dlq.run(args)
+    if args.command == "ledger":
+        return cli_ledger.run(args)
     return 2
 
 

@@ -250,3 +250,4 @@ FACT_KEEPERS = frozenset({Role.DESK_OPERATOR, Role.PROMOTION_BUREAU, Role.PI_ADM
 CLOSERS = frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR, Role.OFFICER})
 APPROVERS = frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR})  # notices: approve, reword
 AUDIT_READERS = frozenset({Role.AUDITOR, Role.OFFICER, Role.PI_ADMINISTRATOR})
+LEDGER_KEEPERS = frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR})  # the personal-information ledger

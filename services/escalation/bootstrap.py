@@ -17,6 +17,7 @@ from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.dashboard.pages import STATIC, SignInRequired
 from pidesk.services.escalation.dashboard.routes import dashboard_routers
 from pidesk.services.escalation.entrypoints import http as desk_api
+from pidesk.services.escalation.entrypoints import ledger as ledger_api
 from pidesk.services.escalation.entrypoints import snoozes as snooze_api
 from pidesk.services.escalation.entrypoints import tokens as tokens_api
 from pidesk.services.escalation.entrypoints.kafka_handlers import kafka_batch_handlers, kafka_handlers
@@ -79,6 +80,7 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     routers = [
         desk_api.router,
         snooze_api.router,
+        ledger_api.router,
         tokens_api.router,
         *dashboard_routers(),
     ]

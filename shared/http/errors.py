@@ -87,6 +87,8 @@ STATUS_OF: dict[str, int] = {
     "not_approvable": 409,
     "already_issued": 409,
     "notice_superseded": 409,
+    "entry_exists": 409,
+    "entry_retired": 409,
     "validation_error": 422,
     "unknown_incident": 422,
     "recipients_required": 422,

@@ -15,6 +15,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -36,10 +37,13 @@ from sqlalchemy.engine import make_url
 from pidesk.migrations import runner
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.adapters.repository import IncidentRepository
+from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
 from pidesk.services.escalation.bootstrap import build_app as build_escalation
 from pidesk.services.escalation.config import EscalationSettings
+from pidesk.services.escalation.domain.ledger_files import read_yaml
 from pidesk.services.escalation.service import accounts
 from pidesk.services.escalation.service.incidents import record_reported_incident
+from pidesk.services.escalation.service.ledger import import_entries
 from pidesk.services.escalation.service.notices import record_notice_drafted
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.intake.bootstrap import build_app as build_intake
@@ -57,6 +61,7 @@ from tests.support.infra import free_port, kafka_bootstrap
 from tests.unit.factories import reported_incident
 
 SECRET = "openapi-fuzz-test-secret-0123456789abcdef"
+EXAMPLE_LEDGER = Path(__file__).resolve().parents[2] / "services/escalation/policy/example_ledger.yaml"
 MAX_EXAMPLES = int(os.environ.get("PIDESK_FUZZ_EXAMPLES", "12"))  # per operation; raise it for a deeper local run
 WEBHOOK_SOURCES = ("generic", "github", "nightfall", "aws-macie", "ms-purview", "netskope", "code42", "google-dlp")
 
@@ -217,6 +222,9 @@ async def _seed_escalation(url: str) -> dict[str, Any]:
         user = await accounts.add_user(session, "fuzz-admin", Role.PI_ADMINISTRATOR.value, "a long fuzzing password")
         await session.flush()
         cookie, _csrf = await accounts.open_session(session, user, datetime.now(UTC))
+    async with EscalationUnitOfWork(session_factory(engine)) as uow:  # a ledger entry to read, change, retire
+        await import_entries(uow, read_yaml(EXAMPLE_LEDGER.read_text())[:1], by="fuzz", now=datetime.now(UTC))
+        await uow.commit()
     await engine.dispose()
     return {"incident_id": str(incident_id), "notice_id": str(notice_id), "cookie": cookie}
 
@@ -237,7 +245,7 @@ def escalation_schema(database: Callable[[str], str], tmp_path_factory: pytest.T
         "Authorization": bearer(Role.PI_ADMINISTRATOR, "escalation"),  # the desk API: the token
         "Cookie": f"pidesk_desk_session={seeded['cookie']}",  # the dashboard's pages: the session
     }
-    ids = {"incident_id": [seeded["incident_id"]], "notice_id": [seeded["notice_id"]]}
+    ids = {"incident_id": [seeded["incident_id"]], "notice_id": [seeded["notice_id"]], "entry_id": ["L-0001"]}
     return loaded(build_escalation(settings), headers, ids)
 
 

@@ -1,4 +1,5 @@
-"""Escalation's tables: incidents (no free text), their timeline, the desk's snoozes, outbox, processed events."""
+"""Escalation's tables: incidents (no free text), their timeline, the desk's snoozes, the personal-information
+ledger and its versions, outbox, processed events."""
 
 from __future__ import annotations
 
@@ -309,3 +310,42 @@ class RateLimitCount(RateLimitCountMixin, EscalationBase):
     UNLOGGED on PostgreSQL (the migration): a crash may lose them, the limits then start afresh."""
 
     __tablename__ = "rate_limit_counts"
+
+
+class LedgerRecord(EscalationBase):
+    """A personal-information ledger entry as it stands (domain/ledger.py; issue 16): its fields as plain
+    values in `record`, and the columns the desk filters on. Never deleted: a retired entry is kept."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer(), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    company: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    division: Mapped[str] = mapped_column(String(200), nullable=False)
+    # `;name;my_number;` and `;s3;github;`: a filter is a LIKE on one delimited value
+    categories: Mapped[str] = mapped_column(String(1000), nullable=False)
+    asset_kinds: Mapped[str] = mapped_column(String(200), nullable=False)
+    search_text: Mapped[str] = mapped_column(Text(), nullable=False)  # case-folded: id, name, owner, assets…
+    retired: Mapped[bool] = mapped_column(Boolean(), nullable=False)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+class LedgerVersion(EscalationBase):
+    """Every version of a ledger entry, the first included: who changed what, when, how (the desk API or
+    an import), and the entry in full as it then stood."""
+
+    __tablename__ = "ledger_versions"
+    __table_args__ = (UniqueConstraint("entry_id", "version", name="uq_ledger_versions_entry_id_version"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("ledger_entries.id"), nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer(), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    by: Mapped[str] = mapped_column(String(200), nullable=False)
+    via: Mapped[str] = mapped_column(String(20), nullable=False)  # api, import
+    change: Mapped[str] = mapped_column(String(20), nullable=False)  # created, updated, retired, restored
+    changed_fields: Mapped[list[str]] = mapped_column(JSON(), nullable=False)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False)

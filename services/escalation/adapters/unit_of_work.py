@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pidesk.services.escalation.adapters.accounts import DeskAccounts
 from pidesk.services.escalation.adapters.desk_snoozes import DeskSnoozes
+from pidesk.services.escalation.adapters.ledger import LedgerRepository
 from pidesk.services.escalation.adapters.notices import NoticeRepository
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.adapters.tokens import RevokedTokens
@@ -33,3 +34,7 @@ class EscalationUnitOfWork(UnitOfWork):
     @property
     def accounts(self) -> DeskAccounts:
         return DeskAccounts(self.session)
+
+    @property
+    def ledger(self) -> LedgerRepository:
+        return LedgerRepository(self.session)

@@ -16,7 +16,15 @@ from pidesk.services.escalation.service.tokens import is_revoked
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.auth import Principal, bearer_principal, require_role
 from pidesk.shared.http.errors import ApiError
-from pidesk.shared.vocabulary import APPROVERS, AUDIT_READERS, CLOSERS, FACT_KEEPERS, RESPONDERS, Role
+from pidesk.shared.vocabulary import (
+    APPROVERS,
+    AUDIT_READERS,
+    CLOSERS,
+    FACT_KEEPERS,
+    LEDGER_KEEPERS,
+    RESPONDERS,
+    Role,
+)
 
 SESSION_COOKIE = "pidesk_desk_session"
 CSRF_HEADER = "x-csrf-token"
@@ -74,6 +82,7 @@ FactKeeper = Annotated[Principal, Depends(roles(*FACT_KEEPERS))]
 Closer = Annotated[Principal, Depends(roles(*CLOSERS))]
 Approver = Annotated[Principal, Depends(roles(*APPROVERS))]
 AuditReader = Annotated[Principal, Depends(roles(*AUDIT_READERS))]
+LedgerKeeper = Annotated[Principal, Depends(roles(*LEDGER_KEEPERS))]
 
 
 def escalation_context(request: Request) -> EscalationContext:

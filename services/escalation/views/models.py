@@ -259,3 +259,67 @@ class RevokedTokens(BaseModel):
     """The jtis of revoked tokens that may still be unexpired."""
 
     revoked: list[str]
+
+
+class LedgerEntryRecord(BaseModel):
+    """A personal-information ledger entry, every field (domain/ledger.py): the shape of the ledger's files."""
+
+    id: str
+    name: str
+    company: str
+    division: str
+    assets: list[str]  # type:identifier, canonical (e.g. s3:customer-data, github:example/crm)
+    data_categories: list[str]
+    people_count: int | None
+    counted_on: Annotated[str, Field(json_schema_extra={"format": "date"})] | None
+    subject_regions: dict[str, int]
+    purpose: str
+    legal_basis: str
+    entity_role: str
+    on_behalf_of: str | None
+    retention: str
+    storage_location: str
+    transfers: list[str]
+    encryption: str
+    responsible: str
+    retired: bool
+
+
+class LedgerEntryView(LedgerEntryRecord):
+    """The entry as it stands: its version, and who changed it last and when."""
+
+    version: int
+    updated_at: Timestamp
+    updated_by: str
+
+
+class LedgerSaved(LedgerEntryView):
+    """What a change did: `created`, `updated`, `retired`, `restored`, or `unchanged` (no new version)."""
+
+    change: str
+
+
+class LedgerPage(BaseModel):
+    """By id; `next_cursor` continues the list (null on its last page)."""
+
+    items: list[LedgerEntryView]
+    next_cursor: str | None
+
+
+class LedgerVersionView(BaseModel):
+    """One version: who made it, when, how (`api` or `import`), what changed, and the entry in full."""
+
+    version: int
+    at: Timestamp
+    by: str
+    via: str
+    change: str
+    changed_fields: list[str]
+    entry: LedgerEntryRecord
+
+
+class LedgerHistory(BaseModel):
+    """Every version of an entry, newest first."""
+
+    entry_id: str
+    versions: list[LedgerVersionView]
