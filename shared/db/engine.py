@@ -85,6 +85,15 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+async def commit_without_waiting(session: AsyncSession) -> None:
+    """Let the session's current transaction commit without waiting for its WAL to reach the disk
+    (PostgreSQL; nothing on SQLite). Only for writes that may be lost in a database crash because they
+    are redone anyway (a lease, a mark that only repeats work the consumers deduplicate); a later
+    transaction that does wait flushes this one too, the WAL being written in order."""
+    if on_postgresql(session):
+        await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
 async def ping(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))

@@ -335,6 +335,41 @@ async def test_internal_alerts_go_at_once_by_mail_and_chat_once_per_step(
     assert [r.status for r in chat_rows] == ["failed"] and chat_rows[0].last_error == "HTTP 404"
 
 
+@pytest.mark.parametrize("batched", [False, True], ids=["one at a time", "a consumer batch"])
+async def test_a_person_listed_twice_in_a_role_gets_one_alert_and_the_notice_completes(
+    notifier: Notifier, sink: MailSink, batched: bool
+) -> None:
+    incident_id = uuid.uuid4()
+    twice = [Recipient(name="山本 直子", email=e, language="ja") for e in ("naoko@example.com", "Naoko@Example.com")]
+    request = EscalationRequested(
+        reference="PI-2026-000043",
+        target="contact_desk",
+        step=1,
+        reason="routed",
+        risk_level="high",
+        recipients=[*twice, Recipient(name="Min-jun Lee", email="minjun@example.com", language="ja")],
+        ack_due_at=NOW + timedelta(hours=1),
+        requested_at=NOW,
+    )
+    if batched:
+        batch = [(incident_id, request)]
+        await notifier.apply(lambda s: alert_batches.record_alerts(s, batch, "https://d", "x", people=notifier.people))
+    else:
+        await notifier.apply(
+            lambda s: alerts.record_alert(s, incident_id, request, "https://d", "x", people=notifier.people)
+        )
+    (notice,) = (await notifier.notices(incident_id)).values()
+    assert notice.total == 2 and len(await notifier.deliveries(notice.id)) == 2
+    for _ in range(40):
+        await notifier.deliver_all()
+        (notice,) = (await notifier.notices(incident_id)).values()
+        if notice.status != "sending":
+            break
+        await _sleep(0.05)
+    assert len(sink.handler.to("naoko@example.com")) == 1
+    assert notice.status == "sent" and notice.sent == 2, (notice.status, notice.sent)
+
+
 async def _sleep(seconds: float) -> None:
     import asyncio
 

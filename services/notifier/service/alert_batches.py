@@ -1,9 +1,10 @@
 """A consumer batch of escalation requests: the internal alerts of many incidents recorded at once.
 
 The common case — alerts not seen before — is written with one multi-row INSERT of notices and one
-of deliveries for the whole batch. An event any of whose alerts already exists (a redelivery under a
-new event id, a second request for the same step) goes through `record_alert` one at a time, after
-the batch, so every rule of the single path (completion, counts) applies to it unchanged.
+of deliveries for the whole batch (each notice's total counted first: a person listed twice is one
+delivery). An event any of whose alerts already exists (a redelivery under a new event id, a second
+request for the same step) goes through `record_alert` one at a time, after the batch, so every rule
+of the single path (completion, counts) applies to it unchanged.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.notifier.adapters.orm import Delivery, Notice
@@ -26,7 +27,6 @@ from pidesk.services.notifier.service.alerts import (
 )
 from pidesk.services.notifier.service.issuing import recipient_rows
 from pidesk.shared.db.bulk import row_of, table_of
-from pidesk.shared.db.engine import conflict_insert
 from pidesk.shared.events import EscalationRequested
 
 
@@ -56,25 +56,19 @@ async def record_alerts(
     for incident_id, event, alerts in fresh:
         for alert in alerts:
             notice = new_alert_notice(incident_id, event, alert)
-            notices.append(row_of(notice)[1])
             now = event.requested_at
-            deliveries += recipient_rows(
+            rows = recipient_rows(
                 notice.id, alert.people, "email", now, mail_domain, alert.priority, people, alert.mailing
             )
-            deliveries += recipient_rows(notice.id, alert.chats, "chat", now, mail_domain, alert.priority, people)
+            rows += recipient_rows(notice.id, alert.chats, "chat", now, mail_domain, alert.priority, people)
+            # a person listed twice is one delivery; a new notice has no row yet, so its total is known here
+            unique = list({(row["channel"], row["address"]): row for row in reversed(rows)}.values())[::-1]
+            notice.total = len(unique)
+            notices.append(row_of(notice)[1])
+            deliveries += unique
     if notices:
         await session.execute(table_of(Notice).insert(), notices)
     if deliveries:
-        table = table_of(Delivery)
-        statement = (
-            conflict_insert(session, table)
-            .on_conflict_do_nothing(index_elements=["notice_id", "channel", "address"])
-            .returning(table.c.notice_id)
-        )
-        added: dict[uuid.UUID, int] = {}
-        for (notice_id,) in (await session.execute(statement, deliveries)).all():
-            added[notice_id] = added.get(notice_id, 0) + 1
-        for notice_id, count in added.items():
-            await session.execute(update(Notice).where(Notice.id == notice_id).values(total=Notice.total + count))
+        await session.execute(table_of(Delivery).insert(), deliveries)
     for incident_id, event in later:
         await record_alert(session, incident_id, event, desk_url, mail_domain, pacing, people=people)

@@ -40,6 +40,7 @@ from pidesk.services.notifier.service.ledger import Ledger
 from pidesk.services.notifier.service.tally import record_lapsed
 from pidesk.services.notifier.service.wording import Wording
 from pidesk.shared.db.base import utcnow
+from pidesk.shared.db.engine import commit_without_waiting
 from pidesk.shared.vocabulary import DeliveryChannel
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,9 @@ class DeliveryService:
         now = self.clock()
         until = now + timedelta(seconds=self.settings.lease_seconds)
         async with self.sessions() as session, session.begin():
+            # a claim lost in a database crash only leaves its rows claimable again; the `sending` mark
+            # that must survive is committed later, and waiting for it flushes this one too
+            await commit_without_waiting(session)
             db = await session.connection()
             taken = await leases.claim(db, self.owner, limit, now, until)
             claims = taken
