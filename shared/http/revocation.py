@@ -42,10 +42,14 @@ class RevokedTokens:
 def from_escalation(base_url: str, *, timeout: float = 5.0, transport: httpx.AsyncBaseTransport | None = None) -> Fetch:
     """A fetch of escalation's `GET /v1/tokens/revoked` ({"revoked": [jti, …]})."""
 
+    clients: list[httpx.AsyncClient] = []  # one, made at the first poll and kept (a client per poll builds
+    # a TLS context and a connection every time)
+
     async def fetch() -> frozenset[str]:
-        async with httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport) as http:
-            response = await http.get("/v1/tokens/revoked")
-            response.raise_for_status()
-            return frozenset(str(jti) for jti in response.json()["revoked"])
+        if not clients:
+            clients.append(httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport))
+        response = await clients[0].get("/v1/tokens/revoked")
+        response.raise_for_status()
+        return frozenset(str(jti) for jti in response.json()["revoked"])
 
     return fetch

@@ -64,8 +64,24 @@ def kafka_handlers(settings: NotifierSettings) -> dict[str, Handler]:
 
 
 def kafka_batch_handlers(settings: NotifierSettings) -> dict[str, BatchHandler]:
-    """Escalation requests come in bursts (every role of every new incident): recorded a batch at a time."""
+    """Escalation requests come in bursts (every role of every new incident): recorded a batch at a time.
+    The facts and assessments of a batch are applied one by one as usual, after one query has loaded all
+    their incidents (each handler's own look-up then finds its incident without asking the database)."""
     people = settings.recipient_cipher()
+    one_by_one = kafka_handlers(settings)
+
+    def preloading(topic: str) -> BatchHandler:
+        handler = one_by_one[topic]
+
+        async def on_batch(session: AsyncSession, events: list[tuple[Envelope, EventPayload]]) -> None:
+            await drafting.load_incidents(session, {envelope.incident_id for envelope, _ in events})
+            try:
+                for envelope, payload in events:
+                    await handler(session, envelope, payload)
+            finally:
+                drafting.forget_incidents(session)
+
+        return on_batch
 
     async def on_escalations(session: AsyncSession, events: list[tuple[Envelope, EventPayload]]) -> None:
         requests = [(e.incident_id, payload_as(EscalationRequested, e, payload)) for e, payload in events]
@@ -73,4 +89,8 @@ def kafka_batch_handlers(settings: NotifierSettings) -> dict[str, BatchHandler]:
             session, requests, settings.desk_url, settings.mail_domain, settings.pacing, people=people
         )
 
-    return {topics.ESCALATION_REQUESTED: on_escalations}
+    return {
+        topics.ESCALATION_REQUESTED: on_escalations,
+        **{topic: preloading(topic) for topic in (topics.INCIDENT_REPORTED, topics.INCIDENT_UPDATED)},
+        topics.INCIDENT_ASSESSED: preloading(topics.INCIDENT_ASSESSED),
+    }

@@ -32,18 +32,50 @@ def notice_id(incident_id: uuid.UUID, kind: str, variant: str, language: str) ->
     return uuid.uuid5(NAMESPACE, f"{incident_id}/{kind}/{variant}/{language}")
 
 
+PRELOADED = "notifier.incidents"  # session.info key: incidents a consumer batch loaded at once (None: absent)
+
+
+async def load_incidents(session: AsyncSession, incident_ids: set[uuid.UUID]) -> None:
+    """Look up a consumer batch's incidents with one query; the handlers after it then find theirs (or
+    learn it is not here yet) without a query each. Kept in the session until `forget_incidents`."""
+    found = (await session.scalars(select(IncidentRecord).where(IncidentRecord.id.in_(incident_ids)))).all()
+    known: dict[uuid.UUID, IncidentRecord | None] = dict.fromkeys(incident_ids)
+    known.update((incident.id, incident) for incident in found)
+    session.info[PRELOADED] = known
+
+
+def forget_incidents(session: AsyncSession) -> None:
+    session.info.pop(PRELOADED, None)
+
+
+async def _incident(session: AsyncSession, incident_id: uuid.UUID) -> IncidentRecord | None:
+    known: dict[uuid.UUID, IncidentRecord | None] | None = session.info.get(PRELOADED)
+    if known is not None and incident_id in known:
+        return known[incident_id]
+    return await session.get(IncidentRecord, incident_id)
+
+
+def _new_incident(session: AsyncSession, incident: IncidentRecord) -> IncidentRecord:
+    session.add(incident)
+    known: dict[uuid.UUID, IncidentRecord | None] | None = session.info.get(PRELOADED)
+    if known is not None:
+        known[incident.id] = incident  # the batch's next event for it finds it
+    return incident
+
+
 async def record_reported(
     session: AsyncSession, incident_id: uuid.UUID, event: IncidentReported, contact: Contact
 ) -> None:
     """Keep the incident's facts; when its assessment came first (a backlog replayed), draft now."""
     # never the reporter nor the alerts (their `actor` names a person): no notice uses them
     facts = event.model_dump(mode="json", exclude={"reference", "reporter", "source", "source_alert_id", "alerts"})
-    incident = await session.get(IncidentRecord, incident_id)
+    incident = await _incident(session, incident_id)
     if incident is not None and incident.facts:
         return
     if incident is None:
-        incident = IncidentRecord(id=incident_id, reference=event.reference, assessment_version=0)
-        session.add(incident)
+        incident = _new_incident(
+            session, IncidentRecord(id=incident_id, reference=event.reference, assessment_version=0)
+        )
     incident.entity, incident.entity_country = event.reporter.entity, event.reporter.entity_country
     incident.facts = facts
     if incident.assessment is not None:
@@ -54,7 +86,7 @@ async def record_updated(
     session: AsyncSession, incident_id: uuid.UUID, event: IncidentUpdated, contact: Contact
 ) -> bool:
     """Apply new facts; drafts not yet approved are re-drafted. False when the incident is unknown here."""
-    incident = await session.get(IncidentRecord, incident_id)
+    incident = await _incident(session, incident_id)
     if incident is None or not incident.facts:
         return False
     incident.facts = {**incident.facts, **_json(event.changes)}
@@ -67,12 +99,14 @@ async def record_assessed(
     session: AsyncSession, incident_id: uuid.UUID, event: IncidentAssessed, contact: Contact
 ) -> None:
     """Keep the newest assessment and draft what its obligations call for (once the facts are here)."""
-    incident = await session.get(IncidentRecord, incident_id)
+    incident = await _incident(session, incident_id)
     if incident is None:  # the reported event is still behind in its partition: draft when it arrives
-        incident = IncidentRecord(
-            id=incident_id, reference=event.reference, entity="", entity_country="", facts={}, assessment_version=0
+        incident = _new_incident(
+            session,
+            IncidentRecord(
+                id=incident_id, reference=event.reference, entity="", entity_country="", facts={}, assessment_version=0
+            ),
         )
-        session.add(incident)
     if event.version < incident.assessment_version:
         return  # an older assessment arriving late changes nothing
     incident.assessment = event.model_dump(mode="json")
