@@ -78,8 +78,10 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks":
 _markdown.add_render_rule("softbreak", _softbreak)
 
 
+@lru_cache(maxsize=256)
 def markdown_html(text: str) -> str:
-    """HTML for Markdown `text`; raw HTML in the text is escaped, never passed through."""
+    """HTML for Markdown `text`; raw HTML in the text is escaped, never passed through. Remembered: an
+    alert's mail has the same body for everyone on it (the name is filled in per message)."""
     html: str = _markdown.render(text)
     return html
 
