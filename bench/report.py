@@ -201,8 +201,20 @@ def end_to_end_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[]
     def cpu() -> tuple[str, str]:
         return f"per report: {cpu_text(part(results, 'end_to_end', 'steady')['cpu'])}", INFO
 
+    def stages() -> tuple[str, str]:
+        run = part(results, "end_to_end", "steady")
+        found = run.get("stages")  # each from the POST's due time: where the time to the first alert goes
+        if not found:
+            return "not measured in this run (results from before the stages were)", INFO
+        names = {"to_intake": "intake committed", "to_escalation": "escalation stored", "to_notifier": "alert recorded"}
+        parts = [f"{names[k]} p50 {ms(v['p50_ms'])} / p99 {ms(v['p99_ms'])}" for k, v in found.items() if k in names]
+        first = run["to_first_alert"]
+        parts.append(f"mail at SMTP p50 {ms(first['p50_ms'])} / p99 {ms(first['p99_ms'])}")
+        return f"at {num(run['rate'])} reports/s, from the POST: " + " → ".join(parts), INFO
+
     return [
         ("e2e_steady", "2. POST → first alert at SMTP, latency targets at a rate this machine sustains", steady),
+        ("e2e_stages", "2. where that time goes, stage by stage (at the steady rate)", stages),
         ("e2e_cpu", "2. where the CPU of one report goes, end to end (at the steady rate)", cpu),
         ("e2e_latency", f"2. POST → first alert at SMTP: p50 < {E2E_P50_MS} ms, p99 < {E2E_P99_MS} ms", latency),
         ("e2e_stored", "2. POST → incident stored by escalation (the old thin path)", stored),

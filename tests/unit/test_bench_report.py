@@ -28,6 +28,7 @@ ROW_IDS = [
     "intake_webhooks_vs_alerta",
     "intake_webhooks_p99",
     "e2e_steady",
+    "e2e_stages",
     "e2e_cpu",
     "e2e_latency",
     "e2e_stored",
@@ -98,6 +99,11 @@ def fabricated() -> dict[str, Any]:
                 "alerted": 1_200,
                 "client": load(40.0, 30.0),
                 "to_first_alert": {"p50_ms": 60.0, "p95_ms": 90.0, "p99_ms": 140.0, "max_ms": 300.0},
+                "stages": {
+                    "to_intake": {"p50_ms": 5.0, "p99_ms": 20.0},
+                    "to_escalation": {"p50_ms": 20.0, "p99_ms": 60.0},
+                    "to_notifier": {"p50_ms": 40.0, "p99_ms": 100.0},
+                },
                 "cpu": cpu(200, intake=2.0, escalation=4.0, notifier=5.0, PostgreSQL=3.0),
             },
             "cpu_during_load": cpu(None, intake=2.0),
@@ -204,6 +210,7 @@ def test_every_target_has_a_row_with_a_verdict() -> None:
         "intake_webhooks_vs_alerta": "no",  # 8×
         "intake_webhooks_p99": "no",  # 75 ms
         "e2e_steady": "yes",
+        "e2e_stages": "n/a",
         "e2e_cpu": "n/a",
         "e2e_latency": "yes",
         "e2e_stored": "n/a",
@@ -288,7 +295,7 @@ def test_the_table_renders_as_text_and_markdown_and_the_result_is_json() -> None
     assert "WARNING: PostgreSQL runs with fsync=off" in text
     for row in document["rows"]:
         assert row["target"] in text
-    assert "met 13, not met 4, errors 0, figures 8 (of 25 rows)" in text
+    assert "met 13, not met 4, errors 0, figures 9 (of 26 rows)" in text
 
     markdown = report.render_markdown(document)
     table_lines = [line for line in markdown.splitlines() if line.startswith("| ")]
@@ -486,6 +493,10 @@ def test_storm_alerts_are_vendor_payloads_whose_ids_the_bench_can_recompute() ->
 
 def test_the_cpu_profile_says_what_one_item_costs_and_what_the_target_rate_needs() -> None:
     rows = {row["id"]: row["measured"] for row in report.build_rows(fabricated())}
+    assert rows["e2e_stages"] == (
+        "at 40 reports/s, from the POST: intake committed p50 5.0 ms / p99 20.0 ms → escalation stored p50 20.0 ms"
+        " / p99 60.0 ms → alert recorded p50 40.0 ms / p99 100 ms → mail at SMTP p50 60.0 ms / p99 140 ms"
+    )
     assert rows["e2e_cpu"] == (
         "per report: notifier 5.00, escalation 4.00, PostgreSQL 3.00, intake 2.00 = 14.00 ms CPU each"
         " → 200/s needs 2.8 cores (busy during the run: 1.90 of 2 cores)"
