@@ -210,12 +210,11 @@ async def _mailed(
         )
         for row in (await db.execute(statement)).all():
             found[row.id] = (row.address, row.mail_key, row.sent_at)
+    # claimed and going (leased), whatever hold it had: a held row whose slot came, or a group update whose
+    # window ended, keeps its `hold` as it goes. A row told to wait has no lease, so it is not counted.
     in_flight = or_(
         COLUMNS.status == SENDING,
-        (COLUMNS.status == PENDING)
-        & COLUMNS.hold.is_(None)
-        & (COLUMNS.lease_until > now)
-        & COLUMNS.id.not_in(deciding),
+        (COLUMNS.status == PENDING) & (COLUMNS.lease_until > now) & COLUMNS.id.not_in(deciding),
     )
     flying = select(COLUMNS.id, COLUMNS.address, COLUMNS.mail_key).where(*alert_mails, in_flight)
     for ident, address, key in (await db.execute(flying)).all():
