@@ -23,23 +23,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
+from enum import IntEnum
 from urllib.parse import unquote, urlsplit
+
+from pidesk.shared.vocabulary import AssetType
 
 MAX_IDENTIFIER = 500  # the longest identifier a ledger asset may have (an alert's asset is cut there too)
 WILDCARDS = frozenset("*?")
 
 
-class AssetKind(StrEnum):
-    """The types of asset a ledger entry names (the first part of `type:identifier`)."""
-
-    S3 = "s3"  # an S3 bucket: name, ARN or s3:// URL
-    SHAREPOINT = "sharepoint"  # a SharePoint or OneDrive site URL
-    GITHUB = "github"  # a GitHub repository, org/repo
-    MAILBOX = "mailbox"  # a mailbox address
-    GOOGLE_DRIVE = "google_drive"  # a Google Drive shared drive: name, id or folder URL
-    APP = "app"  # a cloud app as Netskope or Code42 name it
-    OTHER = "other"  # anything else: a system, a server, a file share
+# The types of asset a ledger entry names (the first part of `type:identifier`): the contract's asset
+# types (shared/vocabulary.py), the types reports and alerts give their assets.
+AssetKind = AssetType
 
 
 # the kinds whose identifiers are paths: an asset also covers what lies under it (a Netskope app covers
