@@ -26,6 +26,7 @@ from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
 from pidesk.services.escalation.service.desk import add_facts
 from pidesk.services.escalation.service.incidents import (
+    record_incident_update,
     record_reported_incident,
     record_reported_incidents,
 )
@@ -34,7 +35,7 @@ from pidesk.services.escalation.service.ledger_changes import handle_next_ledger
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.views.incidents import incident as incident_view
 from pidesk.shared.db.engine import create_engine, session_factory
-from pidesk.shared.events import AlertRecord, IncidentReported, ReporterRef
+from pidesk.shared.events import AlertRecord, IncidentReported, IncidentUpdated, ReporterRef
 from pidesk.shared.http.auth import Principal
 from pidesk.shared.vocabulary import Role
 from tests.support.infra import fresh_postgres_database
@@ -291,3 +292,28 @@ async def test_the_batch_path_reads_the_ledger_once_per_batch(desk: Desk) -> Non
         assessed = (await session.scalars(select(OutboxMessage).where(OutboxMessage.topic.like("%assessed%")))).all()
         counts = [json.loads(m.value)["payload"]["facts"].get("affected_count") for m in assessed]
         assert counts.count(48000) == 10  # the assessed event carries the facts the assessment read
+
+
+async def test_an_update_naming_a_new_asset_is_looked_up(desk: Desk) -> None:
+    await desk.ledger(customers())
+    await desk.handle_changes()
+    incident_id = await desk.report(macie("unlisted-bucket", "PI-2026-000040"))
+    assert (await desk.answer(incident_id))["ledger"]["unknown_assets"] == ["s3:unlisted-bucket"]
+    assets = [*macie("unlisted-bucket", "x").model_dump(mode="json")["assets"]]
+    assets.append({"type": "s3", "id": "example-shop-customers-prod/exports/2026.csv"})
+    update = IncidentUpdated(
+        reference="PI-2026-000040",
+        source="aws-macie",
+        reason="vendor_update",
+        changes={"assets": assets},
+        updated_at=NOW,
+        updated_by="webhook:aws-macie",
+    )
+    async with desk.sessions() as session, session.begin():
+        await record_incident_update(IncidentRepository(session), RULES, incident_id=incident_id, event=update, now=NOW)
+    answer = await desk.answer(incident_id)
+    assert [(m["entry_id"], m["asset"], m["fit"]) for m in answer["ledger"]["matched_entries"]] == [
+        ("L-0001", "s3:example-shop-customers-prod/exports/2026.csv", "under")
+    ]
+    assert answer["ledger"]["unknown_assets"] == ["s3:unlisted-bucket"]
+    assert {f["fact"]: f["value"] for f in answer["ledger"]["filled"]}["affected_count"] == 48000

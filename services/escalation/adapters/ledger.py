@@ -20,6 +20,10 @@ from pidesk.services.escalation.domain.ledger import LedgerEntry, entry_record, 
 from pidesk.services.escalation.domain.ledger_facts import HeldEntry
 from pidesk.shared.db.engine import on_postgresql
 
+# the ledger in force as this process last read it, per database: (its fingerprint, the entries)
+_HELD: dict[str, tuple[tuple[int, int], list[HeldEntry]]] = {}
+HELD_DATABASES = 8
+
 
 def stored_entry(row: LedgerRecord | LedgerVersion) -> LedgerEntry:
     return read_entry(row.record)
@@ -139,15 +143,27 @@ class LedgerRepository:
         return row
 
     async def held(self) -> list[HeldEntry]:
-        """The entries in force as they stand, each with its version (what alerts are looked up in)."""
-        rows = (
-            await self.session.execute(
-                select(LedgerRecord.record, LedgerRecord.version)
-                .where(LedgerRecord.retired.is_(False))
-                .order_by(LedgerRecord.id)
-            )
-        ).all()
-        return [HeldEntry(read_entry(record), version) for record, version in rows]
+        """The entries in force as they stand, each with its version (what alerts are looked up in). Read
+        and decoded again only when the ledger changed since this process last read it: every change adds a
+        version, so the count of entries and the sum of their versions tell one state of it from another."""
+        count, versions = (
+            await self.session.execute(select(func.count(), func.coalesce(func.sum(LedgerRecord.version), 0)))
+        ).one()
+        database = self.session.get_bind().engine.url.render_as_string(hide_password=True)
+        fingerprint = (int(count), int(versions))
+        cached = _HELD.get(database)
+        if cached is not None and cached[0] == fingerprint:
+            return list(cached[1])
+        statement = (
+            select(LedgerRecord.record, LedgerRecord.version)
+            .where(LedgerRecord.retired.is_(False))
+            .order_by(LedgerRecord.id)
+        )
+        held = [HeldEntry(read_entry(record), version) for record, version in (await self.session.execute(statement))]
+        if len(_HELD) >= HELD_DATABASES:
+            _HELD.pop(next(iter(_HELD)))
+        _HELD[database] = (fingerprint, held)
+        return list(held)
 
     async def incidents_of(self, entry_ids: Collection[str]) -> dict[str, list[uuid.UUID]]:
         """The incidents whose assets each of these entries covers now, by entry."""

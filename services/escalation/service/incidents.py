@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pidesk.services.escalation.adapters.alerts import keys_of
 from pidesk.services.escalation.adapters.orm import Incident, TimelineEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository, IncidentStore, NewIncidents
-from pidesk.services.escalation.domain.ledger_facts import HeldEntry
+from pidesk.services.escalation.domain.ledger_facts import HeldEntry, named_assets
 from pidesk.services.escalation.service.assessing import PRODUCER, reassess
 from pidesk.services.escalation.service.group_updates import tell_growth
 from pidesk.services.escalation.service.grouping import (
@@ -226,7 +226,9 @@ async def record_incident_update(
     elif event.changes and target.alert_count:
         await regroup_stored(incidents, target)  # the group decides the count: new facts do not undo it
     if "assets" in event.changes or any(alert.asset for alert in event.alerts):
-        facts_changed = await look_up_again(incidents.session, target, alerts=event.alerts) or facts_changed
+        places = [(alert.source.value, alert.asset) for alert in event.alerts]
+        more = named_assets(target.source, [], places)
+        facts_changed = await look_up_again(incidents.session, target, more=more) or facts_changed
     if facts_changed:
         result = reassess(incidents, target, reason=event.reason, by="escalation", now=now, directory=rules.directory)
         await route_incident(incidents, target, result, rules, now=now)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pidesk.services.escalation.adapters.ledger import LedgerRepository
 from pidesk.services.escalation.adapters.orm import Incident, IncidentAsset
 from pidesk.services.escalation.adapters.repository import IncidentStore
+from pidesk.services.escalation.domain.ledger_assets import AlertAsset
 from pidesk.services.escalation.domain.ledger_facts import HeldEntry, Lookup, look_up, named_assets, previously_named
 from pidesk.shared.events import AlertRecord, IncidentReported
 
@@ -76,17 +77,18 @@ def look_up_reported(
 
 
 async def look_up_again(
-    session: AsyncSession, incident: Incident, *, alerts: Sequence[AlertRecord] = (), fresh: bool = False
+    session: AsyncSession, incident: Incident, *, more: Sequence[AlertAsset] = (), fresh: bool = False
 ) -> bool:
-    """An incident whose assets (`alerts`: ones that joined its group) or ledger changed: looked up again,
-    from the assets it named before and those it names now. True when the ledger's answer differs."""
+    """An incident whose assets or the ledger changed: looked up again, from the assets its facts name, those
+    it named before and `more` (an update's alerts, an incident merged into it). True when the ledger's
+    answer differs from the one it had."""
     assets: list[Any] = incident.facts.get("assets") or []
-    named = named_assets(incident.source, assets, [(a.source.value, a.asset) for a in alerts])
-    known = {(a.kind, a.identifier) for a in named}
-    named += [a for a in previously_named(incident.ledger) if (a.kind, a.identifier) not in known]
-    if not named:
+    named = named_assets(incident.source, assets)
+    named += previously_named(incident.ledger) + list(more)
+    unique = list({(a.kind, a.identifier.strip()): a for a in reversed(named)}.values())[::-1]
+    if not unique:
         return False
-    lookup = look_up(await held_entries(session, fresh=fresh), named)
+    lookup = look_up(await held_entries(session, fresh=fresh), unique)
     record = lookup.record()
     if record == incident.ledger:
         return False
