@@ -26,6 +26,7 @@ from pidesk.shared.vocabulary import Role
 from tests.integration.test_ledger_alerts import NOW, RULES
 from tests.support.apps import escalation_app, intake_app
 from tests.support.webhooks import fixture_bytes, signed
+from tests.unit.factories import report_body
 
 SECRET = "ledger-example-secret-0123456789abcdef"
 WEBHOOK_SECRET = "macie-example-secret-0123456789"
@@ -114,3 +115,18 @@ async def test_one_macie_alert_before_and_after_its_bucket_is_in_the_ledger(tmp_
         Path(target).write_text(
             json.dumps({"before": shown(before), "after": shown(after)}, ensure_ascii=False, indent=2)
         )
+
+
+async def test_the_report_api_takes_typed_assets_and_passes_them_on(tmp_path: Path) -> None:
+    assets = [{"type": "sharepoint", "id": "https://example.sharepoint.com/sites/HR/"}, "the HR laptop"]
+    async with intake_app(tmp_path, "typed_assets") as (client, url):
+        accepted = await client.post("/v1/reports", json=report_body(assets=assets))
+        assert accepted.status_code == 202, accepted.text
+        refused = await client.post("/v1/reports", json=report_body(assets=[{"type": "floppy", "id": "A:"}]))
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "validation_error"
+        engine = create_engine(url)
+        async with session_factory(engine)() as session:
+            [row] = (await session.scalars(select(OutboxMessage))).all()
+        await engine.dispose()
+    envelope = Envelope.from_bytes(row.value.encode())
+    assert envelope.payload["assets"] == assets
