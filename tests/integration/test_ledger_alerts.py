@@ -202,6 +202,11 @@ async def test_the_reports_own_count_wins_and_the_owner_routes(desk: Desk) -> No
     assert (answer["entity"], answer["division"]) == ("Example GmbH", "Vertrieb")
     assert answer["reporter"]["entity"] == "Example Holdings"  # who reported is kept
     assert any(o["code"].startswith("gdpr.") for o in answer["obligations"])  # a German holding: GDPR
+    managers = [r["recipients"] for r in answer["routes"] if r["target"] == "division_manager"]
+    assert managers == [[{"name": "Jonas Weber", "email": "jonas.weber@example-gmbh.example.com"}]]
+    unlisted = await desk.answer(await desk.report(macie("unlisted-bucket", "PI-2026-000012")))
+    assert (unlisted["entity"], unlisted["division"]) == ("Example Holdings", "Information Security")
+    assert not any("example-gmbh" in str(r["recipients"]) for r in unlisted["routes"])
 
     # the desk's own count is never replaced by the ledger's
     incident_id = await desk.report(macie("example-shop-customers-prod", "PI-2026-000011"))
