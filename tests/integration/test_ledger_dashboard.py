@@ -65,6 +65,10 @@ async def test_the_ledger_pages_the_incident_and_the_statistics(desk: Desk) -> N
     page = await client.get(f"/desk/incidents/{shop}?lang=en")
     assert '<tr data-entry="L-0001">' in page.text and 'id="not-in-ledger"' not in page.text
     assert "affected_count 48500 from ledger entry L-0001 version 2" in page.text
+    assert (
+        '<small class="from-ledger">→ 48,500 (PI ledger <a href="/desk/ledger/L-0001">L-0001</a> Version 2)'
+        in page.text
+    )
     page = await client.get(f"/desk/incidents/{shop}?lang=ja")
     assert "affected_count 48500 は個人情報管理台帳 L-0001 第2版による" in page.text
     flagged = await client.get(f"/desk/incidents/{unknown}?lang=en")
