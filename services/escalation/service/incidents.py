@@ -141,7 +141,7 @@ async def _open_incident(
     open_with_alerts(store, incident, alerts, now=now)
     if previous is not None:
         _link(store, incident, previous, now=now)
-    look_up_reported(store, incident, event, alerts, ledger)
+    look_up_reported(store, incident, event, ledger)
     result = reassess(store, incident, reason="reported", by="escalation", now=now, directory=rules.directory)
     await snooze_if_matched(store, incident, result, now=now)
     await route_incident(store, incident, result, rules, now=now)

@@ -19,7 +19,7 @@ from pidesk.services.escalation.adapters.orm import Incident, IncidentAsset
 from pidesk.services.escalation.adapters.repository import IncidentStore
 from pidesk.services.escalation.domain.ledger_assets import AlertAsset
 from pidesk.services.escalation.domain.ledger_facts import HeldEntry, Lookup, look_up, named_assets, previously_named
-from pidesk.shared.events import AlertRecord, IncidentReported
+from pidesk.shared.events import IncidentReported
 
 HELD = "pidesk.ledger.held"  # the session's cache of the ledger in force, for one transaction
 
@@ -59,15 +59,11 @@ def _rows(incident_id: uuid.UUID, lookup: Lookup) -> list[IncidentAsset]:
 
 
 def look_up_reported(
-    store: IncidentStore,
-    incident: Incident,
-    event: IncidentReported,
-    alerts: Sequence[AlertRecord],
-    entries: Sequence[HeldEntry],
+    store: IncidentStore, incident: Incident, event: IncidentReported, entries: Sequence[HeldEntry]
 ) -> None:
     """A new incident: the assets its report and alerts name, looked up (nothing when it names none)."""
     assets: list[Any] = incident.facts.get("assets") or []
-    named = named_assets(event.source.value, assets, [(a.source.value, a.asset) for a in alerts])
+    named = named_assets(event.source.value, assets, [(a.source.value, a.asset) for a in event.alerts])
     if not named:
         return
     lookup = look_up(entries, named)
