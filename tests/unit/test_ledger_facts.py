@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pidesk.services.escalation.domain.ledger import read_entry
-from pidesk.services.escalation.domain.ledger_facts import HeldEntry, fill, look_up, named_assets
+from pidesk.services.escalation.domain.ledger import covering, read_entry
+from pidesk.services.escalation.domain.ledger_assets import AlertAsset, AssetKind
+from pidesk.services.escalation.domain.ledger_facts import HeldEntry, LedgerIndex, fill, look_up, named_assets
+from pidesk.services.escalation.domain.ledger_files import read_yaml
 from pidesk.services.intake.webhooks.registry import load_sources
 from pidesk.shared.events import AssetRef, IncidentReported
 from tests.support.webhooks import fixture_bytes
 
 SOURCES = load_sources()
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def typed(source: str, name: str, payload: Any = None) -> list[list[str]]:
@@ -163,3 +167,28 @@ def test_free_text_places_count_only_when_their_shape_tells_their_type() -> None
 def test_an_object_beside_its_unknown_bucket_is_one_finding() -> None:
     record = lookup("aws-macie", [{"type": "s3", "id": "nobody/a/b.csv"}, {"type": "s3", "id": "arn:aws:s3:::nobody"}])
     assert record["unknown_assets"] == ["s3:nobody"]
+
+
+def test_the_index_finds_what_covering_finds_in_the_same_order() -> None:
+    example = read_yaml((ROOT / "services/escalation/policy/example_ledger.yaml").read_text(encoding="utf-8"))
+    extra = read_entry({**ENTRY, "id": "L-0010", "assets": ["s3:example-shop-*", "github:example-holdings/shop-*"]})
+    entries = [*example, extra]
+    index = LedgerIndex(HeldEntry(e, 1) for e in entries)
+    probes = [
+        AlertAsset("example-shop-customers-prod", AssetKind.S3),
+        AlertAsset("arn:aws:s3:::example-shop-customers-prod/2026/a.csv", AssetKind.S3),
+        AlertAsset("s3://EXAMPLE-SHOP-TEST-eu/x"),
+        AlertAsset("example-holdings/shop-crm", AssetKind.GITHUB),
+        AlertAsset("https://github.com/Example-Holdings/shop-crm/blob/main/README.md"),
+        AlertAsset("https://exampleholdings.sharepoint.com/sites/hr/Shared Documents/a.xlsx"),
+        AlertAsset("HR@example-holdings.example.com"),
+        AlertAsset("someone@members.example-korea.example.com"),
+        AlertAsset("Example Route Planner/tenant-1", AssetKind.APP),
+        AlertAsset("unlisted"),
+        AlertAsset("unlisted", AssetKind.S3),
+    ]
+    for probe in probes:
+        slow = [(m.entry.id, m.match.asset, m.match.fit) for m in covering(entries, probe)]
+        fast = [(held.entry.id, match.asset, match.fit) for held, match in index.covering(probe)]
+        assert fast == slow, probe
+    assert sum(1 for probe in probes if index.covering(probe)) == 9

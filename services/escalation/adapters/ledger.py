@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.escalation.adapters.orm import Incident, IncidentAsset, LedgerChange, LedgerRecord, LedgerVersion
 from pidesk.services.escalation.domain.ledger import LedgerEntry, entry_record, read_entry
-from pidesk.services.escalation.domain.ledger_facts import HeldEntry
+from pidesk.services.escalation.domain.ledger_facts import HeldEntry, LedgerIndex
 from pidesk.shared.db.engine import on_postgresql
 
-# the ledger in force as this process last read it, per database: (its fingerprint, the entries)
-_HELD: dict[str, tuple[tuple[int, int], list[HeldEntry]]] = {}
+# the ledger in force as this process last read it, per database: (its fingerprint, the entries indexed)
+_HELD: dict[str, tuple[tuple[int, int], LedgerIndex]] = {}
 HELD_DATABASES = 8
 
 
@@ -142,10 +142,11 @@ class LedgerRepository:
         self.session.add(LedgerChange(entry_id=entry.id, version=version, change=change, at=now))
         return row
 
-    async def held(self) -> list[HeldEntry]:
-        """The entries in force as they stand, each with its version (what alerts are looked up in). Read
-        and decoded again only when the ledger changed since this process last read it: every change adds a
-        version, so the count of entries and the sum of their versions tell one state of it from another."""
+    async def held(self) -> LedgerIndex:
+        """The entries in force as they stand, each with its version, indexed (what alerts are looked up
+        in). Read and decoded again only when the ledger changed since this process last read it: every
+        change adds a version, so the count of entries and the sum of their versions tell one state of it
+        from another."""
         count, versions = (
             await self.session.execute(select(func.count(), func.coalesce(func.sum(LedgerRecord.version), 0)))
         ).one()
@@ -153,17 +154,18 @@ class LedgerRepository:
         fingerprint = (int(count), int(versions))
         cached = _HELD.get(database)
         if cached is not None and cached[0] == fingerprint:
-            return list(cached[1])
+            return cached[1]
         statement = (
             select(LedgerRecord.record, LedgerRecord.version)
             .where(LedgerRecord.retired.is_(False))
             .order_by(LedgerRecord.id)
         )
-        held = [HeldEntry(read_entry(record), version) for record, version in (await self.session.execute(statement))]
+        rows = (await self.session.execute(statement)).all()
+        held = LedgerIndex(HeldEntry(read_entry(record), version) for record, version in rows)
         if len(_HELD) >= HELD_DATABASES:
             _HELD.pop(next(iter(_HELD)))
         _HELD[database] = (fingerprint, held)
-        return list(held)
+        return held
 
     async def incidents_of(self, entry_ids: Collection[str]) -> dict[str, list[uuid.UUID]]:
         """The incidents whose assets each of these entries covers now, by entry."""

@@ -244,12 +244,13 @@ class AssetMatch:
         return (-int(self.fit), -literal, -len(self.asset.identifier))
 
 
-def _pattern(identifier: str) -> re.Pattern[str]:
+def pattern_of(identifier: str) -> re.Pattern[str]:
+    """A ledger asset's wildcards as a case-insensitive regular expression (`fullmatch` a case-folded id)."""
     parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in identifier.casefold()]
     return re.compile("".join(parts), re.DOTALL)
 
 
-def _ancestors(kind: AssetKind, identifier: str) -> list[str]:
+def ancestors(kind: AssetKind, identifier: str) -> list[str]:
     """The identifier and, for a path, every identifier above it (longest first)."""
     if kind not in HIERARCHICAL:
         return [identifier]
@@ -263,12 +264,12 @@ def fit(ledger: Asset, alert: Asset) -> Fit | None:
     if ledger.kind is not alert.kind:
         return None
     wanted = ledger.identifier.casefold()
-    candidates = [c.casefold() for c in _ancestors(alert.kind, alert.identifier)]
+    candidates = [c.casefold() for c in ancestors(alert.kind, alert.identifier)]
     if not ledger.is_pattern:
         if candidates[0] == wanted:
             return Fit.EXACT
         return Fit.UNDER if wanted in candidates[1:] else None
-    pattern = _pattern(ledger.identifier)
+    pattern = pattern_of(ledger.identifier)
     return Fit.PATTERN if any(pattern.fullmatch(c) for c in candidates) else None
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pidesk.services.escalation.adapters.alerts import keys_of
 from pidesk.services.escalation.adapters.orm import Incident, TimelineEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository, IncidentStore, NewIncidents
-from pidesk.services.escalation.domain.ledger_facts import HeldEntry, named_assets
+from pidesk.services.escalation.domain.ledger_facts import LedgerIndex, named_assets
 from pidesk.services.escalation.service.assessing import PRODUCER, reassess
 from pidesk.services.escalation.service.group_updates import tell_growth
 from pidesk.services.escalation.service.grouping import (
@@ -62,7 +62,7 @@ async def record_reported_incident(
         known = await incidents.references([event.follows_incident_id])
         previous = Previous(event.follows_incident_id, known.get(event.follows_incident_id))
     alerts = await unowned(incidents, event.alerts)
-    ledger = await held_entries(incidents.session) if names_assets(event) else []
+    ledger = await held_entries(incidents.session) if names_assets(event) else LedgerIndex(())
     await _open_incident(incidents, rules, incident_id, event, alerts, previous, ledger, now=now or utcnow())
     return True
 
@@ -80,7 +80,7 @@ async def record_reported_incidents(
     followed = {e.follows_incident_id for _, e in fresh if e.follows_incident_id is not None}
     references = await repository.references(followed)
     # the ledger, read once for the batch (and only when one of its reports names an asset)
-    ledger = await held_entries(session) if any(names_assets(event) for _, event in fresh) else []
+    ledger = await held_entries(session) if any(names_assets(event) for _, event in fresh) else LedgerIndex(())
     batch = NewIncidents(owners, session)
     now = utcnow()
     for incident_id, event in fresh:
@@ -105,7 +105,7 @@ async def _open_incident(
     event: IncidentReported,
     alerts: Sequence[AlertRecord],
     previous: Previous | None,
-    ledger: Sequence[HeldEntry],
+    ledger: LedgerIndex,
     *,
     now: datetime,
 ) -> Incident:

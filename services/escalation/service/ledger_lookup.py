@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,18 +18,25 @@ from pidesk.services.escalation.adapters.ledger import LedgerRepository
 from pidesk.services.escalation.adapters.orm import Incident, IncidentAsset
 from pidesk.services.escalation.adapters.repository import IncidentStore
 from pidesk.services.escalation.domain.ledger_assets import AlertAsset
-from pidesk.services.escalation.domain.ledger_facts import HeldEntry, Lookup, look_up, named_assets, previously_named
+from pidesk.services.escalation.domain.ledger_facts import (
+    HeldEntry,
+    LedgerIndex,
+    Lookup,
+    look_up,
+    named_assets,
+    previously_named,
+)
 from pidesk.shared.events import IncidentReported
 
 HELD = "pidesk.ledger.held"  # the session's cache of the ledger in force, for one transaction
 
 
-async def held_entries(session: AsyncSession, *, fresh: bool = False) -> list[HeldEntry]:
-    """The ledger's entries in force, read once per session transaction (`fresh`: read again)."""
+async def held_entries(session: AsyncSession, *, fresh: bool = False) -> LedgerIndex:
+    """The ledger's entries in force, indexed, read once per session transaction (`fresh`: read again)."""
     transaction = session.get_transaction()
     cached = session.info.get(HELD)
     if not fresh and cached is not None and cached[0] is transaction:
-        return list(cached[1])
+        return cast(LedgerIndex, cached[1])
     entries = await LedgerRepository(session).held()
     session.info[HELD] = (transaction, entries)
     return entries
@@ -59,7 +66,7 @@ def _rows(incident_id: uuid.UUID, lookup: Lookup) -> list[IncidentAsset]:
 
 
 def look_up_reported(
-    store: IncidentStore, incident: Incident, event: IncidentReported, entries: Sequence[HeldEntry]
+    store: IncidentStore, incident: Incident, event: IncidentReported, entries: LedgerIndex | Sequence[HeldEntry]
 ) -> None:
     """A new incident: the assets its report and alerts name, looked up (nothing when it names none)."""
     assets: list[Any] = incident.facts.get("assets") or []
