@@ -256,13 +256,26 @@ async def test_changing_an_entry_reassesses_its_open_incidents(desk: Desk) -> No
     assert answer["ledger"]["filled"] == [] and answer["assessment"]["risk_level"] == "very_high"
 
 
-async def test_a_change_is_handled_once_and_survives_a_stop(desk: Desk) -> None:
-    """The change is a row written with the entry: until a tick handles it, it waits (a restart included)."""
+async def test_a_change_is_handled_once_and_survives_a_stop(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The change is a row written with the entry: until a tick handles it, it waits (a restart included);
+    a tick that fails half-way changes nothing, and the next one does it all."""
+    incident_id = await desk.report(macie("example-shop-customers-prod", "PI-2026-000030"))
     await desk.ledger(customers())
     async with desk.sessions() as session:
         pending = (await session.scalars(select(LedgerChange).where(LedgerChange.done_at.is_(None)))).all()
         assert [(c.entry_id, c.version, c.change) for c in pending] == [("L-0001", 1, "created")]
-    assert len(await desk.handle_changes()) == 1
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr("pidesk.services.escalation.service.ledger_changes.reassess", crash)
+    with pytest.raises(RuntimeError):
+        await desk.handle_changes()
+    answer = await desk.answer(incident_id)
+    assert answer["ledger"]["unknown_assets"] == ["s3:example-shop-customers-prod"]  # nothing half-done
+    monkeypatch.undo()
+    assert [c.reassessed for c in await desk.handle_changes()] == [1]
+    assert (await desk.answer(incident_id))["ledger"]["matched_entries"][0]["entry_id"] == "L-0001"
     assert await desk.handle_changes() == []
 
 
