@@ -143,6 +143,7 @@ def test_an_alert_lacking_facts_takes_them_from_its_entry_each_named() -> None:
     assert result.facts["subject_regions"] == {"EU": 300, "JP": 900}
     assert (result.facts["encryption"], result.facts["entity_role"]) == ("standard", "processor")
     assert result.owner == ("Example Holdings", "Retail Sales")
+    assert result.summary(record)["matched_entries"][0]["on_behalf_of"] == "Client KK"
     assert {(f.entry_id, f.version) for f in result.filled} == {("L-0009", 4)}
     assert "affected_count 1200 from ledger entry L-0009 version 4" in result.explanation()[0]
 

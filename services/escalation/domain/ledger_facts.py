@@ -314,7 +314,10 @@ class LedgerFill:
         stored = record or {}
         return {
             "matched_entries": [
-                {k: m[k] for k in ("entry_id", "version", "asset", "ledger_asset", "fit", "company", "division")}
+                {
+                    **{k: m[k] for k in ("entry_id", "version", "asset", "ledger_asset", "fit", "company", "division")},
+                    "on_behalf_of": m.get("on_behalf_of"),
+                }
                 for m in stored.get("matches", [])
             ],
             "filled": [f.record() for f in self.filled],

@@ -119,6 +119,7 @@ class LedgerMatchedEntry(BaseModel):
     fit: str  # exact, under, pattern
     company: str
     division: str
+    on_behalf_of: str | None  # a processor's holding: the controller it is processed for
     filled: list[str]
 
 
