@@ -232,7 +232,15 @@ async def test_changing_an_entry_reassesses_its_open_incidents(desk: Desk) -> No
     assert answer["ledger"]["matched_entries"][0]["entry_id"] == "L-0001"
     why = [t for t in answer["timeline"] if t["kind"] == "ledger_changed"]
     assert why[-1]["detail"] == {"entry_id": "L-0001", "version": 1, "change": "created"}
-    assert answer["timeline"][-1]["detail"]["reason"] == "ledger_changed"
+    assessed = [t for t in answer["timeline"] if t["kind"] == "assessed"]
+    assert assessed[-1]["detail"]["reason"] == "ledger_changed"
+    # the holding's owner (Retail Sales) now: its division manager is told as well
+    managers = [r["recipients"][0]["email"] for r in answer["routes"] if r["target"] == "division_manager"]
+    assert managers == [
+        "megumi.kobayashi@example-holdings.example.com",
+        "satoshi.nakamura@example-holdings.example.com",
+    ]
+    assert (answer["entity"], answer["division"]) == ("Example Holdings", "Retail Sales")
 
     # the count is corrected: both open incidents follow (800 -> 48,000: now above APPI's 1,000)
     assert not APPI & codes(await desk.answer(covered))  # 800 people, no My Number: below APPI's threshold

@@ -105,7 +105,9 @@ async def test_one_macie_alert_before_and_after_its_bucket_is_in_the_ledger(tmp_
     assert after["ledger"]["matched_entries"][0]["entry_id"] == "L-0101" and not after["ledger"]["not_in_ledger"]
     filled = {f["fact"]: f["value"] for f in after["ledger"]["filled"]}
     assert filled["affected_count"] == 48000 and filled["data_categories"] == ENTRY["data_categories"]
-    assert after["timeline"][-2]["kind"] == "ledger_changed"
+    kinds = [t["kind"] for t in after["timeline"]]
+    assert kinds[-3:] == ["ledger_changed", "assessed", "notified"]  # the holding's division manager told
+    assert after["timeline"][-3]["detail"] == {"entry_id": "L-0101", "version": 1, "change": "created"}
     assert any("from ledger entry L-0101 version 1" in line for line in after["assessment"]["explanation"])
     # unknown data read as "other" missed the My Number Act's report; the ledger's categories call for it
     pending = {o["code"] for o in after["obligations"] if o["status"] == "pending"}

@@ -28,6 +28,7 @@ from pidesk.services.escalation.service.grouping import (
     survivor_of,
     unowned,
 )
+from pidesk.services.escalation.service.ledger_changes import tell_new_owner
 from pidesk.services.escalation.service.ledger_lookup import held_entries, look_up_again, look_up_reported, names_assets
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident
 from pidesk.services.escalation.service.snoozing import snooze_if_matched, snooze_joined
@@ -230,8 +231,10 @@ async def record_incident_update(
         more = named_assets(target.source, [], places)
         facts_changed = await look_up_again(incidents.session, target, more=more) or facts_changed
     if facts_changed:
+        owner = (target.entity, target.division)
         result = reassess(incidents, target, reason=event.reason, by="escalation", now=now, directory=rules.directory)
         await route_incident(incidents, target, result, rules, now=now)
+        tell_new_owner(incidents, target, owner, result, rules, now=now)
     await snooze_joined(incidents, target, growth, rules, now=now)
     if growth is not None:
         for owner_id, records in growth.refreshed.items():

@@ -16,13 +16,16 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.escalation.adapters.ledger import LedgerRepository, stored_entry
-from pidesk.services.escalation.adapters.orm import LedgerChange, TimelineEntry
-from pidesk.services.escalation.adapters.repository import IncidentRepository
+from pidesk.services.escalation.adapters.orm import Incident, LedgerChange, TimelineEntry
+from pidesk.services.escalation.adapters.repository import IncidentRepository, IncidentStore
+from pidesk.services.escalation.domain.assessment import Assessment
 from pidesk.services.escalation.service.assessing import PRODUCER, reassess
 from pidesk.services.escalation.service.ledger_lookup import held_entries, look_up_again
-from pidesk.services.escalation.service.routing import RoutingRules, route_incident
+from pidesk.services.escalation.service.routing import RoutingRules, route_incident, tell
+from pidesk.services.escalation.service.snooze_states import is_snoozed
 
 LEDGER_CHANGED = "ledger_changed"  # the timeline entry's kind and the re-assessment's reason
+DIVISION_MANAGER = "division_manager"
 
 
 async def reassess_for_change(
@@ -51,10 +54,33 @@ async def reassess_for_change(
                 detail={"entry_id": row.id, "version": row.version, "change": change.change},
             )
         )
+        owner = (incident.entity, incident.division)
         result = reassess(incidents, incident, reason=LEDGER_CHANGED, by=PRODUCER, now=now, directory=rules.directory)
         await route_incident(incidents, incident, result, rules, now=now)
+        tell_new_owner(incidents, incident, owner, result, rules, now=now)
         reassessed += 1
     return reassessed
+
+
+def tell_new_owner(
+    store: IncidentStore,
+    incident: Incident,
+    before: tuple[str, str],
+    result: Assessment,
+    rules: RoutingRules,
+    *,
+    now: datetime,
+) -> None:
+    """The holding's owner changed on re-assessment (an entry now covers the asset, or names another
+    division): the new owner's division manager is told too, when the incident's division manager was
+    told already (the routing policy tells each target once; docs/rules.md §1c and §4)."""
+    if (incident.entity, incident.division) == before or incident.closed_at is not None or is_snoozed(incident):
+        return
+    if DIVISION_MANAGER not in {r.target for r in incident.routes}:
+        return  # not told yet: the routing policy tells the new owner's, if it wants one told
+    step = max((r.step for r in incident.routes), default=1)
+    deadline = now + rules.policy.ack_deadline(result.risk_level) if incident.acknowledged_at is None else None
+    tell(store, incident, rules, target=DIVISION_MANAGER, step=step, reason="routed", now=now, ack_due_at=deadline)
 
 
 async def handle_next_ledger_change(
