@@ -7,13 +7,14 @@ the leaked personal data itself (docs/events.md, "The envelope").
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
 from pidesk.shared import topics
-from pidesk.shared.vocabulary import DataCategory, Encryption, EntityRole, IncidentKind, ReportSource
+from pidesk.shared.vocabulary import AssetType, DataCategory, Encryption, EntityRole, IncidentKind, ReportSource
 
 
 class MalformedEvent(ValueError):
@@ -106,6 +107,49 @@ class ReporterRef(BaseModel):
     entity_country: str
 
 
+MAX_ASSETS = 200  # the assets a report or an incident names, at most
+ASSET_ID_MAX = 500  # the longest asset identifier (as the ledger's, domain/ledger_assets.py)
+
+
+class AssetRef(BaseModel):
+    """An asset a report or an alert names, typed as the personal-information ledger types its assets:
+    escalation looks it up in the ledger (docs/contract.md, "Assets")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: AssetType
+    id: str = Field(min_length=1, max_length=ASSET_ID_MAX)
+
+    @field_validator("id")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("an asset id cannot hold NUL (U+0000)")
+        return value
+
+
+# an asset as a report names it: typed (`AssetRef`), or free text naming a system or a device (as before
+# typed assets; escalation reads one as an asset only when its shape tells its type, e.g. an S3 ARN)
+AssetItem = AssetRef | str
+
+
+def asset_key(item: AssetRef | str | dict[str, Any]) -> str:
+    """One asset item's identity, for keeping a list of them free of repeats."""
+    if isinstance(item, AssetRef):
+        return f"{item.type.value}:{item.id}"
+    if isinstance(item, dict):
+        return f"{item.get('type')}:{item.get('id')}"
+    return item
+
+
+def asset_values(items: Sequence[AssetRef | str | dict[str, Any]]) -> list[str | dict[str, Any]]:
+    """Asset items as JSON values (a typed one as `{type, id}`), repeats left out."""
+    seen: dict[str, str | dict[str, Any]] = {}
+    for item in items:
+        seen.setdefault(asset_key(item), item.model_dump(mode="json") if isinstance(item, AssetRef) else item)
+    return list(seen.values())
+
+
 class AlertRecord(BaseModel):
     """One DLP or secret-scanning alert as grouped into an incident: where, what fired, how many.
 
@@ -150,7 +194,8 @@ class IncidentReported(EventPayload):
     publicly_viewable: bool = False
     entity_role: EntityRole = EntityRole.CONTROLLER
     contact_info_available: bool = True
-    assets: list[str] = Field(default_factory=list)
+    # the systems and assets the report names: typed ones are looked up in the personal-information ledger
+    assets: list[AssetItem] = Field(default_factory=list, max_length=MAX_ASSETS)
     # a webhook incident: the alerts it groups so far (empty for reports from people)
     alerts: list[AlertRecord] = Field(default_factory=list, max_length=1000)
     # a group's alerts that arrived after the incident it was growing into had been closed

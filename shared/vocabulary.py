@@ -69,6 +69,18 @@ class EntityRole(StrEnum):
     PROCESSOR = "processor"
 
 
+class AssetType(StrEnum):
+    """The types of asset a report, an alert or a ledger entry names (docs/contract.md, "Assets")."""
+
+    S3 = "s3"  # an S3 bucket: name, ARN or s3:// URL
+    SHAREPOINT = "sharepoint"  # a SharePoint or OneDrive site URL
+    GITHUB = "github"  # a GitHub repository, org/repo
+    MAILBOX = "mailbox"  # a mailbox address
+    GOOGLE_DRIVE = "google_drive"  # a Google Drive shared drive: name, id or folder URL
+    APP = "app"  # a cloud app as Netskope or Code42 name it
+    OTHER = "other"  # anything else: a system, a server, a file share
+
+
 class ReportSource(StrEnum):
     FORM = "form"
     API = "api"

@@ -161,6 +161,10 @@ async def test_the_desk_works_in_a_real_browser(system: dict[str, Any], sink: Ma
         await expect(auditor.get_by_role("button", name="Acknowledge")).to_have_count(0)
         await expect(auditor.locator("h2#h-obligations")).to_be_visible()
         await auditor.screenshot(path=shots / SCREENSHOTS[4], full_page=True)
+        # the personal-information ledger page: its filters reachable, read by every role
+        await auditor.goto(f"{base}/desk/ledger?lang=en")
+        await expect(auditor.get_by_role("heading", name="Personal-information ledger")).to_be_visible()
+        await expect(auditor.get_by_label("Asset type")).to_be_visible()
 
         # statistics on a tablet, in Japanese, keyboard only to reach the CSV export
         tablet = await browser.new_page(viewport={"width": 768, "height": 1024}, locale="ja-JP")

@@ -7,16 +7,22 @@ An entry is stored as its plain record (domain/ledger.py `entry_record`) and rea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pidesk.services.escalation.adapters.orm import LedgerRecord, LedgerVersion
+from pidesk.services.escalation.adapters.orm import Incident, IncidentAsset, LedgerChange, LedgerRecord, LedgerVersion
 from pidesk.services.escalation.domain.ledger import LedgerEntry, entry_record, read_entry
+from pidesk.services.escalation.domain.ledger_facts import HeldEntry, LedgerIndex
 from pidesk.shared.db.engine import on_postgresql
+
+# the ledger in force as this process last read it, per database: (its fingerprint, the entries indexed)
+_HELD: dict[str, tuple[tuple[int, int], LedgerIndex]] = {}
+HELD_DATABASES = 8
 
 
 def stored_entry(row: LedgerRecord | LedgerVersion) -> LedgerEntry:
@@ -132,4 +138,72 @@ class LedgerRepository:
                 record=record,
             )
         )
+        # its incidents are re-assessed after the commit, durably (service/ledger_changes.py)
+        self.session.add(LedgerChange(entry_id=entry.id, version=version, change=change, at=now))
         return row
+
+    async def held(self) -> LedgerIndex:
+        """The entries in force as they stand, each with its version, indexed (what alerts are looked up
+        in). Read and decoded again only when the ledger changed since this process last read it: every
+        change adds a version, so the count of entries and the sum of their versions tell one state of it
+        from another."""
+        count, versions = (
+            await self.session.execute(select(func.count(), func.coalesce(func.sum(LedgerRecord.version), 0)))
+        ).one()
+        database = self.session.get_bind().engine.url.render_as_string(hide_password=True)
+        fingerprint = (int(count), int(versions))
+        cached = _HELD.get(database)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        statement = (
+            select(LedgerRecord.record, LedgerRecord.version)
+            .where(LedgerRecord.retired.is_(False))
+            .order_by(LedgerRecord.id)
+        )
+        rows = (await self.session.execute(statement)).all()
+        held = LedgerIndex(HeldEntry(read_entry(record), version) for record, version in rows)
+        if len(_HELD) >= HELD_DATABASES:
+            _HELD.pop(next(iter(_HELD)))
+        _HELD[database] = (fingerprint, held)
+        return held
+
+    async def incidents_of(self, entry_ids: Collection[str]) -> dict[str, list[uuid.UUID]]:
+        """The incidents whose assets each of these entries covers now, by entry."""
+        found: dict[str, list[uuid.UUID]] = {entry_id: [] for entry_id in entry_ids}
+        if not found:
+            return found
+        statement = (
+            select(IncidentAsset.entry_id, IncidentAsset.incident_id)
+            .where(IncidentAsset.entry_id.in_(list(found)))
+            .distinct()
+            .order_by(IncidentAsset.entry_id, IncidentAsset.incident_id)
+        )
+        for entry_id, incident_id in (await self.session.execute(statement)).all():
+            found[str(entry_id)].append(incident_id)
+        return found
+
+    async def open_incidents_naming(self, entry_id: str, kinds: Collection[str]) -> list[uuid.UUID]:
+        """The open incidents (not closed, not merged) that an entry's change may concern: those it covered,
+        and those naming an asset of a kind it names (not in the ledger, or covered by another entry it may
+        now cover more closely)."""
+        concerned = or_(IncidentAsset.entry_id == entry_id, IncidentAsset.kind.in_(list(kinds)))
+        statement = (
+            select(IncidentAsset.incident_id)
+            .join(Incident, Incident.id == IncidentAsset.incident_id)
+            .where(concerned, Incident.closed_at.is_(None), Incident.merged_into.is_(None))
+            .distinct()
+        )
+        return sorted((await self.session.scalars(statement)).all())
+
+    async def replace_incident_assets(self, incident_id: uuid.UUID, rows: Sequence[IncidentAsset]) -> None:
+        """The incident's assets as the ledger now answers for them (the rows before it are removed)."""
+        await self.session.execute(delete(IncidentAsset).where(IncidentAsset.incident_id == incident_id))
+        self.session.add_all(rows)
+
+    async def next_change(self) -> LedgerChange | None:
+        """The oldest change whose incidents are still to be re-assessed, locked (skipping one another
+        instance is handling, on PostgreSQL)."""
+        statement = select(LedgerChange).where(LedgerChange.done_at.is_(None)).order_by(LedgerChange.id).limit(1)
+        if on_postgresql(self.session):
+            statement = statement.with_for_update(skip_locked=True)
+        return await self.session.scalar(statement)

@@ -53,6 +53,9 @@ class Incident(TimestampMixin, EscalationBase):
     # what it did: snoozed (status `snoozed`), overridden (a statutory obligation), opened (afterwards)
     matched_snooze_id: Mapped[int | None] = mapped_column(ForeignKey("snoozes.id"), nullable=True, index=True)
     snooze_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # the personal-information ledger's answer for the assets it names (domain/ledger_facts.py `Lookup`):
+    # the entries covering them, with the facts each can give, and the assets no entry covers; None: none named
+    ledger: Mapped[dict[str, Any] | None] = mapped_column(JSON(), nullable=True)
 
     routes: Mapped[list[RouteRecord]] = relationship(
         back_populates="incident", order_by="RouteRecord.id", cascade="all, delete-orphan", lazy="selectin"
@@ -349,3 +352,36 @@ class LedgerVersion(EscalationBase):
     change: Mapped[str] = mapped_column(String(20), nullable=False)  # created, updated, retired, restored
     changed_fields: Mapped[list[str]] = mapped_column(JSON(), nullable=False)
     record: Mapped[dict[str, Any]] = mapped_column(JSON(), nullable=False)
+
+
+class IncidentAsset(EscalationBase):
+    """An asset an incident names, as the ledger last answered for it: the entry covering it (and its
+    version), or none ("not in the ledger"). Kept in step with `incidents.ledger`; what finds the incidents
+    to re-assess when an entry changes, and what the statistics count."""
+
+    __tablename__ = "incident_assets"
+    __table_args__ = (Index("ix_incident_assets_kind_entry", "kind", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), nullable=False, index=True)
+    asset: Mapped[str] = mapped_column(String(540), nullable=False)  # type:identifier, canonical
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    entry_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # None: not in the ledger
+    entry_version: Mapped[int | None] = mapped_column(Integer(), nullable=True)
+
+
+class LedgerChange(EscalationBase):
+    """A change of a ledger entry whose incidents are still to be re-assessed: written in the transaction
+    that changed the entry, handled (`done_at`) in the transaction that re-assesses them, so a change is
+    never lost, whenever the process stops."""
+
+    __tablename__ = "ledger_changes"
+    __table_args__ = (Index("ix_ledger_changes_pending", "done_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    version: Mapped[int] = mapped_column(Integer(), nullable=False)
+    change: Mapped[str] = mapped_column(String(20), nullable=False)  # created, updated, retired, restored
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reassessed: Mapped[int | None] = mapped_column(Integer(), nullable=True)  # how many incidents it re-assessed

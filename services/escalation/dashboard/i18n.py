@@ -268,6 +268,71 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Signed in as {name} ({role}). On to the desk…",
     },
     "continue_to_desk": {"ja": "デスクへ進む", "en": "Continue to the desk"},
+    # the personal-information ledger (issue 16)
+    "ledger": {"ja": "個人情報管理台帳", "en": "PI ledger"},
+    "ledger_title": {"ja": "個人情報管理台帳", "en": "Personal-information ledger"},
+    "ledger_help": {
+        "ja": "グループ各社が取り扱う個人情報の台帳です（JIS Q 15001 A.3.3.1）。DLP のアラートが台帳の資産を指すと、"
+        "報告にない事実（人数・項目・地域など）を台帳から補って評価します。台帳の変更はデスク API または "
+        "pidesk ledger import で行います。",
+        "en": "The group companies' holdings of personal information (JIS Q 15001 A.3.3.1). When a DLP alert names "
+        "an asset in the ledger, the facts the report lacks (count, data, regions…) are taken from its entry. "
+        "Change the ledger through the desk API or pidesk ledger import.",
+    },
+    "ledger_search": {"ja": "検索", "en": "Search"},
+    "asset_type": {"ja": "資産の種類", "en": "Asset type"},
+    "asset_type_s3": {"ja": "S3 バケット", "en": "S3 bucket"},
+    "asset_type_sharepoint": {"ja": "SharePoint / OneDrive サイト", "en": "SharePoint / OneDrive site"},
+    "asset_type_github": {"ja": "GitHub リポジトリ", "en": "GitHub repository"},
+    "asset_type_mailbox": {"ja": "メールボックス", "en": "Mailbox"},
+    "asset_type_google_drive": {"ja": "Google ドライブ", "en": "Google Drive"},
+    "asset_type_app": {"ja": "クラウドアプリ", "en": "Cloud app"},
+    "asset_type_other": {"ja": "その他", "en": "Other"},
+    "ledger_status_in_force": {"ja": "有効", "en": "In force"},
+    "ledger_status_retired": {"ja": "廃止", "en": "Retired"},
+    "ledger_status_all": {"ja": "すべて", "en": "All"},
+    "ledger_entries": {"ja": "台帳の項目", "en": "Entries"},
+    "ledger_entry": {"ja": "台帳の項目", "en": "Ledger entry"},
+    "ledger_name": {"ja": "名称", "en": "Name"},
+    "ledger_owner": {"ja": "所管（会社・部門）", "en": "Owner (company, division)"},
+    "ledger_assets": {"ja": "資産", "en": "Assets"},
+    "ledger_version": {"ja": "版", "en": "Version"},
+    "ledger_retired": {"ja": "廃止", "en": "retired"},
+    "no_ledger_entries": {"ja": "該当する項目はありません。", "en": "No entries match."},
+    "next_page": {"ja": "次のページ", "en": "Next page"},
+    "ledger_purpose": {"ja": "利用目的", "en": "Purpose of use"},
+    "ledger_legal_basis": {"ja": "取得の根拠・同意", "en": "Legal basis or consent"},
+    "ledger_role": {"ja": "立場", "en": "Role"},
+    "ledger_retention": {"ja": "保存期間", "en": "Retention"},
+    "ledger_storage": {"ja": "保管場所・越境移転", "en": "Storage and transfers"},
+    "ledger_responsible": {"ja": "管理責任者", "en": "Person responsible"},
+    "ledger_incidents": {"ja": "この項目に関わるインシデント", "en": "Incidents involving it"},
+    "ledger_no_incidents": {
+        "ja": "この項目の資産に関わるインシデントはありません。",
+        "en": "No incident names its assets.",
+    },
+    "ledger_history": {"ja": "変更履歴", "en": "History"},
+    "ledger_when": {"ja": "日時", "en": "When"},
+    "ledger_by": {"ja": "変更者", "en": "By"},
+    "ledger_change": {"ja": "変更", "en": "Change"},
+    "ledger_changed_fields": {"ja": "変更した項目", "en": "Fields changed"},
+    "ledger_change_created": {"ja": "登録", "en": "created"},
+    "ledger_change_updated": {"ja": "更新", "en": "updated"},
+    "ledger_change_retired": {"ja": "廃止", "en": "retired"},
+    "ledger_change_restored": {"ja": "再開", "en": "restored"},
+    "ledger_match": {"ja": "個人情報管理台帳との照合", "en": "Personal-information ledger"},
+    "ledger_matched": {"ja": "該当する台帳の項目", "en": "Matched entries"},
+    "ledger_filled": {"ja": "台帳から補った事実", "en": "Facts taken from the ledger"},
+    "ledger_routed_to": {"ja": "所管（連絡先の決定に使用）", "en": "Owner (routed to)"},
+    "not_in_ledger": {"ja": "台帳に未登録", "en": "Not in the ledger"},
+    "not_in_ledger_help": {
+        "ja": "次の資産はどの台帳の項目にも該当しません。台帳への登録漏れとして確認してください（PMS の監査所見）。",
+        "en": "No ledger entry covers these assets: check whether the ledger misses them (a PMS audit finding).",
+    },
+    "by_ledger_entry": {"ja": "台帳の項目別", "en": "By ledger entry"},
+    "by_holding_company": {"ja": "保有会社別（台帳）", "en": "By holding company (ledger)"},
+    "holdings_without_incident": {"ja": "インシデントのない台帳の項目", "en": "Holdings with no incident"},
+    "unknown_asset_incidents": {"ja": "台帳に未登録の資産に関するアラート", "en": "Alerts on assets not in the ledger"},
 }
 
 # statuses and timeline events as the API names them, shown in words
@@ -318,6 +383,9 @@ WORDS: dict[str, dict[str, str]] = {
     "ended": {"ja": "早期終了", "en": "ended early"},
     "expired": {"ja": "期限切れ", "en": "expired"},
     "scheduled": {"ja": "開始前", "en": "scheduled"},
+    "ledger_changed": {"ja": "台帳の変更による再評価", "en": "re-assessed: ledger changed"},
+    "controller": {"ja": "管理者（自社の個人情報）", "en": "controller"},
+    "processor": {"ja": "受託者（委託元のため）", "en": "processor"},
 }
 
 

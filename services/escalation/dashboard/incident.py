@@ -22,6 +22,7 @@ from pidesk.services.escalation.entrypoints.views import alert_view, notice_view
 from pidesk.services.escalation.service import alert_listing
 from pidesk.services.escalation.service.desk import DeskError
 from pidesk.services.escalation.views import dashboard as views
+from pidesk.services.escalation.views.presenters import incident_ledger
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.http.openapi import documented
 from pidesk.shared.vocabulary import NoticeKind
@@ -68,6 +69,7 @@ async def incident_page(incident_id: uuid.UUID, page: Page, context: Ctx) -> Res
             references=records.references,
             merge_candidates=records.merge_candidates,
             snooze=records.snooze,
+            ledger=incident_ledger(incident),
             note=lambda entry: timeline_note(entry.kind, entry.detail, language_of(page.request)),
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,13 @@ class YearStats:
     deadlines: Counter[str] = field(default_factory=Counter)  # met, missed, open
     # authority -> due, done, missed: the reports the year's incidents called for (filed late is also missed)
     by_authority: dict[str, Counter[str]] = field(default_factory=dict)
+    # the personal-information ledger (issue 16): incidents per entry and per holding company, the entries in
+    # force no incident of the year named, and the incidents naming an asset not in the ledger (by asset)
+    by_ledger_entry: Counter[str] = field(default_factory=Counter)
+    by_holding_company: Counter[str] = field(default_factory=Counter)
+    holdings_without_incident: list[str] = field(default_factory=list)
+    unknown_asset_incidents: int = 0
+    unknown_assets: Counter[str] = field(default_factory=Counter)
 
     def rows(self) -> list[tuple[str, str, int]]:
         """(dimension, value, count) for the CSV export."""
@@ -46,6 +54,9 @@ class YearStats:
             ("group_company", self.by_entity),
             ("regulator_report", self.regulator_reports),
             ("deadline", self.deadlines),
+            ("ledger_entry", self.by_ledger_entry),
+            ("holding_company", self.by_holding_company),
+            ("unknown_asset", self.unknown_assets),
         ):
             out += [(name, value, count) for value, count in sorted(counter.items())]
         for outcome in REPORT_OUTCOMES:
@@ -53,11 +64,14 @@ class YearStats:
                 (f"authority_reports_{outcome}", authority, counts[outcome])
                 for authority, counts in sorted(self.by_authority.items())
             ]
+        out.append(("incidents_on_unknown_assets", "total", self.unknown_asset_incidents))
+        out += [("holding_without_incident", entry_id, 0) for entry_id in self.holdings_without_incident]
         return out
 
 
-def year_stats(year: int, incidents: list[Any], now: datetime) -> YearStats:
-    """Counts for the incidents received in fiscal `year` (each with its obligations loaded)."""
+def year_stats(year: int, incidents: list[Any], now: datetime, holdings: Sequence[str] = ()) -> YearStats:
+    """Counts for the incidents received in fiscal `year` (each with its obligations loaded); `holdings`:
+    the ids of the ledger's entries in force."""
     stats = YearStats(year)
     for incident in incidents:
         if fiscal_year(incident.received_at) != year or incident.status == IncidentStatus.MERGED:
@@ -68,6 +82,7 @@ def year_stats(year: int, incidents: list[Any], now: datetime) -> YearStats:
         stats.by_kind[str(incident.facts.get("incident_kind", "other"))] += 1
         stats.by_risk[incident.risk_level or "unassessed"] += 1
         stats.by_entity[incident.entity] += 1
+        _count_ledger(stats, getattr(incident, "ledger", None) or {})
         for obligation in incident.obligations:
             if obligation.status == "withdrawn":
                 continue
@@ -75,7 +90,22 @@ def year_stats(year: int, incidents: list[Any], now: datetime) -> YearStats:
             if obligation.code in REGULATOR_REPORTS:
                 count_report(stats, obligation, outcome)
             stats.deadlines[outcome] += 1
+    stats.holdings_without_incident = sorted(h for h in holdings if h not in stats.by_ledger_entry)
     return stats
+
+
+def _count_ledger(stats: YearStats, ledger: Mapping[str, Any]) -> None:
+    """One incident's ledger answer: each entry and holding company once, each asset not in the ledger."""
+    matches = ledger.get("matches") or []
+    for entry_id in {str(m.get("entry_id")) for m in matches}:
+        stats.by_ledger_entry[entry_id] += 1
+    for company in {str(m.get("company")) for m in matches}:
+        stats.by_holding_company[company] += 1
+    unknown = ledger.get("unknown_assets") or []
+    if unknown:
+        stats.unknown_asset_incidents += 1
+        for asset in set(unknown):
+            stats.unknown_assets[str(asset)] += 1
 
 
 def count_report(stats: YearStats, obligation: Any, outcome: str) -> None:

@@ -86,7 +86,16 @@ def _opened(d: Mapping[str, Any], lang: str) -> str:
     return f"{code} opened: {after} was filed as partial (due {due})"
 
 
+def _ledger_changed(d: Mapping[str, Any], lang: str) -> str:
+    entry, version, change = d.get("entry_id"), d.get("version"), d.get("change")
+    if lang == "ja":
+        what = {"created": "登録", "updated": "更新", "retired": "廃止", "restored": "再開"}.get(str(change), change)
+        return f"台帳の項目 {entry} が第{version}版に{what}されたため再評価"
+    return f"ledger entry {entry} changed to version {version} ({change}): re-assessed"
+
+
 NOTES: dict[str, Callable[[Mapping[str, Any], str], str]] = {
+    "ledger_changed": _ledger_changed,
     "closed": _closed,
     "obligation_opened": _opened,
     "snoozed": lambda d, lang: (

@@ -23,23 +23,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
+from enum import IntEnum
 from urllib.parse import unquote, urlsplit
+
+from pidesk.shared.vocabulary import AssetType
 
 MAX_IDENTIFIER = 500  # the longest identifier a ledger asset may have (an alert's asset is cut there too)
 WILDCARDS = frozenset("*?")
 
 
-class AssetKind(StrEnum):
-    """The types of asset a ledger entry names (the first part of `type:identifier`)."""
-
-    S3 = "s3"  # an S3 bucket: name, ARN or s3:// URL
-    SHAREPOINT = "sharepoint"  # a SharePoint or OneDrive site URL
-    GITHUB = "github"  # a GitHub repository, org/repo
-    MAILBOX = "mailbox"  # a mailbox address
-    GOOGLE_DRIVE = "google_drive"  # a Google Drive shared drive: name, id or folder URL
-    APP = "app"  # a cloud app as Netskope or Code42 name it
-    OTHER = "other"  # anything else: a system, a server, a file share
+# The types of asset a ledger entry names (the first part of `type:identifier`): the contract's asset
+# types (shared/vocabulary.py), the types reports and alerts give their assets.
+AssetKind = AssetType
 
 
 # the kinds whose identifiers are paths: an asset also covers what lies under it (a Netskope app covers
@@ -249,12 +244,13 @@ class AssetMatch:
         return (-int(self.fit), -literal, -len(self.asset.identifier))
 
 
-def _pattern(identifier: str) -> re.Pattern[str]:
+def pattern_of(identifier: str) -> re.Pattern[str]:
+    """A ledger asset's wildcards as a case-insensitive regular expression (`fullmatch` a case-folded id)."""
     parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in identifier.casefold()]
     return re.compile("".join(parts), re.DOTALL)
 
 
-def _ancestors(kind: AssetKind, identifier: str) -> list[str]:
+def ancestors(kind: AssetKind, identifier: str) -> list[str]:
     """The identifier and, for a path, every identifier above it (longest first)."""
     if kind not in HIERARCHICAL:
         return [identifier]
@@ -268,12 +264,12 @@ def fit(ledger: Asset, alert: Asset) -> Fit | None:
     if ledger.kind is not alert.kind:
         return None
     wanted = ledger.identifier.casefold()
-    candidates = [c.casefold() for c in _ancestors(alert.kind, alert.identifier)]
+    candidates = [c.casefold() for c in ancestors(alert.kind, alert.identifier)]
     if not ledger.is_pattern:
         if candidates[0] == wanted:
             return Fit.EXACT
         return Fit.UNDER if wanted in candidates[1:] else None
-    pattern = _pattern(ledger.identifier)
+    pattern = pattern_of(ledger.identifier)
     return Fit.PATTERN if any(pattern.fullmatch(c) for c in candidates) else None
 
 

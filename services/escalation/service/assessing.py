@@ -16,18 +16,27 @@ from pidesk.services.escalation.domain.closing import as_of_close
 from pidesk.services.escalation.domain.directory import Directory
 from pidesk.services.escalation.domain.facts import IncidentFacts
 from pidesk.services.escalation.domain.follow_ups import opened_by_filing
+from pidesk.services.escalation.domain.ledger_facts import LedgerFill, fill
 from pidesk.shared.events import IncidentAssessed, ObligationRef
 
 PRODUCER = "escalation"
 PENDING, DONE, WITHDRAWN = "pending", "done", "withdrawn"
 
 
-def facts_of(incident: Incident, directory: Directory | None = None) -> IncidentFacts:
-    """The incident's facts, with the reporting entity's directory attributes (docs/rules.md §2b) when known."""
-    entity = directory.find(incident.reporter.get("entity", "")) if directory else None
+def ledger_fill(incident: Incident) -> LedgerFill:
+    """The incident's facts with what they lack filled from its best matched ledger entry (docs/rules.md §1c)."""
+    return fill(incident.facts, incident.ledger, source=incident.source)
+
+
+def facts_of(incident: Incident, directory: Directory | None = None, filled: LedgerFill | None = None) -> IncidentFacts:
+    """The incident's facts (`filled`: as the ledger fills them), with the directory attributes of the
+    reporting entity — of the holding's owner, when the ledger names it (docs/rules.md §2b) — when known."""
+    filled = filled or ledger_fill(incident)
+    owner = directory.find(filled.owner[0]) if directory and filled.owner else None
+    entity = owner or (directory.find(incident.reporter.get("entity", "")) if directory else None)
     return IncidentFacts.from_report(
-        incident.facts,
-        incident.reporter.get("entity_country", "JP"),
+        filled.facts,
+        owner.country if owner else incident.reporter.get("entity_country", "JP"),
         pmark=entity.pmark if entity else None,
         cn_cac_deadline_h=entity.cn_cac_deadline_h if entity else None,
     )
@@ -79,8 +88,18 @@ def reassess(
     """`duties=False`: the incident was merged into another, which carries its duties from now on:
     it is assessed as ever, and every obligation not done is withdrawn here. The rules are those in
     force at the incident's awareness time (domain/rulebook.py), whenever it is re-assessed."""
-    result = assess(facts_of(incident, directory))
+    filled = ledger_fill(incident)
+    result = assess(facts_of(incident, directory, filled))
     summary = result.summary()
+    if incident.ledger is not None:
+        # the facts the ledger filled, each with its entry and version; the owner routes (docs/rules.md §1c)
+        summary["ledger"] = filled.summary(incident.ledger)
+        summary["explanation"] = [*summary["explanation"], *filled.explanation()]
+        owner = filled.owner or (
+            incident.reporter.get("entity", incident.entity),
+            incident.reporter.get("division", incident.division),
+        )
+        incident.entity, incident.division = owner
     previous: dict[str, Any] = incident.assessment or {}
     changes: dict[str, Any] = {k: v for k, v in _sync_obligations(incident, result, duties=duties).items() if v}
     if previous and previous.get("rules_version") != summary["rules_version"]:
@@ -141,7 +160,7 @@ def reassess(
         legal_triggers=summary["legal_triggers"],
         obligations=[ObligationRef(**o) for o in obligations],
         assessed_at=now,
-        facts={name: incident.facts.get(name) for name in GROUP_FACTS if name in incident.facts},
+        facts={name: filled.facts.get(name) for name in GROUP_FACTS if name in filled.facts},
         rules_version=summary["rules_version"],
     )
     store.publish(event.envelope(incident_id=incident.id, producer=PRODUCER, occurred_at=now))

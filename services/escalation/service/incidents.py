@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pidesk.services.escalation.adapters.alerts import keys_of
 from pidesk.services.escalation.adapters.orm import Incident, TimelineEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository, IncidentStore, NewIncidents
+from pidesk.services.escalation.domain.ledger_facts import LedgerIndex, named_assets
 from pidesk.services.escalation.service.assessing import PRODUCER, reassess
 from pidesk.services.escalation.service.group_updates import tell_growth
 from pidesk.services.escalation.service.grouping import (
@@ -27,6 +28,8 @@ from pidesk.services.escalation.service.grouping import (
     survivor_of,
     unowned,
 )
+from pidesk.services.escalation.service.ledger_changes import tell_new_owner
+from pidesk.services.escalation.service.ledger_lookup import held_entries, look_up_again, look_up_reported, names_assets
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident
 from pidesk.services.escalation.service.snoozing import snooze_if_matched, snooze_joined
 from pidesk.shared.db.base import utcnow
@@ -60,7 +63,8 @@ async def record_reported_incident(
         known = await incidents.references([event.follows_incident_id])
         previous = Previous(event.follows_incident_id, known.get(event.follows_incident_id))
     alerts = await unowned(incidents, event.alerts)
-    await _open_incident(incidents, rules, incident_id, event, alerts, previous, now=now or utcnow())
+    ledger = await held_entries(incidents.session) if names_assets(event) else LedgerIndex(())
+    await _open_incident(incidents, rules, incident_id, event, alerts, previous, ledger, now=now or utcnow())
     return True
 
 
@@ -76,6 +80,8 @@ async def record_reported_incidents(
     owners = await repository.alert_owners(keys_of([a for _, event in fresh for a in event.alerts]))
     followed = {e.follows_incident_id for _, e in fresh if e.follows_incident_id is not None}
     references = await repository.references(followed)
+    # the ledger, read once for the batch (and only when one of its reports names an asset)
+    ledger = await held_entries(session) if any(names_assets(event) for _, event in fresh) else LedgerIndex(())
     batch = NewIncidents(owners, session)
     now = utcnow()
     for incident_id, event in fresh:
@@ -86,7 +92,7 @@ async def record_reported_incidents(
         if event.follows_incident_id is not None:
             previous = Previous(event.follows_incident_id, references.get(event.follows_incident_id))
         alerts = await unowned(batch, event.alerts)
-        incident = await _open_incident(batch, rules, incident_id, event, alerts, previous, now=now)
+        incident = await _open_incident(batch, rules, incident_id, event, alerts, previous, ledger, now=now)
         references[incident_id] = incident.reference  # a later one in the batch may follow it
     opened = len(batch)
     await batch.insert(session)
@@ -100,6 +106,7 @@ async def _open_incident(
     event: IncidentReported,
     alerts: Sequence[AlertRecord],
     previous: Previous | None,
+    ledger: LedgerIndex,
     *,
     now: datetime,
 ) -> Incident:
@@ -135,6 +142,7 @@ async def _open_incident(
     open_with_alerts(store, incident, alerts, now=now)
     if previous is not None:
         _link(store, incident, previous, now=now)
+    look_up_reported(store, incident, event, ledger)
     result = reassess(store, incident, reason="reported", by="escalation", now=now, directory=rules.directory)
     await snooze_if_matched(store, incident, result, now=now)
     await route_incident(store, incident, result, rules, now=now)
@@ -218,9 +226,15 @@ async def record_incident_update(
         facts_changed = facts_changed or regrouped.facts_changed
     elif event.changes and target.alert_count:
         await regroup_stored(incidents, target)  # the group decides the count: new facts do not undo it
+    if "assets" in event.changes or any(alert.asset for alert in event.alerts):
+        places = [(alert.source.value, alert.asset) for alert in event.alerts]
+        more = named_assets(target.source, [], places)
+        facts_changed = await look_up_again(incidents.session, target, more=more) or facts_changed
     if facts_changed:
+        owner = (target.entity, target.division)
         result = reassess(incidents, target, reason=event.reason, by="escalation", now=now, directory=rules.directory)
         await route_incident(incidents, target, result, rules, now=now)
+        tell_new_owner(incidents, target, owner, result, rules, now=now)
     await snooze_joined(incidents, target, growth, rules, now=now)
     if growth is not None:
         for owner_id, records in growth.refreshed.items():

@@ -18,12 +18,14 @@ from pidesk.services.escalation.adapters.alerts import AlertRepository, alert_fa
 from pidesk.services.escalation.adapters.orm import Incident, IncidentAlert, TimelineEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.domain.alert_groups import group_facts
+from pidesk.services.escalation.domain.ledger_facts import named_assets, previously_named
 from pidesk.services.escalation.domain.merging import merged_facts
 from pidesk.services.escalation.domain.references import split_reference
 from pidesk.services.escalation.service.assessing import PRODUCER, reassess
 from pidesk.services.escalation.service.desk import DeskError, actor, status_event
 from pidesk.services.escalation.service.group_updates import tell_growth
 from pidesk.services.escalation.service.grouping import alert_record, facts_summary, regroup_stored
+from pidesk.services.escalation.service.ledger_lookup import look_up_again
 from pidesk.services.escalation.service.routing import RoutingRules, route_incident, schedule
 from pidesk.services.escalation.service.snooze_states import BY_MERGE, is_snoozed, wake
 from pidesk.shared.db.engine import on_postgresql
@@ -111,6 +113,7 @@ async def split_alert(
         incidents.publish(_reported(split, alert).envelope(incident_id=split.id, producer=PRODUCER, occurred_at=now))
         result = reassess(incidents, original, reason="alert_split", by=by, now=now, directory=rules.directory)
         await route_incident(incidents, original, result, rules, now=now)
+        await look_up_again(uow.session, split, more=named_assets(split.source, [], [(alert.source, alert.asset)]))
         result = reassess(incidents, split, reason="split", by=by, now=now, directory=rules.directory)
         await route_incident(incidents, split, result, rules, now=now)
         await uow.commit()
@@ -215,6 +218,7 @@ async def merge_incidents(
         )
         reassess(incidents, absorbed, reason=MERGED, by=by, now=now, duties=False, directory=rules.directory)
         await schedule(incidents, absorbed, rules, now=now)  # its clocks stop: it is closed
+        await look_up_again(incidents.session, survivor, more=previously_named(absorbed.ledger))
         result = reassess(incidents, survivor, reason=MERGED, by=by, now=now, directory=rules.directory)
         await route_incident(incidents, survivor, result, rules, now=now)
         incidents.publish(status_event(absorbed, MERGED, principal, now, merged_into=survivor.id))

@@ -19,6 +19,7 @@ from pidesk.services.escalation.adapters.repository import OBLIGATION_REMINDER, 
 from pidesk.services.escalation.domain.closing import dated_by_close
 from pidesk.services.escalation.service.assessing import PENDING
 from pidesk.services.escalation.service.group_updates import GROUP_UPDATE, fire_group_update
+from pidesk.services.escalation.service.ledger_changes import handle_next_ledger_change
 from pidesk.services.escalation.service.routing import (
     ACK_DEADLINE,
     RoutingRules,
@@ -176,6 +177,15 @@ class TimerScheduler:
                     log.info(
                         "timer fired",
                         extra={"incident_id": str(fired.incident_id), "kind": fired.kind, "outcome": fired.outcome},
+                    )
+                    self._on_commit()
+                for _ in range(MAX_PER_TICK):  # ledger changes: their incidents re-assessed, durably
+                    change = await handle_next_ledger_change(self._sessions, self._rules, now=self._clock())
+                    if change is None:
+                        break
+                    log.info(
+                        "ledger change handled",
+                        extra={"entry_id": change.entry_id, "version": change.version, "reassessed": change.reassessed},
                     )
                     self._on_commit()
             except asyncio.CancelledError:

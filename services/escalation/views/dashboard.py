@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import lazyload
 
-from pidesk.services.escalation.adapters.orm import Incident, NoticeRecord, Snooze, TimelineEntry
+from pidesk.services.escalation.adapters.orm import Incident, LedgerRecord, NoticeRecord, Snooze, TimelineEntry
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.adapters.snoozes import SNOOZED, SnoozeRepository
 from pidesk.services.escalation.dashboard import board, stats
@@ -114,4 +114,5 @@ async def year_stats(session: AsyncSession, year: int, now: datetime) -> stats.Y
             .options(lazyload(Incident.timeline), lazyload(Incident.routes))
         )
     ).all()
-    return stats.year_stats(year, list(incidents), now)
+    holdings = (await session.scalars(select(LedgerRecord.id).where(LedgerRecord.retired.is_(False)))).all()
+    return stats.year_stats(year, list(incidents), now, list(holdings))

@@ -98,6 +98,41 @@ class Notice(BaseModel):
     updated_at: Timestamp
 
 
+class LedgerFilledFact(BaseModel):
+    """A fact the report lacked, taken from a ledger entry (docs/rules.md §1c)."""
+
+    fact: str
+    value: Any
+    entry_id: str
+    version: int
+    asset: str
+    text: dict[str, str]  # the explanation's line: en, ja
+
+
+class LedgerMatchedEntry(BaseModel):
+    """A ledger entry covering an asset the incident names; `filled`: the facts taken from it."""
+
+    entry_id: str
+    version: int
+    asset: str  # the incident's asset, type:identifier
+    ledger_asset: str  # the entry's asset that covers it
+    fit: str  # exact, under, pattern
+    company: str
+    division: str
+    on_behalf_of: str | None  # a processor's holding: the controller it is processed for
+    filled: list[str]
+
+
+class IncidentLedger(BaseModel):
+    """What the personal-information ledger says of the assets the incident names (issue 16)."""
+
+    matched_entries: list[LedgerMatchedEntry]
+    filled: list[LedgerFilledFact]
+    owner: dict[str, str] | None  # the holding's company and division, routed to (a DLP alert)
+    unknown_assets: list[str]  # assets no entry covers: "not in the ledger"
+    not_in_ledger: bool
+
+
 class IncidentDetail(BaseModel):
     """GET /v1/incidents/{id}, and the answer of every action on an incident."""
 
@@ -113,6 +148,7 @@ class IncidentDetail(BaseModel):
     follows_incident_id: Id | None
     merged_into: Id | None
     snooze: SnoozeMarker | None
+    ledger: IncidentLedger | None  # None: it names no asset the ledger could cover
     assessment: dict[str, Any] | None
     obligations: list[Obligation]
     acknowledged_at: Timestamp | None

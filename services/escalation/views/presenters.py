@@ -10,7 +10,30 @@ from typing import Any
 from pidesk.services.escalation.adapters.orm import Incident, IncidentAlert, NoticeRecord, Snooze
 from pidesk.services.escalation.adapters.snoozes import Matches, window_of
 from pidesk.services.escalation.domain.authorities import local_due
+from pidesk.services.escalation.domain.ledger_facts import fill
 from pidesk.shared.vocabulary import ObligationStatus
+
+
+def incident_ledger(incident: Incident) -> dict[str, Any] | None:
+    """The ledger's entries covering the incident's assets (with the facts each filled) and the assets
+    not in the ledger; None when it names no asset."""
+    if incident.ledger is None:
+        return None
+    filled = fill(incident.facts, incident.ledger, source=incident.source)
+    summary = filled.summary(incident.ledger)
+    taken: dict[tuple[str, int], list[str]] = {(f.entry_id, f.version): [] for f in filled.filled}
+    for f in filled.filled:
+        taken[(f.entry_id, f.version)].append(f.fact)
+    return {
+        "matched_entries": [
+            {**m, "filled": taken.get((m["entry_id"], m["version"]), []) if i == 0 else []}
+            for i, m in enumerate(summary["matched_entries"])
+        ],
+        "filled": summary["filled"],
+        "owner": summary["owner"],
+        "unknown_assets": summary["unknown_assets"],
+        "not_in_ledger": bool(summary["unknown_assets"]),
+    }
 
 
 def incident_detail(incident: Incident, snooze: Snooze | None = None) -> dict[str, Any]:
@@ -33,6 +56,7 @@ def incident_detail(incident: Incident, snooze: Snooze | None = None) -> dict[st
         "follows_incident_id": _id(incident.follows_incident_id),
         "merged_into": _id(incident.merged_into),
         "snooze": snooze_marker(incident, snooze),
+        "ledger": incident_ledger(incident),
         "assessment": incident.assessment,
         "obligations": [
             {

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from pidesk.shared.events import MAX_ASSETS, AssetRef
 from pidesk.shared.vocabulary import DataCategory, Encryption, EntityRole, IncidentKind
 
 REGION = re.compile(r"^(EU|[A-Z]{2}|[A-Z]{2}-[A-Z0-9]{1,3})$")
@@ -57,9 +58,10 @@ class ReportSubmission(BaseModel):
     publicly_viewable: bool = False
     entity_role: EntityRole = EntityRole.CONTROLLER
     contact_info_available: bool = True
-    assets: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=200)]], Field(max_length=200)] = (
-        Field(default_factory=list)
-    )
+    # typed assets (`{type, id}`, looked up in escalation's personal-information ledger) or free text
+    assets: Annotated[
+        list[AssetRef | Annotated[str, StringConstraints(min_length=1, max_length=200)]], Field(max_length=MAX_ASSETS)
+    ] = Field(default_factory=list)
 
     @field_validator("title", "description")
     @classmethod
@@ -68,8 +70,8 @@ class ReportSubmission(BaseModel):
 
     @field_validator("assets")
     @classmethod
-    def _assets(cls, value: list[str]) -> list[str]:
-        return [_no_nul(asset) for asset in value]
+    def _assets(cls, value: list[AssetRef | str]) -> list[AssetRef | str]:
+        return [_no_nul(asset) if isinstance(asset, str) else asset for asset in value]
 
     @field_validator("data_categories")
     @classmethod

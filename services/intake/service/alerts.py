@@ -27,7 +27,7 @@ from pidesk.services.intake.service.reports import (
 from pidesk.services.intake.webhooks.common import without_nul
 from pidesk.services.intake.webhooks.model import VendorAlert
 from pidesk.shared.db.base import utcnow
-from pidesk.shared.events import REPORT_FACTS, AlertRecord, IncidentUpdated
+from pidesk.shared.events import MAX_ASSETS, REPORT_FACTS, AlertRecord, AssetRef, IncidentUpdated, asset_values
 from pidesk.shared.vocabulary import ReportSource
 
 
@@ -77,7 +77,7 @@ def submission_for(
             "publicly_viewable": alert.publicly_viewable,
             "malicious": alert.malicious,
             "recovered_before_access": alert.recovered_before_access,
-            "assets": [without_nul(a[:200]) for a in alert.assets[:200]],
+            "assets": [a if isinstance(a, AssetRef) else without_nul(a[:200]) for a in alert.assets[:MAX_ASSETS]],
         }
     )
 
@@ -92,7 +92,7 @@ def alert_record(
         received_at=received_at,
         aware_at=submission.aware_at,
         rule=_clip(alert.rule, 300),
-        asset=_clip(alert.asset or (submission.assets[0] if submission.assets else None), 500),
+        asset=_clip(alert.asset or next((a for a in submission.assets if isinstance(a, str)), None), 500),
         actor=_clip(alert.actor, 300),
         detections={without_nul(name[:200]): count for name, count in alert.detections.items() if count >= 0},
         data_categories=submission.data_categories,
@@ -222,7 +222,7 @@ def changed_facts(report: Report, update: ReportSubmission) -> dict[str, Any]:
             changes[flag] = True
     if new["malicious"] is True and stored["malicious"] is not True:
         changes["malicious"] = True
-    assets = list(dict.fromkeys([*stored["assets"], *new["assets"]]))[:200]
+    assets = asset_values([*stored["assets"], *new["assets"]])[:MAX_ASSETS]
     if assets != stored["assets"]:
         changes["assets"] = assets
     return changes

@@ -19,7 +19,7 @@ from pidesk.services.intake.adapters.repository import IntakeUnitOfWork
 from pidesk.services.intake.domain.reference import format_reference, reference_year
 from pidesk.services.intake.domain.report import ReportSubmission
 from pidesk.shared.db.base import utcnow
-from pidesk.shared.events import AlertRecord, Envelope, IncidentReported, ReporterRef
+from pidesk.shared.events import AlertRecord, Envelope, IncidentReported, ReporterRef, asset_values
 from pidesk.shared.vocabulary import ReportSource
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def new_report(
         publicly_viewable=report.publicly_viewable,
         entity_role=report.entity_role.value,
         contact_info_available=report.contact_info_available,
-        assets=report.assets,
+        assets=asset_values(report.assets),
         vendor_state=vendor_state,
         last_alert_at=received_at if command.source_alert_id else None,
     )

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pidesk.services.intake.webhooks.model import UnreadablePayload
-from pidesk.shared.vocabulary import DataCategory
+from pidesk.shared.events import ASSET_ID_MAX, AssetRef
+from pidesk.shared.vocabulary import AssetType, DataCategory
 
 _FRACTION = re.compile(r"^(?P<head>[^.]+)\.(?P<digits>\d+)(?P<tail>.*)$")
 
@@ -239,9 +240,19 @@ def actor_key(*candidates: Any) -> str | None:
     return key_text(*candidates, limit=ACTOR_MAX)
 
 
-def with_asset(assets: list[str], asset: str | None) -> list[str]:
-    """The alert's places, with its correlation asset among them."""
-    return [*assets, asset] if asset and asset not in assets else assets
+def with_asset(assets: list[AssetRef | str], asset: str | None, *typed: AssetRef | None) -> list[AssetRef | str]:
+    """The alert's places, with its correlation asset among them, then the typed assets it names
+    (each once; None: the payload did not name it)."""
+    places = [*assets, asset] if asset and asset not in assets else list(assets)
+    return places + list(dict.fromkeys(t for t in typed if t is not None and t not in places))
+
+
+def typed_asset(kind: AssetType, identifier: Any) -> AssetRef | None:
+    """A typed asset (its identifier as the vendor names it, cut at the contract's limit), or None when
+    the payload names none."""
+    if not isinstance(identifier, str) or not identifier.strip() or "\x00" in identifier:
+        return None
+    return AssetRef(type=kind, id=identifier.strip()[:ASSET_ID_MAX])
 
 
 def add_count(detections: dict[str, int], name: Any, count: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from pidesk.services.intake.domain.report import ReportSubmission
 from pidesk.services.intake.webhooks.signatures import Verifier
+from pidesk.shared.events import AssetRef
 from pidesk.shared.vocabulary import DataCategory, IncidentKind
 
 
@@ -30,7 +31,8 @@ class VendorAlert:
     publicly_viewable: bool = False
     malicious: bool | None = None
     recovered_before_access: bool = False  # e.g. the DLP tool blocked the share or the mail
-    assets: list[str] = field(default_factory=list)
+    # the places it names: typed assets (looked up in escalation's ledger) and free-text names
+    assets: list[AssetRef | str] = field(default_factory=list)
     vendor_state: str | None = None  # e.g. open, resolved, reopened: a change is news for the desk
     report: ReportSubmission | None = None  # the whole report, for sources that send our own schema
     # correlation keys (the correlation policy groups alerts on them; None when the vendor omits it)

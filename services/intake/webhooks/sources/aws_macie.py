@@ -24,12 +24,14 @@ from pidesk.services.intake.webhooks.common import (
     int_or_none,
     optional_time,
     rule_key,
+    typed_asset,
     with_asset,
 )
 from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
+from pidesk.shared.events import AssetRef
+from pidesk.shared.vocabulary import AssetType, IncidentKind
 from pidesk.shared.vocabulary import DataCategory as C
-from pidesk.shared.vocabulary import IncidentKind
 
 # Managed data identifiers (docs.aws.amazon.com/macie/latest/user/mdis-reference-quick.html)
 IDENTIFIERS = CategoryTable(
@@ -206,6 +208,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
                 assets=with_asset(
                     [a for a in (dig(finding, "resourcesAffected", "s3Bucket", "arn"), key) if isinstance(a, str)],
                     asset,
+                    _bucket_asset(finding),
                 ),
                 # policy findings recur: the occurrence count is the vendor's news for the desk
                 vendor_state=f"{'archived' if finding.get('archived') else 'active'}:{occurrences}",
@@ -216,6 +219,16 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
             )
         )
     return alerts
+
+
+def _bucket_asset(finding: Mapping[str, Any]) -> AssetRef | None:
+    """The S3 asset the finding concerns: its object in its bucket when it names one, else the bucket
+    (its name, or its ARN)."""
+    bucket = dig(finding, "resourcesAffected", "s3Bucket", "name")
+    key = dig(finding, "resourcesAffected", "s3Object", "key")
+    if isinstance(bucket, str) and bucket.strip():
+        return typed_asset(AssetType.S3, f"{bucket.strip()}/{key}" if isinstance(key, str) and key else bucket)
+    return typed_asset(AssetType.S3, dig(finding, "resourcesAffected", "s3Bucket", "arn"))
 
 
 SOURCE = WebhookSource(name="aws-macie", display_name="Amazon Macie", verify=verify_pidesk, parse=parse)

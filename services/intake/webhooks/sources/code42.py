@@ -20,12 +20,13 @@ from pidesk.services.intake.webhooks.common import (
     optional_time,
     rule_key,
     text_or_none,
+    typed_asset,
     with_asset,
 )
 from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
 from pidesk.shared.http.json_limits import loads_bounded
-from pidesk.shared.vocabulary import DataCategory, IncidentKind
+from pidesk.shared.vocabulary import AssetType, DataCategory, IncidentKind
 
 PUBLIC_EXPOSURES = {"ispublic", "publiclinkshare", "publicsearchableshare", "publicsharedvialink"}
 SHARED_EXPOSURES = {"sharedvialink", "outsidetrusteddomains", "sharedtotrusteddomain", "ispublic"}
@@ -108,7 +109,12 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
                 ),
                 publicly_viewable=public,
                 malicious=True if departing and kind is IncidentKind.INSIDER_TAKEOUT else None,
-                assets=with_asset([str(alert["actor"])] if alert.get("actor") else [], source),
+                assets=with_asset(
+                    [str(alert["actor"])] if alert.get("actor") else [],
+                    source,
+                    # the cloud service the files left from (an endpoint is a device, not a holding)
+                    typed_asset(AssetType.APP, source) if (source or "").lower() != "endpoint" else None,
+                ),
                 vendor_state=(text_or_none(alert.get("state")) or "").lower() or None,
                 rule=rule_key(alert.get("name"), alert.get("ruleId"), alert.get("type")),  # name: the rule's name
                 asset=source,

@@ -14,6 +14,7 @@ from pidesk.services.intake.domain.report import ReportSubmission
 from pidesk.services.intake.webhooks.common import Fallbacks, asset_key, with_asset
 from pidesk.services.intake.webhooks.model import UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
+from pidesk.shared.events import AssetRef
 from pidesk.shared.vocabulary import Encryption, EntityRole
 
 
@@ -67,7 +68,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert]:
             or "sha256:" + hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
         )
         # our schema names no rule, actor or detector counts: the first place reported is the asset
-        asset = asset_key(*report.assets[:1])
+        asset = asset_key(*(a.id if isinstance(a, AssetRef) else a for a in report.assets[:1]))
         alerts.append(
             VendorAlert(
                 alert_id=alert_id,

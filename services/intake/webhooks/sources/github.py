@@ -20,11 +20,12 @@ from pidesk.services.intake.webhooks.common import (
     dig,
     optional_time,
     rule_key,
+    typed_asset,
     with_asset,
 )
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_github
-from pidesk.shared.vocabulary import DataCategory, IncidentKind
+from pidesk.shared.vocabulary import AssetType, DataCategory, IncidentKind
 
 STATES = {
     "created": "open",
@@ -113,7 +114,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
                 f"{f'; resolution: {resolution}' if resolution else ''}; {alert.get('html_url') or ''}"
             ),
             publicly_viewable=public,
-            assets=with_asset([str(name)], asset),
+            assets=with_asset([str(name)], asset, typed_asset(AssetType.GITHUB, repository.get("full_name"))),
             vendor_state=STATES[action],
             rule=rule_key(alert.get("secret_type"), alert.get("secret_type_display_name")),
             asset=asset,

@@ -32,13 +32,14 @@ from pidesk.services.intake.webhooks.common import (
     optional_time,
     rule_key,
     text_or_none,
+    typed_asset,
     with_asset,
 )
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
 from pidesk.shared.http.json_limits import loads_bounded
+from pidesk.shared.vocabulary import AssetType, IncidentKind
 from pidesk.shared.vocabulary import DataCategory as C
-from pidesk.shared.vocabulary import IncidentKind
 
 # infoType / detector names (cloud.google.com/sensitive-data-protection/docs/infotypes-reference)
 INFO_TYPES = CategoryTable(
@@ -235,7 +236,15 @@ def alert_center(alert: dict[str, Any], attributes: Mapping[str, Any]) -> Vendor
             f"{info.get('eventType') or 'unknown'}; actions: {', '.join(actions) or 'none'}."
         ),
         recovered_before_access=blocked,
-        assets=with_asset([a for a in (dig(info, "resourceInfo", "documentId"),) if isinstance(a, str)], asset),
+        assets=with_asset(
+            [a for a in (dig(info, "resourceInfo", "documentId"),) if isinstance(a, str)],
+            asset,
+            # a message: the sender's mailbox; a Drive file: the file, as a Drive asset
+            typed_asset(AssetType.MAILBOX, user) if source in MESSAGE_SOURCES else None,
+            typed_asset(AssetType.GOOGLE_DRIVE, dig(info, "resourceInfo", "documentId"))
+            if source not in MESSAGE_SOURCES
+            else None,
+        ),
         vendor_state=str(status).lower() if status else None,
         rule=rule_key(dig(info, "ruleInfo", "displayName"), dig(info, "ruleInfo", "resourceName")),
         asset=asset,
@@ -264,7 +273,7 @@ def dlp_job(attributes: Mapping[str, Any], job: Any, published: Any) -> VendorAl
             f"findings: {sum(detections.values()) if detections else 'unknown (see the job in the console)'}."
         ),
         affected_count=max(detections.values()) if detections else None,
-        assets=with_asset([str(name)], asset),
+        assets=with_asset([str(name)], asset, typed_asset(AssetType.OTHER, asset)),
         # the job trigger (a scheduled scan) or, for a one-off job, the inspect template that ran
         rule=rule_key(
             dig(job, "jobTriggerName"),
@@ -316,7 +325,7 @@ def data_profile(data: bytes, message: Mapping[str, Any], published: Any) -> Ven
         aware_at=optional_time(published, "publishTime"),
         title=f"Cloud DLP data profile: {name.rsplit('/', 1)[-1]}",
         summary=f"Sensitive Data Protection profiled {name}; predicted infoTypes: {', '.join(names) or 'none'}.",
-        assets=with_asset([name], asset),
+        assets=with_asset([name], asset, typed_asset(AssetType.OTHER, asset)),
         asset=asset,
         # a profile predicts infoTypes with a prevalence, not a count of matches: no detections
     )

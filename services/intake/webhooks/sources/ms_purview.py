@@ -24,12 +24,14 @@ from pidesk.services.intake.webhooks.common import (
     optional_time,
     rule_key,
     text_or_none,
+    typed_asset,
     with_asset,
 )
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
+from pidesk.shared.events import AssetRef
+from pidesk.shared.vocabulary import AssetType, IncidentKind
 from pidesk.shared.vocabulary import DataCategory as C
-from pidesk.shared.vocabulary import IncidentKind
 
 # Sensitive information type names (learn.microsoft.com/purview/sit-sensitive-information-type-entity-definitions)
 SENSITIVE_TYPES = CategoryTable(
@@ -171,6 +173,16 @@ def _asset(record: dict[str, Any], workload: str) -> str | None:
     return asset_key(mailbox, site, device)
 
 
+def _typed_assets(record: dict[str, Any]) -> list[AssetRef | None]:
+    """The site collection (SharePoint, OneDrive), the sender's mailbox (Exchange, Teams) and the device
+    (Endpoint) the record names."""
+    return [
+        typed_asset(AssetType.SHAREPOINT, dig(record, "SharePointMetaData", "SiteCollectionUrl")),
+        typed_asset(AssetType.MAILBOX, dig(record, "ExchangeMetaData", "From")),
+        typed_asset(AssetType.OTHER, dig(record, "EndpointMetaData", "DeviceName")),
+    ]
+
+
 def _kind(workload: str) -> IncidentKind:
     if workload in {"exchange", "sharepoint", "onedrive", "microsoftteams", "teams"}:
         return IncidentKind.UNAUTHORIZED_PROVISION
@@ -245,6 +257,7 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
                 assets=with_asset(
                     [str(a) for a in (dig(record, "SharePointMetaData", "FilePathUrl"), record.get("ObjectId")) if a],
                     asset,
+                    *_typed_assets(record),
                 ),
                 vendor_state="undone" if operation == UNDO else "matched",
                 rule=_rule(policies),

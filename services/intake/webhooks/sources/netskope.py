@@ -20,12 +20,13 @@ from pidesk.services.intake.webhooks.common import (
     int_or_none,
     optional_time,
     rule_key,
+    typed_asset,
     with_asset,
 )
 from pidesk.services.intake.webhooks.model import Handshake, UnreadablePayload, VendorAlert, WebhookSource
 from pidesk.services.intake.webhooks.signatures import verify_pidesk
+from pidesk.shared.vocabulary import AssetType, IncidentKind
 from pidesk.shared.vocabulary import DataCategory as C
-from pidesk.shared.vocabulary import IncidentKind
 
 
 class CardPan:
@@ -225,7 +226,9 @@ def parse(payload: Any, headers: Mapping[str, str]) -> list[VendorAlert] | Hands
                 affected_count=max(counts) if counts else None,
                 publicly_viewable=public,
                 assets=with_asset(
-                    [str(a) for a in (first.get("app"), first.get("instance_id"), first.get("object")) if a], asset
+                    [str(a) for a in (first.get("app"), first.get("instance_id"), first.get("object")) if a],
+                    asset,
+                    typed_asset(AssetType.APP, asset),
                 ),
                 vendor_state=str(first["status"]).lower() if first.get("status") else None,
                 rule=_rule(group, detections),
