@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 
-from pidesk.shared.settings import SettingsError, TokenSettings
+from pidesk.shared.settings import SettingsError, TokenSettings, dev_secret
 from pidesk.shared.vocabulary import Role
 
 
@@ -15,6 +18,11 @@ class EscalationSettings(TokenSettings):
 
     routing_policy: str | None = Field(default=None, validation_alias=AliasChoices("PIDESK_ROUTING_POLICY"))
     directory: str | None = Field(default=None, validation_alias=AliasChoices("PIDESK_DIRECTORY"))
+    # government requests and privacy complaints (issue 17): routing, deadlines, who decides
+    case_policy: str | None = Field(default=None, validation_alias=AliasChoices("PIDESK_CASE_POLICY"))
+    # the desk's free text on cases and their documents at rest: "kid:base64key[,kid:base64key…]", the
+    # first key encrypts, every listed key decrypts (rotation)
+    encryption_keys: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ESCALATION_ENCRYPTION_KEYS"))
     timer_interval_seconds: float = Field(default=1.0, gt=0, validation_alias=AliasChoices("ESCALATION_TIMER_INTERVAL"))
     notifier_url: str = Field(default="http://127.0.0.1:8003", validation_alias=AliasChoices("ESCALATION_NOTIFIER_URL"))
     desk_url: str = Field(default="http://127.0.0.1:8002/desk", validation_alias=AliasChoices("ESCALATION_DESK_URL"))
@@ -48,6 +56,11 @@ class EscalationSettings(TokenSettings):
     def _escalation_defaults(self) -> EscalationSettings:
         if not self.database_url:
             self.database_url = self.sqlite_url("escalation")
+        if self.encryption_keys is None:
+            if self.env == "production":
+                raise SettingsError("ESCALATION_ENCRYPTION_KEYS must be set in production")
+            seed = dev_secret(self.var_dir, "escalation_encryption_seed").encode()
+            self.encryption_keys = SecretStr(f"dev1:{base64.b64encode(hashlib.sha256(seed).digest()).decode()}")
         return self
 
     @model_validator(mode="after")
