@@ -60,8 +60,7 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
         group_update_window=timedelta(seconds=settings.group_update_seconds),
     )
     case_policy = load_case_policy(settings.case_policy)  # government requests and complaints (issue 17)
-    assert settings.encryption_keys is not None  # the settings fill it in (a generated key outside production)
-    case_cipher = FieldCipher(settings.encryption_keys.get_secret_value())
+    case_cipher = FieldCipher(settings.case_keyring())
     consumer = build_consumer(
         SERVICE,
         settings,
