@@ -1,6 +1,6 @@
 """Statutory handling clocks of privacy complaints and data-subject requests (issue 17). Pure.
 
-Where a law sets a time to answer, the clock says when (docs/rules.md §5):
+Where a law sets a time to answer, the clock says when (docs/rules.md §7):
 - GDPR Art. 12(3): information on action taken on a request under Arts. 15-22 without undue delay and in
   any event within one month of receipt; extendable by two further months where necessary, taking into
   account the complexity and number of requests, the data subject being told within the first month.

@@ -6,7 +6,7 @@ request reports to and consults the Personal Information Protection Administrato
 and consults the officer in charge; the company then decides, respecting the rights of the person
 concerned, whether providing the data is necessary and lawful, and records the procedure (APPI
 Art. 27(1)(i)-(iv): a provision to a third party without consent only where laws and regulations
-require it, or a state organ's duty under law needs the company's cooperation; docs/rules.md §5).
+require it, or a state organ's duty under law needs the company's cooperation; docs/rules.md §7).
 """
 
 from __future__ import annotations
