@@ -23,6 +23,7 @@ from pidesk.services.escalation.entrypoints import ledger as ledger_api
 from pidesk.services.escalation.entrypoints import snoozes as snooze_api
 from pidesk.services.escalation.entrypoints import tokens as tokens_api
 from pidesk.services.escalation.entrypoints.kafka_handlers import case_handlers, kafka_batch_handlers, kafka_handlers
+from pidesk.services.escalation.service.case_timers import CaseEscalator
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.timers import TimerScheduler
 from pidesk.shared import topics
@@ -76,7 +77,8 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     )
     # the dashboard's sign-in rate, counted in each process and shared through the database (PostgreSQL)
     rates = rate_limits(settings, settings.database_url, runtime.engine, RateLimitCount)
-    runtime.background += [runtime.provisioner.then(consumer.run), scheduler.run, rates.run]
+    escalator = CaseEscalator(runtime.sessions, case_policy, interval=settings.timer_interval_seconds)
+    runtime.background += [runtime.provisioner.then(consumer.run), scheduler.run, rates.run, escalator.run]
     context = EscalationContext(settings=settings, sessions=runtime.sessions, relay=runtime.relay, rules=rules)
     context.case_policy, context.case_cipher = case_policy, case_cipher
     context.notifier = NotifierClient(settings.notifier_url, context.token_secret)

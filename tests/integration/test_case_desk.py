@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from pidesk.services.escalation.adapters.case_policy_files import load_case_policy
 from pidesk.services.escalation.adapters.orm import CaseDocument, GovernmentRequestRecord, PrivacyComplaintRecord
+from pidesk.services.escalation.service.case_timers import escalate_overdue
 from pidesk.services.escalation.service.cases import record_complaint, record_government_request
 from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.events import ComplaintReceived, GovernmentRequestReceived
@@ -291,3 +292,37 @@ async def test_a_complaint_has_its_clock_its_outcome_and_opens_a_linked_incident
     async with desk.sessions() as session:
         row = await session.get(PrivacyComplaintRecord, uuid.UUID(gdpr))
         assert row is not None and row.reply_encrypted is not None and "erased" not in row.reply_encrypted
+
+
+async def test_a_tier_that_lets_its_deadline_pass_is_escalated_up_the_path(desk: Desk) -> None:
+    received = datetime.now(UTC) - timedelta(minutes=1)
+    case_id = await desk.request(7, received_at=received)
+    other = await desk.request(8, received_at=received)
+    await desk.post(f"/v1/government-requests/{other}/acknowledge", OPERATOR)  # its first tier is never escalated
+    assert await escalate_overdue(desk.sessions, POLICY, received + timedelta(hours=3)) == 0
+    late = received + timedelta(hours=4, minutes=1)
+    assert await escalate_overdue(desk.sessions, POLICY, late) == 1
+    assert await escalate_overdue(desk.sessions, POLICY, late) == 0  # once per tier
+    later = late + timedelta(hours=8, minutes=1)
+    assert await escalate_overdue(desk.sessions, POLICY, later) == 2  # and the other's second tier, told on its ack
+    latest = later + timedelta(hours=24, minutes=1)
+    assert await escalate_overdue(desk.sessions, POLICY, latest) == 2
+    acknowledged = await desk.get(f"/v1/government-requests/{other}", OPERATOR)
+    assert [(r["step"], r["reason"], r["acknowledged_at"] is not None) for r in acknowledged["routes"]] == [
+        (1, "routed", True),
+        (2, "routed", False),
+        (3, "escalated", False),
+        (4, "escalated", False),
+    ]
+    detail = await desk.get(f"/v1/government-requests/{case_id}", OPERATOR)
+    assert [(r["step"], r["target"], r["reason"]) for r in detail["routes"]] == [
+        (1, "division_manager", "routed"),
+        (2, "pi_administrator", "escalated"),
+        (3, "officer_in_charge", "escalated"),
+        (4, "officer_in_charge", "escalated"),
+    ]
+    assert [e["action"] for e in detail["log"]].count("escalated") == 3
+    detail = await desk.post(f"/v1/government-requests/{case_id}/acknowledge", OFFICER)
+    assert all(r["acknowledged_at"] for r in detail["routes"]) and len(detail["routes"]) == 4
+    assert await escalate_overdue(desk.sessions, POLICY, latest + timedelta(days=2)) == 1  # the other's officer only
+    assert len((await desk.get(f"/v1/government-requests/{case_id}", OPERATOR))["routes"]) == 4

@@ -14,6 +14,7 @@ from pidesk.services.escalation.domain.government_requests import (
     REQUEST_PATH,
     conflicts_of_law,
     decision_problems,
+    escalation_step,
     first_step,
     instrument_compels,
     may_decide,
@@ -147,3 +148,19 @@ complaints:
         load(text.replace("[auditor]", "[officer]").replace("soon", "1d"), "cases.yaml", CasePolicy)
     with pytest.raises(PolicyFileError, match="no such file"):
         load_case_policy("/nonexistent/cases.yaml")
+
+
+def test_an_overdue_tier_escalates_to_the_next_and_past_the_top_to_the_officer_again() -> None:
+    policy = load_case_policy()
+    deadlines, path = policy.request_deadlines(), policy.government_requests.path
+    late = T0 + timedelta(hours=5)
+    step = escalation_step(1, late, deadlines, path)
+    assert (step.step, step.target, step.told_at, step.ack_due_at) == (
+        2,
+        "pi_administrator",
+        late,
+        late + timedelta(hours=8),
+    )
+    assert escalation_step(2, late, deadlines, path).target == "officer_in_charge"
+    again = escalation_step(3, late, deadlines, path)
+    assert (again.step, again.target, again.ack_due_at) == (4, "officer_in_charge", late + timedelta(hours=24))

@@ -59,6 +59,8 @@ def upgrade() -> None:
         sa.Column("ack_due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("acknowledged_by", sa.String(length=200), nullable=True),
+        sa.Column("reason", sa.String(length=20), nullable=False),
+        sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_routes")),
         sa.UniqueConstraint("case_id", "step", "target", name="uq_case_routes_case_id_step_target"),
     )

@@ -435,6 +435,8 @@ class CaseRoute(EscalationBase):
     ack_due_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    reason: Mapped[str] = mapped_column(String(20), nullable=False, default="routed")  # routed, escalated
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # overdue: next told
 
 
 class CaseDocument(EscalationBase):

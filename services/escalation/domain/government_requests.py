@@ -56,6 +56,18 @@ def next_step(
     return RouteStep(current + 1, target, acknowledged_at, acknowledged_at + deadlines[target])
 
 
+def escalation_step(
+    current: int, now: datetime, deadlines: dict[str, timedelta], path: Sequence[str] = REQUEST_PATH
+) -> RouteStep:
+    """The tier told when tier `current` lets its deadline pass unacknowledged: the next one, and past the
+    top the officer in charge again (as an incident's chain, docs/rules.md §4), until someone acknowledges."""
+    following = next_step(current, now, deadlines, path)
+    if following is not None:
+        return following
+    top = path[-1]
+    return RouteStep(current + 1, top, now, now + deadlines[top])
+
+
 def overdue(step: RouteStep, acknowledged_at: datetime | None, now: datetime) -> bool:
     """A tier that has not acknowledged by its deadline."""
     return acknowledged_at is None and now > step.ack_due_at

@@ -91,6 +91,7 @@ def _routes(rows: list[CaseRoute], now: datetime) -> list[CaseRouteView]:
             ack_due_at=r.ack_due_at.isoformat(),
             acknowledged_at=_at(r.acknowledged_at),
             acknowledged_by=r.acknowledged_by,
+            reason=r.reason,
             overdue=r.acknowledged_at is None and now > r.ack_due_at,
         )
         for r in rows

@@ -50,6 +50,7 @@ def _route(kind: str, case_id: uuid.UUID, step: RouteStep) -> CaseRoute:
         target=step.target,
         told_at=step.told_at,
         ack_due_at=step.ack_due_at,
+        reason="routed",
     )
 
 

@@ -18,6 +18,7 @@ class CaseRouteView(BaseModel):
     ack_due_at: Timestamp
     acknowledged_at: Timestamp | None
     acknowledged_by: str | None
+    reason: str  # routed, escalated (the tier below let its deadline pass)
     overdue: bool
 
 
