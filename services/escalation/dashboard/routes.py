@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from pidesk.services.escalation.dashboard import board_page, events, incident, notices, sign_in, snooze_page, statistics
+from pidesk.services.escalation.dashboard import (
+    board_page,
+    case_pages,
+    events,
+    incident,
+    notices,
+    sign_in,
+    snooze_page,
+    statistics,
+)
 
 
 def dashboard_routers() -> list[APIRouter]:
@@ -17,4 +26,5 @@ def dashboard_routers() -> list[APIRouter]:
         snooze_page.router,
         notices.router,
         statistics.router,
+        case_pages.router,  # government requests and complaints (issue 17)
     ]
