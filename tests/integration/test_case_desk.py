@@ -203,6 +203,12 @@ async def test_a_confidential_request_is_shown_only_to_those_who_may_see_it(desk
         assert [i["id"] for i in listed["items"]] == [shown]
         response = await desk.client.get(f"/v1/government-requests/{hidden}", headers=headers)
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assessment = {"legal_basis_checked": True, "necessary_and_proportionate": True, "rights_of_person_considered": True}
+    document = {"name": "order.pdf", "media_type": "application/pdf", "content_base64": "JVBERg=="}
+    for path, body in (("acknowledge", None), ("assessment", assessment), ("documents", document)):
+        acted = await desk.client.post(f"/v1/government-requests/{hidden}/{path}", headers=OPERATOR, json=body)
+        assert acted.status_code == 404 and acted.json()["error"]["code"] == "not_found", path  # nor acts on it
+    await desk.post(f"/v1/government-requests/{hidden}/acknowledge", PI_ADMIN)
     for headers in (PI_ADMIN, OFFICER, AUDITOR):
         listed = await desk.get("/v1/government-requests", headers)
         assert {i["id"] for i in listed["items"]} == {hidden, shown}

@@ -19,7 +19,7 @@ from pidesk.services.escalation.adapters.orm import (
     PrivacyComplaintRecord,
 )
 from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
-from pidesk.services.escalation.service.cases import COMPLAINT, REQUEST
+from pidesk.services.escalation.service.cases import COMPLAINT, CONFIDENTIAL_READERS, REQUEST
 from pidesk.services.escalation.service.desk import DeskError
 from pidesk.services.escalation.views.case_models import (
     CaseDocumentView,
@@ -37,9 +37,6 @@ from pidesk.services.escalation.views.case_models import (
 )
 from pidesk.shared.cipher import FieldCipher
 from pidesk.shared.http.auth import Principal
-from pidesk.shared.vocabulary import Role
-
-CONFIDENTIAL_READERS = frozenset({Role.PI_ADMINISTRATOR, Role.OFFICER, Role.AUDITOR})
 
 
 def _at(value: datetime | None) -> str | None:

@@ -36,9 +36,11 @@ from pidesk.services.escalation.service.desk import DeskError, actor
 from pidesk.shared.cipher import FieldCipher
 from pidesk.shared.events import ComplaintReceived, GovernmentRequestReceived
 from pidesk.shared.http.auth import Principal
-from pidesk.shared.vocabulary import CaseKind, CaseStatus, ComplaintOutcome, RequestDecision
+from pidesk.shared.vocabulary import CaseKind, CaseStatus, ComplaintOutcome, RequestDecision, Role
 
 REQUEST, COMPLAINT = CaseKind.GOVERNMENT_REQUEST.value, CaseKind.PRIVACY_COMPLAINT.value
+# who may see, read or act on a request under a confidentiality (gag) order: to every other role it does not exist
+CONFIDENTIAL_READERS = frozenset({Role.PI_ADMINISTRATOR, Role.OFFICER, Role.AUDITOR})
 MAX_DOCUMENT_BYTES = 512 * 1024  # a document (a scanned order, a letter): its base64 fits the 1 MiB body limit
 
 
@@ -129,9 +131,10 @@ async def record_complaint(
     return True
 
 
-async def _request(uow: EscalationUnitOfWork, case_id: uuid.UUID) -> GovernmentRequestRecord:
+async def _request(uow: EscalationUnitOfWork, case_id: uuid.UUID, principal: Principal) -> GovernmentRequestRecord:
+    """The request, locked; a confidential one exists only for CONFIDENTIAL_READERS (404 for the others)."""
     row = await uow.cases.request(case_id, for_update=True)
-    if row is None:
+    if row is None or (row.confidential and principal.role not in CONFIDENTIAL_READERS):
         raise DeskError("not_found", "no government request with this id")
     return row
 
@@ -155,7 +158,7 @@ async def acknowledge(
     which is told now with its own deadline; for a complaint, every target told acknowledges at once."""
     async with uow:
         if kind is CaseKind.GOVERNMENT_REQUEST:
-            await _request(uow, case_id)
+            await _request(uow, case_id, principal)
         else:
             await _complaint(uow, case_id)
         pending = [r for r in await uow.cases.routes(case_id) if r.acknowledged_at is None]
@@ -191,7 +194,7 @@ async def assess_request(
     now: datetime,
 ) -> None:
     async with uow:
-        row = await _request(uow, case_id)
+        row = await _request(uow, case_id, principal)
         if row.decision is not None:
             raise DeskError("case_decided", "the request is decided: its assessment is kept as it was")
         row.assessment = {
@@ -224,7 +227,7 @@ async def decide_request(
     if problems:
         raise DeskError("validation_error", "; ".join(problems))
     async with uow:
-        row = await _request(uow, case_id)
+        row = await _request(uow, case_id, principal)
         if row.decision is not None:
             raise DeskError("case_decided", "the request is decided already")
         if row.assessment is None:
@@ -249,7 +252,7 @@ async def record_provision(
 ) -> None:
     """What was provided and when, after a decision to provide (in full or in part); closes the request."""
     async with uow:
-        row = await _request(uow, case_id)
+        row = await _request(uow, case_id, principal)
         if row.decision not in (RequestDecision.PROVIDE.value, RequestDecision.PROVIDE_IN_PART.value):
             raise DeskError("not_provided", "only a request decided provide or provide_in_part records a provision")
         if row.provided_at is not None:
@@ -299,7 +302,7 @@ async def attach_document(
         raise DeskError("document_too_large", f"a document is at most {MAX_DOCUMENT_BYTES} bytes")
     async with uow:
         if kind is CaseKind.GOVERNMENT_REQUEST:
-            await _request(uow, case_id)
+            await _request(uow, case_id, principal)
         else:
             await _complaint(uow, case_id)
         content_text = base64.b64encode(content).decode()
