@@ -101,6 +101,7 @@ STATUS_OF: dict[str, int] = {
     "not_provided": 409,
     "case_closed": 409,
     "already_linked": 409,
+    "not_extendable": 409,
     "document_too_large": 422,
 }
 

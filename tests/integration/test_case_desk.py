@@ -282,6 +282,12 @@ async def test_a_complaint_has_its_clock_its_outcome_and_opens_a_linked_incident
     listed = await desk.get("/v1/complaints?request_kind=appi_disclosure_request", OPERATOR)
     assert [i["id"] for i in listed["items"]] == [appi]
 
+    extended = await desk.post(f"/v1/complaints/{gdpr}/extension", OPERATOR, {"reason": "many requests at once"})
+    assert extended["clock"]["extended_at"] and extended["clock"]["extension_reason"] == "many requests at once"
+    assert extended["due_at"] == extended["clock"]["extended_due_at"]  # the date that counts now
+    for case, why in ((gdpr, "twice"), (appi, "no such clock")):
+        refused = await desk.post(f"/v1/complaints/{case}/extension", OPERATOR, {"reason": "r"}, status=409)
+        assert refused["error"]["code"] == "not_extendable", why
     linked = await desk.post(f"/v1/complaints/{gdpr}/incident", OPERATOR, {"incident_kind": "misdelivery"}, status=201)
     incident = await desk.get(f"/v1/incidents/{linked['incident_id']}", OPERATOR)
     assert incident["reference"] == "PC-2026-000001-I"

@@ -130,6 +130,8 @@ def upgrade() -> None:
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("extended_due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("without_delay", sa.Boolean(), nullable=False),
+        sa.Column("extended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("extension_reason_encrypted", sa.Text(), nullable=True),
         sa.Column("outcome", sa.String(length=30), nullable=True),
         sa.Column("reply_encrypted", sa.Text(), nullable=True),
         sa.Column("replied_at", sa.DateTime(timezone=True), nullable=True),

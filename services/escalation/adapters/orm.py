@@ -413,6 +413,8 @@ class PrivacyComplaintRecord(TimestampMixin, EscalationBase):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     extended_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     without_delay: Mapped[bool] = mapped_column(Boolean(), nullable=False)
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # GDPR Art. 12(3)
+    extension_reason_encrypted: Mapped[str | None] = mapped_column(Text(), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
     reply_encrypted: Mapped[str | None] = mapped_column(Text(), nullable=True)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

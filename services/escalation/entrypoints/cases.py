@@ -98,6 +98,13 @@ class OutcomeBody(BaseModel):
     replied_at: AwareDatetime
 
 
+class ExtensionBody(BaseModel):
+    """Why the month is extended (told to the data subject within the first month)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(min_length=1, max_length=TEXT)
+
+
 class DocumentBody(BaseModel):
     """A document: its name, media type and content (base64, at most 512 KiB decoded)."""
 
@@ -274,6 +281,16 @@ async def record_outcome(case_id: uuid.UUID, ctx: Ctx, principal: CaseKeeper, re
     await cases.record_outcome(
         ctx.uow(), _cipher(ctx), case_id, body.outcome, body.reply, body.replied_at, principal, utcnow()
     )
+    return await case_reads.complaint_detail(ctx.uow(), _cipher(ctx), case_id, principal, utcnow())
+
+
+@router.post(
+    "/v1/complaints/{case_id}/extension", **documented(body=ExtensionBody, errors=[*ACT, *BODY], auth=DESK_AUTH)
+)
+async def extend_clock(case_id: uuid.UUID, ctx: Ctx, principal: CaseKeeper, request: Request) -> ComplaintDetail:
+    """GDPR Art. 12(3): extend a data-subject request's month by two, once, within the month (409 `not_extendable`)."""
+    body = await parse_json_body(request, ExtensionBody)
+    await cases.extend_clock(ctx.uow(), _cipher(ctx), case_id, body.reason, principal, utcnow())
     return await case_reads.complaint_detail(ctx.uow(), _cipher(ctx), case_id, principal, utcnow())
 
 

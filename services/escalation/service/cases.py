@@ -23,7 +23,7 @@ from pidesk.services.escalation.adapters.orm import (
 )
 from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
 from pidesk.services.escalation.domain.case_policy import CasePolicy
-from pidesk.services.escalation.domain.complaint_clocks import handling_clock
+from pidesk.services.escalation.domain.complaint_clocks import HandlingClock, extension_allowed, handling_clock
 from pidesk.services.escalation.domain.government_requests import (
     RouteStep,
     conflicts_of_law,
@@ -283,6 +283,24 @@ async def record_outcome(
         row.reply_encrypted = cipher.encrypt(reply, record_id=case_id, field="reply")
         row.replied_at, row.outcome_by = replied_at, actor(principal)
         uow.cases.note(COMPLAINT, [case_id], principal, "outcome_recorded", now)
+        await uow.commit()
+
+
+async def extend_clock(
+    uow: EscalationUnitOfWork, cipher: FieldCipher, case_id: uuid.UUID, reason: str, principal: Principal, now: datetime
+) -> None:
+    """GDPR Art. 12(3): the month extended by two, with the reason the data subject is told, within the first
+    month (409 `not_extendable` otherwise: no such clock, too late, or extended already)."""
+    async with uow:
+        row = await _complaint(uow, case_id)
+        clock = HandlingClock(basis=row.clock_basis, due_at=row.due_at, extended_due_at=row.extended_due_at)
+        if row.outcome is not None or row.extended_at is not None or not extension_allowed(clock, now):
+            raise DeskError(
+                "not_extendable", "only a GDPR request's month, once, within that month, before its outcome"
+            )
+        row.extended_at = now
+        row.extension_reason_encrypted = cipher.encrypt(reason, record_id=case_id, field="extension_reason")
+        uow.cases.note(COMPLAINT, [case_id], principal, "clock_extended", now)
         await uow.commit()
 
 

@@ -117,9 +117,11 @@ class HandlingClockView(BaseModel):
     """The statutory clock: a due date, the latest extension, or "without delay" (basis: the law)."""
 
     basis: str
-    due_at: Timestamp | None
+    due_at: Timestamp | None  # the month's end; once extended, `extended_due_at` is the date that counts
     extended_due_at: Timestamp | None
     without_delay: bool
+    extended_at: Timestamp | None
+    extension_reason: str | None
 
 
 class ComplaintDetail(ComplaintSummary):
