@@ -9,6 +9,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,8 @@ def request_body(**fields: Any) -> dict[str, Any]:
         "authority_country": "US",
         "instrument": "court_order",
         "authority_reference": "FILE-123",
-        "received_at": "2026-11-30T01:00:00Z",
-        "deadline_at": "2026-12-14T00:00:00Z",
+        "received_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+        "deadline_at": (datetime.now(UTC) + timedelta(days=14)).isoformat(),
         "data_categories": ["email", "communications_content"],
         "subject_regions": ["EU", "JP"],
         "people": [PERSON, "Yamada Hanako"],
@@ -126,6 +127,19 @@ async def test_a_request_and_a_complaint_reach_the_desk_once_and_their_words_sta
         assert sorted(r["target"] for r in complaint["routes"]) == ["promotion_bureau", "security_contact_desk"]
         assert PERSON not in str(complaint) and "tanaka@example.net" not in str(complaint)
 
+        # a request whose division manager let the deadline pass (4 h): escalation tells the PI administrator
+        late = (datetime.now(UTC) - timedelta(hours=5)).isoformat()
+        posted = await client.post(f"{intake.url}/v1/government-requests", json=request_body(received_at=late))
+        late_id = posted.json()["case_id"]
+        late_url = f"{escalation.url}/v1/government-requests/{late_id}"
+        deadline = time.monotonic() + 30
+        while True:
+            routes = [(r["step"], r["target"], r["reason"]) for r in (await shown(client, late_url, officer))["routes"]]
+            if len(routes) > 1 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.3)
+        assert routes == [(1, "division_manager", "routed"), (2, "pi_administrator", "escalated")]
+
         # a confidential request: seen by the officer, by no public page, in no log
         posted = await client.post(
             f"{intake.url}/v1/government-requests",
@@ -139,7 +153,7 @@ async def test_a_request_and_a_complaint_reach_the_desk_once_and_their_words_sta
             await client.get(f"{escalation.url}/v1/government-requests/{hidden_id}", headers=operator)
         ).status_code == 404
         listed = (await client.get(f"{escalation.url}/v1/government-requests", headers=operator)).json()
-        assert [i["id"] for i in listed["items"]] == [request_id]
+        assert [i["id"] for i in listed["items"]] == [request_id, late_id]  # newest first, the hidden one absent
         for page in (f"{intake.url}/report", f"{intake.url}/v1/reports/{hidden_id}", f"{escalation.url}/desk/login"):
             text = (await client.get(page)).text
             assert SECRET_AUTHORITY not in text and hidden_reference not in text
@@ -153,6 +167,7 @@ async def test_a_request_and_a_complaint_reach_the_desk_once_and_their_words_sta
         assert [r.topic for r in rows] == [
             topics.GOVERNMENT_REQUEST_RECEIVED,
             topics.COMPLAINT_RECEIVED,
+            topics.GOVERNMENT_REQUEST_RECEIVED,
             topics.GOVERNMENT_REQUEST_RECEIVED,
         ]
         assert all(WORDS not in r.value and PERSON not in r.value and "FILE-123" not in r.value for r in rows)
@@ -169,7 +184,7 @@ async def test_a_request_and_a_complaint_reach_the_desk_once_and_their_words_sta
     assert await count(system["escalation_db"], PrivacyComplaintRecord, complaint_id) == 1
     engine = create_engine(system["escalation_db"])
     async with session_factory(engine)() as session:
-        assert await session.scalar(select(func.count()).select_from(ProcessedEvent)) == 3
+        assert await session.scalar(select(func.count()).select_from(ProcessedEvent)) == 4
     await engine.dispose()
     for service in (intake, escalation):
         log = service.log_text()
