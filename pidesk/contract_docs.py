@@ -42,6 +42,8 @@ PRODUCERS: dict[str, tuple[str, ...]] = {
     topics.NOTICE_REQUESTED: ("escalation",),
     topics.NOTICE_ISSUED: ("notifier",),
     topics.NOTICE_DRAFTED: ("notifier",),
+    topics.GOVERNMENT_REQUEST_RECEIVED: ("intake",),
+    topics.COMPLAINT_RECEIVED: ("intake",),
 }
 CONSUMERS: dict[str, tuple[tuple[str, str], ...]] = {
     topics.INCIDENT_REPORTED: (("escalation", "pidesk-escalation"), ("notifier", "pidesk-notifier")),
@@ -55,6 +57,8 @@ CONSUMERS: dict[str, tuple[tuple[str, str], ...]] = {
     topics.NOTICE_REQUESTED: (("notifier", "pidesk-notifier"),),
     topics.NOTICE_ISSUED: (("escalation", "pidesk-escalation"),),
     topics.NOTICE_DRAFTED: (("escalation", "pidesk-escalation"),),
+    topics.GOVERNMENT_REQUEST_RECEIVED: (("escalation", "pidesk-escalation"),),
+    topics.COMPLAINT_RECEIVED: (("escalation", "pidesk-escalation"),),
 }
 # topics whose partition 0 carries what concerns a report from a person (shared/messaging/priority.py)
 PRIORITY_PARTITION = {topics.INCIDENT_REPORTED, topics.ESCALATION_REQUESTED}

@@ -14,7 +14,17 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator
 
 from pidesk.shared import topics
-from pidesk.shared.vocabulary import AssetType, DataCategory, Encryption, EntityRole, IncidentKind, ReportSource
+from pidesk.shared.vocabulary import (
+    AssetType,
+    ComplainantKind,
+    ComplaintRequestKind,
+    DataCategory,
+    Encryption,
+    EntityRole,
+    IncidentKind,
+    LegalInstrument,
+    ReportSource,
+)
 
 
 class MalformedEvent(ValueError):
@@ -404,6 +414,53 @@ class NoticeIssued(EventPayload):
     reason: str | None = None  # why it failed as a whole (e.g. the approved wording was not the notifier's)
 
 
+class GovernmentRequestReceived(EventPayload):
+    """pidesk.government_request.received.v1: a government or law-enforcement request for personal
+    information, as the receiving division entered it (issue 17). The envelope's `incident_id` is the
+    case id. Classifications and identifiers only: the request's text and the people it names stay in
+    intake, encrypted; `people_count` says how many it names."""
+
+    event_type: ClassVar[str] = "pidesk.government_request.received"
+    schema_version: ClassVar[int] = 1
+
+    reference: str = Field(max_length=30)
+    authority: str = Field(min_length=1, max_length=200)
+    authority_country: str = Field(pattern=r"^[A-Z]{2}$")
+    instrument: LegalInstrument
+    deadline_at: AwareDatetime | None = None
+    received_at: AwareDatetime
+    data_categories: list[DataCategory] = Field(default_factory=list, max_length=50)
+    subject_regions: list[str] = Field(default_factory=list, max_length=50)
+    people_count: int = Field(default=0, ge=0)
+    assets: list[str] = Field(default_factory=list, max_length=50)
+    confidential: bool = False  # a gag order: never on a public page, counted only in aggregate
+    division: str = Field(min_length=1, max_length=200)
+    company: str = Field(min_length=1, max_length=200)
+    submitted_by: str = Field(max_length=200)
+
+
+class ComplaintReceived(EventPayload):
+    """pidesk.complaint.received.v1: a privacy complaint or data-subject request (issue 17). The
+    envelope's `incident_id` is the case id. The complainant's name, contact and words stay in intake,
+    encrypted; an authority complaining is named (`authority`), a person never."""
+
+    event_type: ClassVar[str] = "pidesk.complaint.received"
+    schema_version: ClassVar[int] = 1
+
+    reference: str = Field(max_length=30)
+    complainant_kind: ComplainantKind
+    authority: str | None = Field(default=None, max_length=200)
+    authority_country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    request_kind: ComplaintRequestKind
+    received_at: AwareDatetime
+    data_categories: list[DataCategory] = Field(default_factory=list, max_length=50)
+    subject_regions: list[str] = Field(default_factory=list, max_length=50)
+    alleges_leak: bool = False
+    division: str = Field(min_length=1, max_length=200)
+    company: str = Field(min_length=1, max_length=200)
+    submitted_by: str = Field(max_length=200)
+
+
 P = TypeVar("P", bound=EventPayload)
 
 PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
@@ -416,6 +473,8 @@ PAYLOADS: dict[tuple[str, int], type[EventPayload]] = {
         NoticeRequested,
         NoticeDrafted,
         NoticeIssued,
+        GovernmentRequestReceived,
+        ComplaintReceived,
     )
 }
 

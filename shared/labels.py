@@ -660,3 +660,55 @@ REASON_LABELS: Labels = {
     "manual": {"ja": "デスクによるエスカレーション", "en": "escalated by the desk"},
     "obligation_reminder": {"ja": "義務の期限が近づいています", "en": "an obligation's deadline is near"},
 }
+
+
+# Issue 17: government requests and privacy complaints (the intake forms, the desk, phase 2's summary)
+CASE_KIND_LABELS: Labels = {
+    "government_request": {"ja": "政府・捜査機関からの情報提供要請", "en": "government or law-enforcement request"},
+    "privacy_complaint": {"ja": "個人情報の取扱いに関する苦情", "en": "privacy complaint"},
+}
+
+INSTRUMENT_LABELS: Labels = {
+    "warrant": {"ja": "令状（捜索差押許可状等）", "en": "warrant"},
+    "court_order": {"ja": "裁判所の命令", "en": "court order"},
+    "statutory_request": {"ja": "法令に基づく照会（捜査関係事項照会等）", "en": "request under a statute"},
+    "informal": {"ja": "任意の依頼（法的根拠の明示なし）", "en": "informal request (no legal instrument cited)"},
+}
+
+DECISION_LABELS: Labels = {
+    "provide": {"ja": "提供する", "en": "provide"},
+    "provide_in_part": {"ja": "一部を提供する", "en": "provide in part"},
+    "refuse": {"ja": "提供しない", "en": "refuse"},
+    "challenge": {"ja": "異議を申し立てる", "en": "challenge"},
+}
+
+COMPLAINANT_LABELS: Labels = {
+    "individual": {"ja": "本人・個人", "en": "an individual"},
+    "consumer_body": {"ja": "消費者団体", "en": "a consumer body"},
+    "authority": {
+        "ja": "行政機関（個人情報保護委員会等）",
+        "en": "an authority (e.g. the Personal Information Protection Commission)",
+    },
+}
+
+COMPLAINT_KIND_LABELS: Labels = {
+    "general": {"ja": "一般的な苦情・問合せ", "en": "a complaint or question"},
+    "gdpr_data_subject_request": {"ja": "GDPRに基づく本人の権利行使", "en": "a data-subject request under the GDPR"},
+    "appi_disclosure_request": {"ja": "個人情報保護法に基づく開示請求", "en": "a disclosure request under the APPI"},
+    "appi_correction_request": {
+        "ja": "個人情報保護法に基づく訂正等の請求",
+        "en": "a correction request under the APPI",
+    },
+    "appi_cessation_request": {
+        "ja": "個人情報保護法に基づく利用停止等の請求",
+        "en": "a request to stop use under the APPI",
+    },
+}
+
+COMPLAINT_OUTCOME_LABELS: Labels = {
+    "upheld": {"ja": "申出を認めた", "en": "upheld"},
+    "partly_upheld": {"ja": "一部を認めた", "en": "partly upheld"},
+    "rejected": {"ja": "認めなかった", "en": "rejected"},
+    "withdrawn": {"ja": "取り下げ", "en": "withdrawn"},
+    "referred": {"ja": "他の窓口へ回付", "en": "referred elsewhere"},
+}

@@ -10,6 +10,9 @@ NOTICE_REQUESTED: Final = "pidesk.notice.requested.v1"
 NOTICE_ISSUED: Final = "pidesk.notice.issued.v1"
 # added after v1 of the contract (add, never rename): a notice draft exists or changed
 NOTICE_DRAFTED: Final = "pidesk.notice.drafted.v1"
+# issue 17 (add, never rename): cases other than incidents, received by intake for escalation's desk
+GOVERNMENT_REQUEST_RECEIVED: Final = "pidesk.government_request.received.v1"
+COMPLAINT_RECEIVED: Final = "pidesk.complaint.received.v1"
 
 ALL: Final = (
     INCIDENT_REPORTED,
@@ -19,6 +22,8 @@ ALL: Final = (
     NOTICE_REQUESTED,
     NOTICE_ISSUED,
     NOTICE_DRAFTED,
+    GOVERNMENT_REQUEST_RECEIVED,
+    COMPLAINT_RECEIVED,
 )
 
 DLQ_SUFFIX: Final = ".dlq"

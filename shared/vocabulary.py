@@ -263,3 +263,61 @@ CLOSERS = frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR, Role.OFFICER}
 APPROVERS = frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR})  # notices: approve, reword
 AUDIT_READERS = frozenset({Role.AUDITOR, Role.OFFICER, Role.PI_ADMINISTRATOR})
 LEDGER_KEEPERS = frozenset({Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR})  # the personal-information ledger
+
+
+# Issue 17: two more kinds of case through the same desk (docs/contract.md, "Government requests and
+# privacy complaints"). Add, never rename.
+class CaseKind(StrEnum):
+    GOVERNMENT_REQUEST = "government_request"
+    PRIVACY_COMPLAINT = "privacy_complaint"
+
+
+class LegalInstrument(StrEnum):
+    """What a government or law-enforcement request cites."""
+
+    WARRANT = "warrant"
+    COURT_ORDER = "court_order"
+    STATUTORY_REQUEST = "statutory_request"  # e.g. an inquiry under Japan's Code of Criminal Procedure Art. 197(2)
+    INFORMAL = "informal"
+
+
+class RequestDecision(StrEnum):
+    PROVIDE = "provide"
+    PROVIDE_IN_PART = "provide_in_part"
+    REFUSE = "refuse"
+    CHALLENGE = "challenge"
+
+
+class ComplainantKind(StrEnum):
+    INDIVIDUAL = "individual"
+    CONSUMER_BODY = "consumer_body"
+    AUTHORITY = "authority"  # e.g. the ministry overseeing personal information
+
+
+class ComplaintRequestKind(StrEnum):
+    """The statutory route a complaint takes, if any (the handling clock: domain/complaint_clocks.py)."""
+
+    GENERAL = "general"  # a complaint no law sets a clock for (APPI Art. 40: handle appropriately and promptly)
+    GDPR_DATA_SUBJECT_REQUEST = "gdpr_data_subject_request"  # GDPR Arts. 15-22 (Art. 12(3))
+    APPI_DISCLOSURE_REQUEST = "appi_disclosure_request"  # APPI Art. 33
+    APPI_CORRECTION_REQUEST = "appi_correction_request"  # APPI Art. 34
+    APPI_CESSATION_REQUEST = "appi_cessation_request"  # APPI Art. 35
+
+
+class ComplaintOutcome(StrEnum):
+    UPHELD = "upheld"
+    PARTLY_UPHELD = "partly_upheld"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    REFERRED = "referred"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    DECIDED = "decided"  # a government request with its decision
+    CLOSED = "closed"  # a complaint with its outcome and reply, or a request whose provision is recorded
+
+
+# Government requests (services/escalation/policy/cases.yaml may narrow or widen these)
+CASE_DECIDERS = frozenset({Role.OFFICER, Role.PI_ADMINISTRATOR})  # decide on a request (default)
+CASE_KEEPERS = frozenset({Role.DESK_OPERATOR, Role.PROMOTION_BUREAU, Role.PI_ADMINISTRATOR, Role.OFFICER})

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from pidesk.services.escalation.adapters.case_policy_files import load_case_policy
 from pidesk.services.escalation.adapters.notifier_client import NotifierClient
 from pidesk.services.escalation.adapters.orm import AuditEntry, OutboxMessage, ProcessedEvent, RateLimitCount
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
@@ -16,14 +17,17 @@ from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.context import EscalationContext
 from pidesk.services.escalation.dashboard.pages import STATIC, SignInRequired
 from pidesk.services.escalation.dashboard.routes import dashboard_routers
+from pidesk.services.escalation.entrypoints import cases as cases_api
 from pidesk.services.escalation.entrypoints import http as desk_api
 from pidesk.services.escalation.entrypoints import ledger as ledger_api
 from pidesk.services.escalation.entrypoints import snoozes as snooze_api
 from pidesk.services.escalation.entrypoints import tokens as tokens_api
-from pidesk.services.escalation.entrypoints.kafka_handlers import kafka_batch_handlers, kafka_handlers
+from pidesk.services.escalation.entrypoints.kafka_handlers import case_handlers, kafka_batch_handlers, kafka_handlers
+from pidesk.services.escalation.service.case_timers import CaseEscalator
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.timers import TimerScheduler
 from pidesk.shared import topics
+from pidesk.shared.cipher import FieldCipher
 from pidesk.shared.http.app import create_service_app
 from pidesk.shared.http.audit import AuditTrail
 from pidesk.shared.http.auth import token_key
@@ -42,6 +46,8 @@ TOPICS = [
     topics.NOTICE_REQUESTED,
     topics.NOTICE_DRAFTED,
     topics.NOTICE_ISSUED,
+    topics.GOVERNMENT_REQUEST_RECEIVED,
+    topics.COMPLAINT_RECEIVED,
 ]
 
 
@@ -54,12 +60,14 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
         load_directory(settings.directory),
         group_update_window=timedelta(seconds=settings.group_update_seconds),
     )
+    case_policy = load_case_policy(settings.case_policy)  # government requests and complaints (issue 17)
+    case_cipher = FieldCipher(settings.case_keyring())
     consumer = build_consumer(
         SERVICE,
         settings,
         runtime.sessions,
         ProcessedEvent,
-        kafka_handlers(rules),
+        {**kafka_handlers(rules), **case_handlers(case_policy)},
         runtime.metrics,
         batch_handlers=kafka_batch_handlers(rules),
         after_commit=runtime.relay.wake,
@@ -69,8 +77,10 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     )
     # the dashboard's sign-in rate, counted in each process and shared through the database (PostgreSQL)
     rates = rate_limits(settings, settings.database_url, runtime.engine, RateLimitCount)
-    runtime.background += [runtime.provisioner.then(consumer.run), scheduler.run, rates.run]
+    escalator = CaseEscalator(runtime.sessions, case_policy, interval=settings.timer_interval_seconds)
+    runtime.background += [runtime.provisioner.then(consumer.run), scheduler.run, rates.run, escalator.run]
     context = EscalationContext(settings=settings, sessions=runtime.sessions, relay=runtime.relay, rules=rules)
+    context.case_policy, context.case_cipher = case_policy, case_cipher
     context.notifier = NotifierClient(settings.notifier_url, context.token_secret)
     csrf = CsrfProtector(
         derive_key(context.token_secret, "csrf:desk-login"),
@@ -81,6 +91,7 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
         desk_api.router,
         snooze_api.router,
         ledger_api.router,
+        cases_api.router,
         tokens_api.router,
         *dashboard_routers(),
     ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 
+from pidesk.shared.keys import derive_key
 from pidesk.shared.settings import SettingsError, TokenSettings
 from pidesk.shared.vocabulary import Role
 
@@ -15,6 +18,11 @@ class EscalationSettings(TokenSettings):
 
     routing_policy: str | None = Field(default=None, validation_alias=AliasChoices("PIDESK_ROUTING_POLICY"))
     directory: str | None = Field(default=None, validation_alias=AliasChoices("PIDESK_DIRECTORY"))
+    # government requests and privacy complaints (issue 17): routing, deadlines, who decides
+    case_policy: str | None = Field(default=None, validation_alias=AliasChoices("PIDESK_CASE_POLICY"))
+    # the desk's free text on cases and their documents at rest: "kid:base64key[,kid:base64key…]", the
+    # first key encrypts, every listed key decrypts (rotation); unset: a key derived from the token secret
+    encryption_keys: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ESCALATION_ENCRYPTION_KEYS"))
     timer_interval_seconds: float = Field(default=1.0, gt=0, validation_alias=AliasChoices("ESCALATION_TIMER_INTERVAL"))
     notifier_url: str = Field(default="http://127.0.0.1:8003", validation_alias=AliasChoices("ESCALATION_NOTIFIER_URL"))
     desk_url: str = Field(default="http://127.0.0.1:8002/desk", validation_alias=AliasChoices("ESCALATION_DESK_URL"))
@@ -49,6 +57,14 @@ class EscalationSettings(TokenSettings):
         if not self.database_url:
             self.database_url = self.sqlite_url("escalation")
         return self
+
+    def case_keyring(self) -> str:
+        """ESCALATION_ENCRYPTION_KEYS, else one key derived (HKDF) from PIDESK_TOKEN_SECRET for this purpose
+        alone: the desk's words on cases are sealed with or without the variable (set it to rotate)."""
+        if self.encryption_keys is not None:
+            return self.encryption_keys.get_secret_value()
+        key = base64.b64encode(derive_key(self.token_master, "escalation:case-fields")).decode()
+        return f"tok1:{key}"
 
     @model_validator(mode="after")
     def _oidc_complete(self) -> EscalationSettings:

@@ -10,7 +10,7 @@ from pidesk.services.intake.adapters.orm import OutboxMessage, ProcessedEvent, R
 from pidesk.services.intake.adapters.references import ReferenceNumbers
 from pidesk.services.intake.config import IntakeSettings
 from pidesk.services.intake.context import IntakeContext
-from pidesk.services.intake.entrypoints import form, http, webhooks
+from pidesk.services.intake.entrypoints import case_forms, cases, form, http, webhooks
 from pidesk.services.intake.entrypoints.kafka_handlers import kafka_handlers
 from pidesk.services.intake.service.correlation import AlertCorrelator
 from pidesk.services.intake.service.report_batches import ReportBatcher
@@ -24,7 +24,12 @@ from pidesk.shared.messaging.wiring import build_consumer
 from pidesk.shared.runtime import service_runtime
 
 SERVICE = "intake"
-PRODUCES = [topics.INCIDENT_REPORTED, topics.INCIDENT_UPDATED]
+PRODUCES = [
+    topics.INCIDENT_REPORTED,
+    topics.INCIDENT_UPDATED,
+    topics.GOVERNMENT_REQUEST_RECEIVED,
+    topics.COMPLAINT_RECEIVED,
+]
 
 
 def build_app(settings: IntakeSettings | None = None) -> FastAPI:
@@ -60,7 +65,9 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
     consumer = build_consumer(SERVICE, settings, runtime.sessions, ProcessedEvent, kafka_handlers(), runtime.metrics)
     runtime.background += [context.batcher.run, context.correlator.run, runtime.provisioner.then(consumer.run)]
     runtime.background.append(rates.run)  # shares the rate-limit counts (returns at once on `memory`)
-    app = create_service_app(runtime, [http.router, form.router, webhooks.router], title="pidesk intake")
+    app = create_service_app(
+        runtime, [http.router, form.router, webhooks.router, cases.router, case_forms.router], title="pidesk intake"
+    )
     app.state.context = context  # the module-level routers read it (entrypoints/deps.py)
     app.state.rate_limits = rates
     return app

@@ -93,6 +93,16 @@ STATUS_OF: dict[str, int] = {
     "unknown_incident": 422,
     "recipients_required": 422,
     "invalid_recipient": 422,
+    # government requests and privacy complaints (issue 17)
+    "not_a_decider": 403,
+    "already_acknowledged": 409,
+    "not_assessed": 409,
+    "case_decided": 409,
+    "not_provided": 409,
+    "case_closed": 409,
+    "already_linked": 409,
+    "not_extendable": 409,
+    "document_too_large": 422,
 }
 
 

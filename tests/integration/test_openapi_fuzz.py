@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from pidesk.migrations import runner
+from pidesk.services.escalation.adapters.case_policy_files import load_case_policy
 from pidesk.services.escalation.adapters.policy_files import load_directory, load_policy
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
@@ -42,6 +43,7 @@ from pidesk.services.escalation.bootstrap import build_app as build_escalation
 from pidesk.services.escalation.config import EscalationSettings
 from pidesk.services.escalation.domain.ledger_files import read_yaml
 from pidesk.services.escalation.service import accounts
+from pidesk.services.escalation.service.cases import record_complaint, record_government_request
 from pidesk.services.escalation.service.incidents import record_reported_incident
 from pidesk.services.escalation.service.ledger import import_entries
 from pidesk.services.escalation.service.notices import record_notice_drafted
@@ -52,9 +54,9 @@ from pidesk.services.notifier.adapters.orm import Notice
 from pidesk.services.notifier.bootstrap import build_app as build_notifier
 from pidesk.services.notifier.config import NotifierSettings
 from pidesk.shared.db.engine import create_engine, session_factory
-from pidesk.shared.events import NoticeDrafted
+from pidesk.shared.events import ComplaintReceived, GovernmentRequestReceived, NoticeDrafted
 from pidesk.shared.http.auth import issue_token
-from pidesk.shared.vocabulary import Role
+from pidesk.shared.vocabulary import ComplainantKind, ComplaintRequestKind, LegalInstrument, Role
 from tests.integration.test_notice_delivery_service import Notifier, reported_and_assessed
 from tests.support import infra
 from tests.support.infra import free_port, kafka_bootstrap
@@ -225,8 +227,39 @@ async def _seed_escalation(url: str) -> dict[str, Any]:
     async with EscalationUnitOfWork(session_factory(engine)) as uow:  # a ledger entry to read, change, retire
         await import_entries(uow, read_yaml(EXAMPLE_LEDGER.read_text())[:1], by="fuzz", now=datetime.now(UTC))
         await uow.commit()
+    cases = await _seed_cases(session_factory(engine))
     await engine.dispose()
-    return {"incident_id": str(incident_id), "notice_id": str(notice_id), "cookie": cookie}
+    return {"incident_id": str(incident_id), "notice_id": str(notice_id), "cookie": cookie, "case_id": cases}
+
+
+async def _seed_cases(sessions: Any) -> list[str]:
+    """A government request and a complaint (issue 17), as escalation's consumer records them."""
+    policy, now = load_case_policy(), datetime.now(UTC)
+    request_id, complaint_id = uuid.uuid4(), uuid.uuid4()
+    request = GovernmentRequestReceived(
+        reference="GR-2026-000001",
+        authority="Agency of Examples",
+        authority_country="US",
+        instrument=LegalInstrument.WARRANT,
+        received_at=now,
+        subject_regions=["EU"],
+        division="Sales",
+        company="Example Holdings",
+        submitted_by="fuzz",
+    )
+    complaint = ComplaintReceived(
+        reference="PC-2026-000001",
+        complainant_kind=ComplainantKind.INDIVIDUAL,
+        request_kind=ComplaintRequestKind.GDPR_DATA_SUBJECT_REQUEST,
+        received_at=now,
+        division="Support",
+        company="Example Holdings",
+        submitted_by="fuzz",
+    )
+    async with sessions() as session, session.begin():
+        await record_government_request(session, policy, request_id, request, now)
+        await record_complaint(session, policy, complaint_id, complaint, now)
+    return [str(request_id), str(complaint_id)]
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +278,12 @@ def escalation_schema(database: Callable[[str], str], tmp_path_factory: pytest.T
         "Authorization": bearer(Role.PI_ADMINISTRATOR, "escalation"),  # the desk API: the token
         "Cookie": f"pidesk_desk_session={seeded['cookie']}",  # the dashboard's pages: the session
     }
-    ids = {"incident_id": [seeded["incident_id"]], "notice_id": [seeded["notice_id"]], "entry_id": ["L-0001"]}
+    ids = {
+        "incident_id": [seeded["incident_id"]],
+        "notice_id": [seeded["notice_id"]],
+        "entry_id": ["L-0001"],
+        "case_id": seeded["case_id"],
+    }
     return loaded(build_escalation(settings), headers, ids)
 
 

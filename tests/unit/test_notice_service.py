@@ -81,6 +81,7 @@ class FakeSession:
     def __init__(self, *rows: Any) -> None:
         self.rows: list[Any] = [_with_defaults(r) for r in rows]
         self.outbox: list[OutboxMessage] = []
+        self.info: dict[str, Any] = {}  # a session's own scratch dict, as SQLAlchemy's
 
     def add(self, row: Any) -> None:
         if isinstance(row, OutboxMessage):

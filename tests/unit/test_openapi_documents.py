@@ -19,6 +19,8 @@ BODILESS = {
     ("post", "/v1/incidents/{incident_id}/alerts/{alert_row_id}/split"),
     ("post", "/v1/incidents/{incident_id}/unsnooze"),
     ("post", "/v1/snoozes/{snooze_id}/end"),
+    ("post", "/v1/government-requests/{case_id}/acknowledge"),
+    ("post", "/v1/complaints/{case_id}/acknowledge"),
 }
 # answers nothing but its success: probes, the public page and feed, the revocation list
 NO_ERRORS = {"/healthz", "/metrics", "/notices/public", "/notices/public.atom", "/v1/tokens/revoked"}

@@ -20,6 +20,8 @@ HTML = "text/html"
 MEDIA_TYPES = {
     "/metrics": "text/plain",
     "/report": HTML,
+    "/government-request": HTML,  # issue 17: the receiving division's forms
+    "/complaint": HTML,
     "/desk/events": "text/event-stream",
     "/desk/stats.csv": "text/csv",
     "/notices/public": HTML,

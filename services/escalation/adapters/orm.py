@@ -385,3 +385,124 @@ class LedgerChange(EscalationBase):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reassessed: Mapped[int | None] = mapped_column(Integer(), nullable=True)  # how many incidents it re-assessed
+
+
+# Issue 17: government requests and privacy complaints, two more kinds of case through the desk. Their
+# free text (the desk's notes, reasons, replies, documents) is sealed (shared/cipher.py, the record id and
+# column bound in); a confidential request is never on a public page and never in a log line.
+class GovernmentRequestRecord(TimestampMixin, EscalationBase):
+    __tablename__ = "government_requests"
+    __table_args__ = (Index("ix_government_requests_status_received_at", "status", "received_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(30), index=True, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    authority: Mapped[str] = mapped_column(String(200), nullable=False)
+    authority_country: Mapped[str] = mapped_column(String(2), index=True, nullable=False)
+    instrument: Mapped[str] = mapped_column(String(30), nullable=False)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    data_categories: Mapped[list[str]] = mapped_column(JSON(), nullable=False)
+    subject_regions: Mapped[list[str]] = mapped_column(JSON(), nullable=False)
+    people_count: Mapped[int] = mapped_column(Integer(), nullable=False)
+    assets: Mapped[list[str]] = mapped_column(JSON(), nullable=False)
+    ledger_matches: Mapped[dict[str, list[str]]] = mapped_column(JSON(), nullable=False)  # asset -> entry ids
+    confidential: Mapped[bool] = mapped_column(Boolean(), nullable=False)
+    division: Mapped[str] = mapped_column(String(200), nullable=False)
+    company: Mapped[str] = mapped_column(String(200), nullable=False)
+    submitted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    conflicts: Mapped[list[dict[str, str]]] = mapped_column(JSON(), nullable=False)
+    # the assessment: booleans plain, the notes sealed
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON(), nullable=True)
+    assessment_notes_encrypted: Mapped[str | None] = mapped_column(Text(), nullable=True)
+    assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    assessed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decision: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    decision_reason_encrypted: Mapped[str | None] = mapped_column(Text(), nullable=True)
+    provided_scope_encrypted: Mapped[str | None] = mapped_column(Text(), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    provided_encrypted: Mapped[str | None] = mapped_column(Text(), nullable=True)
+    provided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    provided_recorded_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class PrivacyComplaintRecord(TimestampMixin, EscalationBase):
+    __tablename__ = "privacy_complaints"
+    __table_args__ = (Index("ix_privacy_complaints_status_received_at", "status", "received_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(30), index=True, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    complainant_kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    authority: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    authority_country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    request_kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    data_categories: Mapped[list[str]] = mapped_column(JSON(), nullable=False)
+    subject_regions: Mapped[list[str]] = mapped_column(JSON(), nullable=False)
+    alleges_leak: Mapped[bool] = mapped_column(Boolean(), nullable=False)
+    division: Mapped[str] = mapped_column(String(200), nullable=False)
+    company: Mapped[str] = mapped_column(String(200), nullable=False)
+    submitted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    clock_basis: Mapped[str] = mapped_column(String(300), nullable=False)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    extended_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    without_delay: Mapped[bool] = mapped_column(Boolean(), nullable=False)
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # GDPR Art. 12(3)
+    extension_reason_encrypted: Mapped[str | None] = mapped_column(Text(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    reply_encrypted: Mapped[str | None] = mapped_column(Text(), nullable=True)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(Uuid(), index=True, nullable=True)  # the linked incident
+
+
+class CaseRoute(EscalationBase):
+    """One tier told about a case, with its acknowledgement deadline (services/escalation/policy/cases.yaml)."""
+
+    __tablename__ = "case_routes"
+    __table_args__ = (UniqueConstraint("case_id", "step", "target", name="uq_case_routes_case_id_step_target"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    case_kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid(), index=True, nullable=False)
+    step: Mapped[int] = mapped_column(Integer(), nullable=False)
+    target: Mapped[str] = mapped_column(String(50), nullable=False)
+    told_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ack_due_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    reason: Mapped[str] = mapped_column(String(20), nullable=False, default="routed")  # routed, escalated
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # overdue: next told
+
+
+class CaseDocument(EscalationBase):
+    """A document attached to a case: its metadata plain, its name and content sealed."""
+
+    __tablename__ = "case_documents"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    case_kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid(), index=True, nullable=False)
+    name_encrypted: Mapped[str] = mapped_column(Text(), nullable=False)
+    media_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    size: Mapped[int] = mapped_column(Integer(), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    content_encrypted: Mapped[str] = mapped_column(Text(), nullable=False)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    added_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+class CaseLogEntry(EscalationBase):
+    """Every read of and change to a case (a request's reads too: issue 17's transparency safeguard)."""
+
+    __tablename__ = "case_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    case_kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid(), index=True, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    actor: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)  # read, listed, assessed, decided, …

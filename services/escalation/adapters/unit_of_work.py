@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pidesk.services.escalation.adapters.accounts import DeskAccounts
+from pidesk.services.escalation.adapters.cases import CaseRepository
 from pidesk.services.escalation.adapters.desk_snoozes import DeskSnoozes
 from pidesk.services.escalation.adapters.ledger import LedgerRepository
 from pidesk.services.escalation.adapters.notices import NoticeRepository
@@ -38,3 +39,8 @@ class EscalationUnitOfWork(UnitOfWork):
     @property
     def ledger(self) -> LedgerRepository:
         return LedgerRepository(self.session)
+
+    @property
+    def cases(self) -> CaseRepository:
+        """Government requests and privacy complaints (issue 17)."""
+        return CaseRepository(self.session)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from pidesk.services.escalation.dashboard import (
     board_page,
+    case_pages,
     events,
     incident,
     ledger_page,
@@ -28,4 +29,5 @@ def dashboard_routers() -> list[APIRouter]:
         ledger_page.router,
         notices.router,
         statistics.router,
+        case_pages.router,  # government requests and complaints (issue 17)
     ]

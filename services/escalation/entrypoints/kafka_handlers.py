@@ -7,7 +7,9 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.escalation.adapters.repository import IncidentRepository
+from pidesk.services.escalation.domain.case_policy import CasePolicy
 from pidesk.services.escalation.service.assessing import PRODUCER
+from pidesk.services.escalation.service.cases import record_complaint, record_government_request
 from pidesk.services.escalation.service.incidents import (
     record_reported_incident,
     record_reported_incidents,
@@ -16,9 +18,12 @@ from pidesk.services.escalation.service.notices import known_notices, record_not
 from pidesk.services.escalation.service.routing import RoutingRules
 from pidesk.services.escalation.service.updates import apply_early_updates, lock_incidents, record_incident_updates
 from pidesk.shared import topics
+from pidesk.shared.db.base import utcnow
 from pidesk.shared.events import (
+    ComplaintReceived,
     Envelope,
     EventPayload,
+    GovernmentRequestReceived,
     IncidentReported,
     IncidentUpdated,
     NoticeDrafted,
@@ -95,3 +100,18 @@ def kafka_batch_handlers(rules: RoutingRules) -> dict[str, BatchHandler]:
         topics.NOTICE_DRAFTED: on_notices_drafted,  # a draft per kind and language, an issue per alert sent
         topics.NOTICE_ISSUED: on_notices_issued,
     }
+
+
+def case_handlers(policy: CasePolicy) -> dict[str, Handler]:
+    """Issue 17: government requests and privacy complaints intake received, recorded and routed by the
+    case policy (the envelope's `incident_id` is the case id)."""
+
+    async def on_government_request(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
+        event = payload_as(GovernmentRequestReceived, envelope, payload)
+        await record_government_request(session, policy, envelope.incident_id, event, utcnow())
+
+    async def on_complaint(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
+        event = payload_as(ComplaintReceived, envelope, payload)
+        await record_complaint(session, policy, envelope.incident_id, event, utcnow())
+
+    return {topics.GOVERNMENT_REQUEST_RECEIVED: on_government_request, topics.COMPLAINT_RECEIVED: on_complaint}

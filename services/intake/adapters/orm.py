@@ -115,3 +115,29 @@ class RateLimitCount(RateLimitCountMixin, IntakeBase):
     UNLOGGED on PostgreSQL (the migration): a crash may lose them, the limits then start afresh."""
 
     __tablename__ = "rate_limit_counts"
+
+
+class ReceivedCase(CreatedAtMixin, IntakeBase):
+    """A government request or privacy complaint as received (issue 17): its words, the people it names and
+    the complainant's contact sealed (`sealed`: field -> ciphertext, the case id and field bound in); the
+    classifications travel to escalation in the event, the words never do."""
+
+    __tablename__ = "received_cases"
+    __table_args__ = (Index("ix_received_cases_kind_received_at", "kind", "received_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    reference: Mapped[str] = mapped_column(String(30), unique=True, nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    confidential: Mapped[bool] = mapped_column(Boolean(), nullable=False)
+    sealed: Mapped[dict[str, str]] = mapped_column(JSON(), nullable=False)
+
+
+class CaseCounter(IntakeBase):
+    """The last reference number of each kind of case and Japan-time year (GR-2026-000001, PC-2026-000001)."""
+
+    __tablename__ = "case_counters"
+
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=False)
+    last_sequence: Mapped[int] = mapped_column(Integer(), nullable=False)
