@@ -185,6 +185,19 @@ async def _mailed(
     )
     sent = COLUMNS.status.in_((SENT, UNCONFIRMED))
     found: dict[int, tuple[str, str, datetime]] = {}
+    # first what is on its way: claimed and going (leased), whatever hold it had (a held row whose slot
+    # came, or a group update whose window ended, keeps its `hold` as it goes); a row told to wait has no
+    # lease, so it is not counted
+    in_flight = or_(
+        COLUMNS.status == SENDING,
+        (COLUMNS.status == PENDING) & (COLUMNS.lease_until > now) & COLUMNS.id.not_in(deciding),
+    )
+    flying = select(COLUMNS.id, COLUMNS.address, COLUMNS.mail_key).where(*alert_mails, in_flight)
+    for ident, address, key in (await db.execute(flying)).all():
+        found[ident] = (address, key, now)
+    # then what went: a mail handed to SMTP between the two statements (each sees what was committed when
+    # it began) is found by one or the other, or by both (once: by row); asked the other way round, it
+    # would be in neither, and its person could get a mail past the limit
     if pacing.per_hour > 0:
         latest = (
             select(
@@ -210,15 +223,6 @@ async def _mailed(
         )
         for row in (await db.execute(statement)).all():
             found[row.id] = (row.address, row.mail_key, row.sent_at)
-    # claimed and going (leased), whatever hold it had: a held row whose slot came, or a group update whose
-    # window ended, keeps its `hold` as it goes. A row told to wait has no lease, so it is not counted.
-    in_flight = or_(
-        COLUMNS.status == SENDING,
-        (COLUMNS.status == PENDING) & (COLUMNS.lease_until > now) & COLUMNS.id.not_in(deciding),
-    )
-    flying = select(COLUMNS.id, COLUMNS.address, COLUMNS.mail_key).where(*alert_mails, in_flight)
-    for ident, address, key in (await db.execute(flying)).all():
-        found[ident] = (address, key, now)
     mailed: dict[str, list[Any]] = {}
     for address, key, when in found.values():
         mailed.setdefault(address, []).append((key, when))
