@@ -705,6 +705,30 @@ COMPLAINT_KIND_LABELS: Labels = {
     },
 }
 
+# the same codes as the fiscal-year figures count them (the statistics and the annual summary: "2 individuals")
+COMPLAINANT_COUNT_LABELS: Labels = {
+    "individual": {"ja": "本人・個人", "en": "individuals"},
+    "consumer_body": {"ja": "消費者団体", "en": "consumer bodies"},
+    "authority": {
+        "ja": "行政機関（個人情報保護委員会等）",
+        "en": "authorities (e.g. the Personal Information Protection Commission)",
+    },
+}
+
+COMPLAINT_KIND_COUNT_LABELS: Labels = {
+    "general": {"ja": "一般的な苦情・問合せ", "en": "complaints and questions"},
+    "gdpr_data_subject_request": {"ja": "GDPRに基づく本人の権利行使", "en": "data-subject requests under the GDPR"},
+    "appi_disclosure_request": {"ja": "個人情報保護法に基づく開示請求", "en": "disclosure requests under the APPI"},
+    "appi_correction_request": {
+        "ja": "個人情報保護法に基づく訂正等の請求",
+        "en": "correction requests under the APPI",
+    },
+    "appi_cessation_request": {
+        "ja": "個人情報保護法に基づく利用停止等の請求",
+        "en": "requests to stop use under the APPI",
+    },
+}
+
 COMPLAINT_OUTCOME_LABELS: Labels = {
     "upheld": {"ja": "申出を認めた", "en": "upheld"},
     "partly_upheld": {"ja": "一部を認めた", "en": "partly upheld"},

@@ -29,6 +29,8 @@ pytestmark = pytest.mark.unit
         (RequestDecision, labels.DECISION_LABELS),
         (ComplainantKind, labels.COMPLAINANT_LABELS),
         (ComplaintRequestKind, labels.COMPLAINT_KIND_LABELS),
+        (ComplainantKind, labels.COMPLAINANT_COUNT_LABELS),  # as the fiscal-year figures count them
+        (ComplaintRequestKind, labels.COMPLAINT_KIND_COUNT_LABELS),
         (ComplaintOutcome, labels.COMPLAINT_OUTCOME_LABELS),
     ],
 )

@@ -186,6 +186,8 @@ def test_security_schemes_say_who_may_call(documents: dict[str, dict[str, Any]])
         ("intake", "/report", "text/html"),
         ("escalation", "/desk", "text/html"),
         ("escalation", "/desk/stats.csv", "text/csv"),
+        ("escalation", "/desk/stats/summary.csv", "text/csv"),
+        ("escalation", "/desk/stats/summary", "text/html"),
         ("escalation", "/desk/events", "text/event-stream"),
     ],
 )

@@ -24,6 +24,7 @@ MEDIA_TYPES = {
     "/complaint": HTML,
     "/desk/events": "text/event-stream",
     "/desk/stats.csv": "text/csv",
+    "/desk/stats/summary.csv": "text/csv",  # issue 17: the annual summary's CSV
     "/notices/public": HTML,
     "/notices/public.atom": "application/atom+xml",
     "/v1/notices/{notice_id}/download.md": "text/markdown",

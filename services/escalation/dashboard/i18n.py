@@ -333,6 +333,67 @@ MESSAGES: dict[str, dict[str, str]] = {
     "by_holding_company": {"ja": "保有会社別（台帳）", "en": "By holding company (ledger)"},
     "holdings_without_incident": {"ja": "インシデントのない台帳の項目", "en": "Holdings with no incident"},
     "unknown_asset_incidents": {"ja": "台帳に未登録の資産に関するアラート", "en": "Alerts on assets not in the ledger"},
+    # the fiscal-year disclosure (issue 17): complaints and government requests, the annual summary
+    "complaints_title": {"ja": "個人情報に関する苦情", "en": "Privacy complaints"},
+    "complaints_help": {
+        "ja": "この年度に受け付けた苦情・請求（本人、消費者団体、行政機関から）。結果が未記録のものは「対応中」。",
+        "en": "Complaints and requests received this fiscal year (from individuals, consumer bodies and "
+        "authorities). Those with no outcome recorded yet are “in progress”.",
+    },
+    "requests_title": {
+        "ja": "政府・捜査機関等からの個人情報の提供要請",
+        "en": "Government and law-enforcement requests",
+    },
+    "requests_help": {
+        "ja": "この年度に受け付けた要請。判断が未記録のものは「対応中」。",
+        "en": "Requests received this fiscal year. Those with no decision recorded yet are “in progress”.",
+    },
+    "by_complainant": {"ja": "申出者別", "en": "By complainant"},
+    "by_request_kind": {"ja": "請求の種類別", "en": "By kind of request"},
+    "by_outcome": {"ja": "結果別", "en": "By outcome"},
+    "by_authority_country": {"ja": "要請機関の国・地域別", "en": "By the authority's country"},
+    "by_instrument": {"ja": "根拠別", "en": "By legal instrument"},
+    "by_decision": {"ja": "判断別", "en": "By decision"},
+    "case_pending": {"ja": "対応中", "en": "in progress"},
+    "confidential_cell": {
+        "ja": "守秘命令の対象（内訳非開示）",
+        "en": "under a confidentiality order (not broken down)",
+    },
+    "confidential_help": {
+        "ja": "守秘命令の対象となる要請は、合計に含め、各内訳では国・根拠・判断に計上せず"
+        "「守秘命令の対象（内訳非開示）」にのみ計上しています。要請機関名・受付番号はいずれの集計にも表示しません。",
+        "en": "Requests under a confidentiality order are counted in the total and, in each breakdown, only "
+        "as “under a confidentiality order (not broken down)”: never by country, instrument or decision. No "
+        "authority or reference of any request is shown in the figures.",
+    },
+    "summary": {"ja": "年度報告の要約", "en": "Annual summary"},
+    "summary_title": {"ja": "{y}年度 個人情報の取扱いに関する報告", "en": "FY{y} report on personal information"},
+    "summary_period": {
+        "ja": "対象期間：{y}年4月1日〜{y1}年3月31日（日本時間）",
+        "en": "Period: 1 April {y} – 31 March {y1} (Japan time)",
+    },
+    "summary_item": {"ja": "項目", "en": "Item"},
+    "figure_incidents": {"ja": "個人情報の漏えい等の事案", "en": "Personal-information incidents"},
+    "figure_complaints": {
+        "ja": "外部からの個人情報に関する苦情（本人・行政機関等から）",
+        "en": "External complaints about privacy (from individuals and from authorities)",
+    },
+    "figure_requests": {
+        "ja": "政府・捜査機関等からの個人情報の提供要請",
+        "en": "Requests from governments or law-enforcement agencies to provide personal information",
+    },
+    "summary_incidents_note": {
+        "ja": "事案：この年度に受け付けたインシデント"
+        "（統合されたものは統合先の1件として数え、スヌーズにより誤検知とされたものを除く）。",
+        "en": "Incidents: those received in the fiscal year (a merged incident counted once, as the one it was "
+        "merged into; alerts silenced as noise excluded).",
+    },
+    "summary_cases_note": {
+        "ja": "苦情・要請：この年度に受け付けたもの。結果・判断は作成日時点のもの。",
+        "en": "Complaints and requests: those received in the fiscal year, with their outcome or decision as "
+        "of the date generated.",
+    },
+    "summary_generated": {"ja": "作成日時", "en": "Generated"},
 }
 
 # statuses and timeline events as the API names them, shown in words

@@ -1,4 +1,5 @@
-"""Statistics per fiscal year (April to March, Japan time): pure counting over incidents (pure)."""
+"""Statistics per fiscal year (April to March, Japan time): pure counting over incidents, and the year's
+privacy complaints and government requests (domain/disclosure.py) beside them (pure)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,19 @@ from datetime import datetime
 from typing import Any
 
 from pidesk.services.escalation.domain.authorities import REPORTED_TO
-from pidesk.shared.japan_time import JST
+from pidesk.services.escalation.domain.disclosure import (
+    ComplaintFacts,
+    ComplaintFigures,
+    RequestFacts,
+    RequestFigures,
+    count_complaints,
+    count_requests,
+)
+from pidesk.services.escalation.domain.fiscal_years import fiscal_year
 from pidesk.shared.vocabulary import IncidentStatus
 
 REGULATOR_REPORTS = frozenset(REPORTED_TO)
 REPORT_OUTCOMES = ("due", "done", "missed")  # per authority: reports called for, filed, and late or overdue
-
-
-def fiscal_year(moment: datetime) -> int:
-    """The Japanese fiscal year a moment falls in: April 2026 to March 2027 is FY2026."""
-    local = moment.astimezone(JST)
-    return local.year if local.month >= 4 else local.year - 1
-
-
-def fiscal_year_bounds(year: int) -> tuple[datetime, datetime]:
-    return datetime(year, 4, 1, tzinfo=JST), datetime(year + 1, 4, 1, tzinfo=JST)
 
 
 @dataclass
@@ -44,6 +43,10 @@ class YearStats:
     holdings_without_incident: list[str] = field(default_factory=list)
     unknown_asset_incidents: int = 0
     unknown_assets: Counter[str] = field(default_factory=Counter)
+    # issue 17: the complaints and government requests received in the year (a confidential request only
+    # in aggregate: domain/disclosure.py)
+    complaints: ComplaintFigures = field(default_factory=lambda: count_complaints(()))
+    requests: RequestFigures = field(default_factory=lambda: count_requests(()))
 
     def rows(self) -> list[tuple[str, str, int]]:
         """(dimension, value, count) for the CSV export."""
@@ -66,13 +69,20 @@ class YearStats:
             ]
         out.append(("incidents_on_unknown_assets", "total", self.unknown_asset_incidents))
         out += [("holding_without_incident", entry_id, 0) for entry_id in self.holdings_without_incident]
-        return out
+        return out + self.complaints.rows() + self.requests.rows()
 
 
-def year_stats(year: int, incidents: list[Any], now: datetime, holdings: Sequence[str] = ()) -> YearStats:
+def year_stats(
+    year: int,
+    incidents: list[Any],
+    now: datetime,
+    holdings: Sequence[str] = (),
+    complaints: Sequence[ComplaintFacts] = (),
+    requests: Sequence[RequestFacts] = (),
+) -> YearStats:
     """Counts for the incidents received in fiscal `year` (each with its obligations loaded); `holdings`:
-    the ids of the ledger's entries in force."""
-    stats = YearStats(year)
+    the ids of the ledger's entries in force; `complaints` and `requests`: the cases received in the year."""
+    stats = YearStats(year, complaints=count_complaints(complaints), requests=count_requests(requests))
     for incident in incidents:
         if fiscal_year(incident.received_at) != year or incident.status == IncidentStatus.MERGED:
             continue  # a merged incident is counted as the one it was merged into

@@ -19,6 +19,8 @@ from pidesk.services.escalation.adapters.orm import Incident, LedgerRecord, Noti
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.adapters.snoozes import SNOOZED, SnoozeRepository
 from pidesk.services.escalation.dashboard import board, stats
+from pidesk.services.escalation.domain.fiscal_years import fiscal_year_bounds
+from pidesk.services.escalation.views import disclosure
 
 BOARD_LIMIT = 2000
 MERGE_CANDIDATES = 200
@@ -105,8 +107,8 @@ async def merge_candidates(session: AsyncSession, incident: Incident) -> list[di
 
 
 async def year_stats(session: AsyncSession, year: int, now: datetime) -> stats.YearStats:
-    """The counts of fiscal `year`, over the incidents received in it."""
-    start, end = stats.fiscal_year_bounds(year)
+    """The counts of fiscal `year`, over the incidents, complaints and government requests received in it."""
+    start, end = fiscal_year_bounds(year)
     incidents = (
         await session.scalars(
             select(Incident)
@@ -115,4 +117,11 @@ async def year_stats(session: AsyncSession, year: int, now: datetime) -> stats.Y
         )
     ).all()
     holdings = (await session.scalars(select(LedgerRecord.id).where(LedgerRecord.retired.is_(False)))).all()
-    return stats.year_stats(year, list(incidents), now, list(holdings))
+    return stats.year_stats(
+        year,
+        list(incidents),
+        now,
+        list(holdings),
+        complaints=await disclosure.year_complaints(session, year),
+        requests=await disclosure.year_requests(session, year),
+    )
