@@ -67,15 +67,15 @@ FINAL_COMMIT_SECONDS = 5.0  # a stopping consumer's last offset commit: best eff
 
 Handler = Callable[[AsyncSession, Envelope, EventPayload], Awaitable[None]]
 BatchHandler = Callable[[AsyncSession, list[tuple[Envelope, EventPayload]]], Awaitable[None]]
+Parsed = tuple[ConsumerRecord, Envelope, EventPayload]  # a fetched record, its envelope and typed payload
 
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-    sa_exc.DisconnectionError,
-    ConnectionError,
-    OSError,
-    TimeoutError,
-)
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (ConnectionError, OSError, TimeoutError)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database or the network is away (retried without limit), not the record's fault: unreachable,
+    a connection closed under us (shared/db/engine.py `database_unavailable`), a socket error."""
+    return isinstance(exc, NETWORK_ERRORS) or database_unavailable(exc)
 
 
 @dataclass
@@ -213,7 +213,7 @@ class IdempotentConsumer:
         if len(records) == 1:
             await self.handle_record(records[0], dlq)
         elif records:
-            parsed: list[tuple[ConsumerRecord, Envelope, EventPayload]] = []
+            parsed: list[Parsed] = []
             for record in records:
                 try:
                     envelope = Envelope.from_bytes(record.value)
@@ -229,21 +229,19 @@ class IdempotentConsumer:
                     "batch failed; applying its records one at a time",
                     extra={"consumer": self.name, "records": len(parsed), "error": _error_summary(exc)},
                 )
-                await asyncio.gather(*(self._one_by_one(partition, parsed, dlq) for partition in batches))
+                by_partition: dict[tuple[str, int], list[Parsed]] = {}
+                for item in parsed:
+                    by_partition.setdefault((item[0].topic, item[0].partition), []).append(item)
+                await asyncio.gather(*(self._one_by_one(items, dlq) for items in by_partition.values()))
         for partition, partition_records in batches.items():
             done[partition] = OffsetAndMetadata(partition_records[-1].offset + 1, "")
 
-    async def _one_by_one(
-        self,
-        partition: TopicPartition,
-        parsed: list[tuple[ConsumerRecord, Envelope, EventPayload]],
-        dlq: AIOKafkaProducer,
-    ) -> None:
-        for record, envelope, payload in parsed:
-            if record.topic == partition.topic and record.partition == partition.partition:
-                await self._handle_parsed(record, envelope, payload, dlq)
+    async def _one_by_one(self, items: list[Parsed], dlq: AIOKafkaProducer) -> None:
+        """One partition's records of a failed round, in order, each in a transaction of its own."""
+        for record, envelope, payload in items:
+            await self._handle_parsed(record, envelope, payload, dlq)
 
-    async def _apply_parsed(self, parsed: list[tuple[ConsumerRecord, Envelope, EventPayload]]) -> None:
+    async def _apply_parsed(self, parsed: list[Parsed]) -> None:
         events = [(record.topic, envelope, payload) for record, envelope, payload in parsed]
         if tracing.enabled():
             records = [(record, envelope.event_id, envelope.incident_id) for record, envelope, _ in parsed]
@@ -299,7 +297,8 @@ class IdempotentConsumer:
                 if envelope.event_id in fresh:
                     fresh.discard(envelope.event_id)  # a repeat within the batch is a duplicate too
                     by_topic.setdefault(topic, []).append((envelope, payload))
-            for topic in sorted(by_topic, key=self._topic_rank):
+            order = list(self.handlers)  # a new incident before its updates: the order the service listed
+            for topic in sorted(by_topic, key=lambda t: order.index(t) if t in order else len(order)):
                 todo = by_topic[topic]
                 batch_handler = self.batch_handlers.get(topic)
                 handler = self.handlers.get(topic)
@@ -316,11 +315,6 @@ class IdempotentConsumer:
             else:
                 self.hooks.duplicate(envelope)
         self.after_commit()
-
-    def _topic_rank(self, topic: str) -> int:
-        """Topics in the order the service listed its handlers (a new incident before its updates)."""
-        order = list(self.handlers)
-        return order.index(topic) if topic in order else len(order)
 
     async def _first_seen(self, session: AsyncSession, envelopes: list[Envelope]) -> set[Any]:
         """Insert processed_events rows for the batch; returns the event ids that were not there yet."""
@@ -366,16 +360,13 @@ class IdempotentConsumer:
             try:
                 await self._apply(record.topic, envelope, payload)
                 return
-            except INFRASTRUCTURE_ERRORS as exc:
-                log.warning(
-                    "infrastructure unavailable; will retry",
-                    extra={"consumer": self.name, "event_id": str(envelope.event_id), "error": repr(exc)},
-                )
-                await asyncio.sleep(min(self.retry_base_seconds * 2 ** min(attempt, 8), 30.0))
-                attempt = 0
             except Exception as exc:  # noqa: BLE001 - a handler bug must not stop the partition
-                if database_unavailable(exc):  # a connection the database closed: not the record's fault
-                    await asyncio.sleep(self.retry_base_seconds)
+                if is_outage(exc):
+                    log.warning(
+                        "infrastructure unavailable; will retry",
+                        extra={"consumer": self.name, "event_id": str(envelope.event_id), "error": repr(exc)},
+                    )
+                    await asyncio.sleep(min(self.retry_base_seconds * 2 ** min(attempt, 8), 30.0))
                     attempt = 0
                     continue
                 if attempt >= self.max_attempts:
