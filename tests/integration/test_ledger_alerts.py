@@ -325,6 +325,7 @@ async def test_an_update_naming_a_new_asset_is_looked_up(desk: Desk) -> None:
     await desk.handle_changes()
     incident_id = await desk.report(macie("unlisted-bucket", "PI-2026-000040"))
     assert (await desk.answer(incident_id))["ledger"]["unknown_assets"] == ["s3:unlisted-bucket"]
+    before = await _asset_rows(desk, incident_id)
     assets = [*macie("unlisted-bucket", "x").model_dump(mode="json")["assets"]]
     assets.append({"type": "s3", "id": "example-shop-customers-prod/exports/2026.csv"})
     update = IncidentUpdated(
@@ -343,3 +344,39 @@ async def test_an_update_naming_a_new_asset_is_looked_up(desk: Desk) -> None:
     ]
     assert answer["ledger"]["unknown_assets"] == ["s3:unlisted-bucket"]
     assert {f["fact"]: f["value"] for f in answer["ledger"]["filled"]}["affected_count"] == 48000
+    # only the difference is written: the asset the ledger still answers the same for keeps its row
+    after = await _asset_rows(desk, incident_id)
+    assert sorted(after.values()) == ["s3:example-shop-customers-prod/exports/2026.csv", "s3:unlisted-bucket"]
+    assert {row_id for row_id, asset in before.items() if asset == "s3:unlisted-bucket"} <= set(after)
+
+
+async def _asset_rows(desk: Desk, incident_id: uuid.UUID) -> dict[int, str]:
+    async with desk.sessions() as session:
+        rows = await session.execute(
+            select(IncidentAsset.id, IncidentAsset.asset).where(IncidentAsset.incident_id == incident_id)
+        )
+        return {row_id: asset for row_id, asset in rows.all()}
+
+
+async def test_an_incident_is_looked_up_by_at_most_200_assets_however_it_grows(desk: Desk) -> None:
+    incident_id = await desk.report(macie("unlisted-bucket", "PI-2026-000041"))
+    for batch in range(3):  # each update names 150 more buckets (none in the ledger)
+        buckets = [{"type": "s3", "id": f"storm-{batch}-{n}"} for n in range(150)]
+        update = IncidentUpdated(
+            reference="PI-2026-000041",
+            source="aws-macie",
+            reason="vendor_update",
+            changes={"assets": buckets},
+            updated_at=NOW,
+            updated_by="webhook:aws-macie",
+        )
+        async with desk.sessions() as session, session.begin():
+            repository = IncidentRepository(session)
+            await record_incident_update(repository, RULES, incident_id=incident_id, event=update, now=NOW)
+    async with desk.sessions() as session:
+        incident = await session.get(Incident, incident_id)
+        assert incident is not None and incident.ledger is not None
+        assert len(incident.ledger["named"]) == 200
+        # the latest update's assets first, then those named before
+        assert incident.ledger["named"][0]["id"] == "storm-2-0"
+    assert len(await _asset_rows(desk, incident_id)) == 200

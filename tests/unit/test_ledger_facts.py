@@ -170,6 +170,16 @@ def test_an_object_beside_its_unknown_bucket_is_one_finding() -> None:
     assert record["unknown_assets"] == ["s3:nobody"]
 
 
+def test_unknown_assets_under_another_unknown_one_are_left_out_however_many() -> None:
+    # a storm's incident: thousands of objects, their bucket named too, and a wildcard a report gave
+    objects = [AlertAsset(f"Nobody/exports/{n}/file.csv", AssetKind.S3) for n in range(3_000)]
+    record = look_up(HELD, [*objects, AlertAsset("arn:aws:s3:::nobody", AssetKind.S3)]).record()
+    assert record["unknown_assets"] == ["s3:nobody"]  # bucket names compared case-insensitively
+    record = lookup("aws-macie", [{"type": "s3", "id": "other-x/a.csv"}, {"type": "s3", "id": "other-*"}])
+    assert record["unknown_assets"] == ["s3:other-*"]
+    assert len(look_up(HELD, objects[:2_000]).unknown) == 2_000
+
+
 def test_the_index_finds_what_covering_finds_in_the_same_order() -> None:
     example = read_yaml((ROOT / "services/escalation/policy/example_ledger.yaml").read_text(encoding="utf-8"))
     extra = read_entry({**ENTRY, "id": "L-0010", "assets": ["s3:example-shop-*", "github:example-holdings/shop-*"]})

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from pidesk.shared.vocabulary import AssetType
@@ -61,7 +62,7 @@ class Asset:
 
     @property
     def is_pattern(self) -> bool:
-        return any(c in WILDCARDS for c in self.identifier)
+        return not WILDCARDS.isdisjoint(self.identifier)
 
 
 def _collapse(text: str) -> str:
@@ -276,15 +277,19 @@ def fit(ledger: Asset, alert: Asset) -> Fit | None:
 def alert_assets(alert: AlertAsset) -> list[Asset]:
     """The canonical forms an alert's asset may take: of its kind (given or guessed), else of every kind
     that can read it."""
-    kind = alert.kind or guess_kind(alert.identifier)
-    kinds = [kind] if kind is not None else list(AssetKind)
+    return list(_forms(alert.identifier[: MAX_IDENTIFIER * 2], alert.kind))
+
+
+@lru_cache(maxsize=16_384)  # a storm's incident is looked up again with every batch of alerts it gains
+def _forms(identifier: str, kind: AssetKind | None) -> tuple[Asset, ...]:
+    kinds = [kind] if kind is not None else [guessed] if (guessed := guess_kind(identifier)) else list(AssetKind)
     found = []
     for k in kinds:
         try:
-            found.append(normalise(k, alert.identifier[: MAX_IDENTIFIER * 2]))
+            found.append(normalise(k, identifier))
         except AssetError:
             continue
-    return found
+    return tuple(found)
 
 
 def alert_asset(source: str, identifier: str) -> AlertAsset:

@@ -230,9 +230,21 @@ def look_up(entries: LedgerIndex | Sequence[HeldEntry], named: Sequence[AlertAss
     ordered = sorted(matches.values(), key=lambda m: (m.rank, m.entry_id, m.asset))
     distinct = sorted(set(unknown), key=lambda a: (a.kind.value, len(a.identifier), a.identifier))
     kept: list[Asset] = []
+    # what is kept, for `fit`: a literal parent found among the candidate's ancestors by a set (a storm's
+    # incident names thousands of assets), a wildcard one (rare in an alert) tried one by one
+    literal: set[tuple[AssetKind, str]] = set()
+    patterns: list[Asset] = []
     for candidate in distinct:
-        if not any(fit(parent, candidate) is not None for parent in kept):
-            kept.append(candidate)
+        above = ancestors(candidate.kind, candidate.identifier)
+        if any((candidate.kind, a.casefold()) in literal for a in above):
+            continue
+        if any(fit(parent, candidate) is not None for parent in patterns):
+            continue
+        kept.append(candidate)
+        if candidate.is_pattern:
+            patterns.append(candidate)
+        else:
+            literal.add((candidate.kind, candidate.identifier.casefold()))
     return Lookup(tuple(named), tuple(ordered), tuple(str(a) for a in kept))
 
 

@@ -19,6 +19,7 @@ from pidesk.services.escalation.adapters.orm import Incident, IncidentAsset
 from pidesk.services.escalation.adapters.repository import IncidentStore
 from pidesk.services.escalation.domain.ledger_assets import AlertAsset
 from pidesk.services.escalation.domain.ledger_facts import (
+    MAX_NAMED,
     HeldEntry,
     LedgerIndex,
     Lookup,
@@ -88,7 +89,9 @@ async def look_up_again(
     assets: list[Any] = incident.facts.get("assets") or []
     named = named_assets(incident.source, assets)
     named += previously_named(incident.ledger) + list(more)
-    unique = list({(a.kind, a.identifier.strip()): a for a in reversed(named)}.values())[::-1]
+    # each once (its first mention), and at most MAX_NAMED: a storm's incident gains alerts on new objects
+    # with every batch, and is looked up by the first ones (docs/rules.md §1c)
+    unique = list({(a.kind, a.identifier.strip()): a for a in reversed(named)}.values())[::-1][:MAX_NAMED]
     if not unique:
         return False
     lookup = look_up(await held_entries(session, fresh=fresh), unique)
