@@ -320,18 +320,13 @@ class IdempotentConsumer:
         """Insert processed_events rows for the batch; returns the event ids that were not there yet."""
         table = self.processed_model.__table__  # type: ignore[attr-defined]  # a mixin: the mapped subclass has one
         now = utcnow()
-        statement = (
-            conflict_insert(session, table)
-            .values(
-                [
-                    {"consumer": self.name, "event_id": e.event_id, "topic": e.topic, "processed_at": now}
-                    for e in envelopes
-                ]
-            )
-            .on_conflict_do_nothing()
-            .returning(table.c.event_id)
-        )
-        return set((await session.scalars(statement)).all())
+        rows = [
+            {"consumer": self.name, "event_id": e.event_id, "topic": e.topic, "processed_at": now} for e in envelopes
+        ]
+        # one statement compiled once (executemany with RETURNING, sent as multi-row VALUES by SQLAlchemy's
+        # insertmanyvalues); a `.values([...])` of the rows would be compiled again for every round
+        statement = conflict_insert(session, table).on_conflict_do_nothing().returning(table.c.event_id)
+        return set((await session.scalars(statement, rows)).all())
 
     async def handle_record(self, record: ConsumerRecord, dlq: AIOKafkaProducer) -> None:
         try:
