@@ -16,7 +16,7 @@ import pytest
 
 from tests.e2e.test_cases_thin_path import PERSON, SECRET_AUTHORITY, SUBMITTER, WORDS, request_body, shown
 from tests.e2e.test_notices import bearer, eventually
-from tests.support.apps import service_stack
+from tests.support.apps import mailing_stack
 from tests.support.mail import MailSink, Received
 from tests.support.services import ServiceProcess
 
@@ -31,15 +31,8 @@ NEVER = (SECRET_AUTHORITY, "GAG-MARKER", WORDS, "CASE-WORDS-MARKER", PERSON, "PE
 
 
 @pytest.fixture
-def sink() -> Any:
-    with MailSink() as running:
-        yield running
-
-
-@pytest.fixture
 async def system(tmp_path: Path, sink: MailSink) -> AsyncIterator[dict[str, Any]]:
-    settings = {"NOTIFIER_SMTP_PORT": str(sink.port)}
-    async with service_stack(tmp_path, ("intake", "escalation", "notifier"), settings) as stack:
+    async with mailing_stack(tmp_path, sink) as stack:
         yield stack
 
 
