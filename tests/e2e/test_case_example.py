@@ -127,7 +127,7 @@ async def test_a_request_and_a_complaint_as_the_desk_api_returns_them(system: di
                 "scope": "Mailbox headers of the Japanese customer, 1-30 September 2026",
             },
         )
-        provided_at = datetime.now(UTC).replace(microsecond=0)
+        provided_at = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0)  # whole seconds, not before now
         await call(
             client,
             f"{request_url}/provision",
@@ -136,7 +136,7 @@ async def test_a_request_and_a_complaint_as_the_desk_api_returns_them(system: di
         )
         # the complaint: acknowledged by its targets, its outcome and reply recorded
         await call(client, f"{complaint_url}/acknowledge", bureau)
-        replied_at = datetime.now(UTC).replace(microsecond=0)
+        replied_at = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0)  # whole seconds, not before now
         await call(
             client,
             f"{complaint_url}/outcome",
