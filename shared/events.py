@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from pidesk.shared import topics
 from pidesk.shared.vocabulary import (
     AssetType,
+    CaseKind,
     ComplainantKind,
     ComplaintRequestKind,
     DataCategory,
@@ -314,8 +315,12 @@ class GroupProgress(BaseModel):
     new_obligations: list[str] = Field(default_factory=list)  # obligation codes gained since then
 
 
+CASE_RISK = "none"  # the `risk_level` of a case's escalation request: a case is not risk-assessed
+
+
 class EscalationRequested(EventPayload):
-    """pidesk.escalation.requested.v1: a role must be told now (first routing, or an escalation)."""
+    """pidesk.escalation.requested.v1: a role must be told now (first routing, or an escalation) about an
+    incident or, with `case`, a government request or privacy complaint (issue 17)."""
 
     event_type: ClassVar[str] = "pidesk.escalation.requested"
     schema_version: ClassVar[int] = 1
@@ -336,6 +341,10 @@ class EscalationRequested(EventPayload):
     obligations: list[ObligationRef] = Field(default_factory=list)
     # reason group_update: how the incident's group of alerts grew since the last mail
     group: GroupProgress | None = None
+    # issue 17: the tier of a government request or privacy complaint told (the envelope's `incident_id` is
+    # the case id; `risk_level` is CASE_RISK). Detail-free: the case's kind and reference, the role, why and
+    # its deadline — nothing of the authority, the complainant or the words (domain/case_alerts.py)
+    case: CaseKind | None = None
 
 
 class NoticeRecipient(BaseModel):

@@ -67,7 +67,7 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
         settings,
         runtime.sessions,
         ProcessedEvent,
-        {**kafka_handlers(rules), **case_handlers(case_policy)},
+        {**kafka_handlers(rules), **case_handlers(case_policy, rules.directory)},
         runtime.metrics,
         batch_handlers=kafka_batch_handlers(rules),
         after_commit=runtime.relay.wake,
@@ -77,7 +77,13 @@ def build_app(settings: EscalationSettings | None = None) -> FastAPI:
     )
     # the dashboard's sign-in rate, counted in each process and shared through the database (PostgreSQL)
     rates = rate_limits(settings, settings.database_url, runtime.engine, RateLimitCount)
-    escalator = CaseEscalator(runtime.sessions, case_policy, interval=settings.timer_interval_seconds)
+    escalator = CaseEscalator(
+        runtime.sessions,
+        case_policy,
+        rules.directory,
+        interval=settings.timer_interval_seconds,
+        on_commit=runtime.relay.wake,
+    )
     runtime.background += [runtime.provisioner.then(consumer.run), scheduler.run, rates.run, escalator.run]
     context = EscalationContext(settings=settings, sessions=runtime.sessions, relay=runtime.relay, rules=rules)
     context.case_policy, context.case_cipher = case_policy, case_cipher

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from pidesk.services.intake.adapters.cipher import FieldCipher
 from pidesk.services.intake.adapters.correlation_policy import load_correlation_policy
 from pidesk.services.intake.adapters.orm import OutboxMessage, ProcessedEvent, RateLimitCount
-from pidesk.services.intake.adapters.references import ReferenceNumbers
+from pidesk.services.intake.adapters.references import CaseNumbers, ReferenceNumbers
 from pidesk.services.intake.config import IntakeSettings
 from pidesk.services.intake.context import IntakeContext
 from pidesk.services.intake.entrypoints import case_forms, cases, form, http, webhooks
@@ -48,6 +48,7 @@ def build_app(settings: IntakeSettings | None = None) -> FastAPI:
         report_rate=rates.per_minute(settings.reports_per_minute),
         webhook_rate=rates.per_minute(settings.webhooks_per_minute),
         numbers=ReferenceNumbers(runtime.engine),
+        case_numbers=CaseNumbers(runtime.engine),
         csrf=csrf,
         sources=load_sources(),
     )

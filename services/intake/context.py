@@ -11,7 +11,7 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.intake.adapters.cipher import FieldCipher
-from pidesk.services.intake.adapters.references import ReferenceNumbers
+from pidesk.services.intake.adapters.references import CaseNumbers, ReferenceNumbers
 from pidesk.services.intake.adapters.repository import IntakeUnitOfWork
 from pidesk.services.intake.config import IntakeSettings
 from pidesk.services.intake.service.alerts import AlertReporter
@@ -32,6 +32,7 @@ class IntakeContext:
     report_rate: ClientRateLimiter
     webhook_rate: ClientRateLimiter
     numbers: ReferenceNumbers
+    case_numbers: CaseNumbers  # government requests' and complaints' (issue 17)
     csrf: CsrfProtector  # the report form's tokens
     sources: Mapping[str, WebhookSource]  # the webhook sources by the name in their URL
     batcher: ReportBatcher | None = None  # group commit of new reports (None: one transaction each)

@@ -19,17 +19,25 @@ import pytest
 from sqlalchemy import select
 
 from pidesk.services.escalation.adapters.case_policy_files import load_case_policy
-from pidesk.services.escalation.adapters.orm import CaseDocument, GovernmentRequestRecord, PrivacyComplaintRecord
+from pidesk.services.escalation.adapters.orm import (
+    CaseDocument,
+    GovernmentRequestRecord,
+    OutboxMessage,
+    PrivacyComplaintRecord,
+)
+from pidesk.services.escalation.adapters.policy_files import load_directory
 from pidesk.services.escalation.service.case_timers import escalate_overdue
 from pidesk.services.escalation.service.cases import record_complaint, record_government_request
+from pidesk.shared import topics
 from pidesk.shared.db.engine import create_engine, session_factory
-from pidesk.shared.events import ComplaintReceived, GovernmentRequestReceived
+from pidesk.shared.events import ComplaintReceived, Envelope, GovernmentRequestReceived
 from pidesk.shared.http.auth import issue_token
 from pidesk.shared.vocabulary import ComplainantKind, ComplaintRequestKind, DataCategory, LegalInstrument, Role
 from tests.support.apps import escalation_app
 
 SECRET = "case-desk-test-secret-0123456789abcdef"
 POLICY = load_case_policy()
+DIRECTORY = load_directory()
 
 
 def token(role: Role) -> dict[str, str]:
@@ -70,8 +78,8 @@ class Desk:
             **fields,
         )
         async with self.sessions() as session, session.begin():
-            assert await record_government_request(session, POLICY, case_id, event, datetime.now(UTC))
-            assert not await record_government_request(session, POLICY, case_id, event, datetime.now(UTC))
+            assert await record_government_request(session, POLICY, DIRECTORY, case_id, event, datetime.now(UTC))
+            assert not await record_government_request(session, POLICY, DIRECTORY, case_id, event, datetime.now(UTC))
         return str(case_id)
 
     async def complaint(self, n: int, kind: ComplaintRequestKind, **fields: Any) -> str:
@@ -90,8 +98,18 @@ class Desk:
             **fields,
         )
         async with self.sessions() as session, session.begin():
-            assert await record_complaint(session, POLICY, case_id, event, datetime.now(UTC))
+            assert await record_complaint(session, POLICY, DIRECTORY, case_id, event, datetime.now(UTC))
         return str(case_id)
+
+    async def told(self, case_id: str) -> list[dict[str, Any]]:
+        """The escalation requests about the case in the outbox (the payloads, in order)."""
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.topic == topics.ESCALATION_REQUESTED, OutboxMessage.message_key == case_id)
+                .order_by(OutboxMessage.id)
+            )
+            return [Envelope.model_validate_json(r.value).payload for r in rows]
 
     async def get(self, path: str, headers: dict[str, str]) -> dict[str, Any]:
         response = await self.client.get(path, headers=headers)
@@ -311,14 +329,16 @@ async def test_a_tier_that_lets_its_deadline_pass_is_escalated_up_the_path(desk:
     case_id = await desk.request(7, received_at=received)
     other = await desk.request(8, received_at=received)
     await desk.post(f"/v1/government-requests/{other}/acknowledge", OPERATOR)  # its first tier is never escalated
-    assert await escalate_overdue(desk.sessions, POLICY, received + timedelta(hours=3)) == 0
+    assert await escalate_overdue(desk.sessions, POLICY, DIRECTORY, received + timedelta(hours=3)) == 0
     late = received + timedelta(hours=4, minutes=1)
-    assert await escalate_overdue(desk.sessions, POLICY, late) == 1
-    assert await escalate_overdue(desk.sessions, POLICY, late) == 0  # once per tier
+    assert await escalate_overdue(desk.sessions, POLICY, DIRECTORY, late) == 1
+    assert await escalate_overdue(desk.sessions, POLICY, DIRECTORY, late) == 0  # once per tier
     later = late + timedelta(hours=8, minutes=1)
-    assert await escalate_overdue(desk.sessions, POLICY, later) == 2  # and the other's second tier, told on its ack
+    assert (
+        await escalate_overdue(desk.sessions, POLICY, DIRECTORY, later) == 2
+    )  # and the other's second tier, told on its ack
     latest = later + timedelta(hours=24, minutes=1)
-    assert await escalate_overdue(desk.sessions, POLICY, latest) == 2
+    assert await escalate_overdue(desk.sessions, POLICY, DIRECTORY, latest) == 2
     acknowledged = await desk.get(f"/v1/government-requests/{other}", OPERATOR)
     assert [(r["step"], r["reason"], r["acknowledged_at"] is not None) for r in acknowledged["routes"]] == [
         (1, "routed", True),
@@ -336,5 +356,27 @@ async def test_a_tier_that_lets_its_deadline_pass_is_escalated_up_the_path(desk:
     assert [e["action"] for e in detail["log"]].count("escalated") == 3
     detail = await desk.post(f"/v1/government-requests/{case_id}/acknowledge", OFFICER)
     assert all(r["acknowledged_at"] for r in detail["routes"]) and len(detail["routes"]) == 4
-    assert await escalate_overdue(desk.sessions, POLICY, latest + timedelta(days=2)) == 1  # the other's officer only
+    assert (
+        await escalate_overdue(desk.sessions, POLICY, DIRECTORY, latest + timedelta(days=2)) == 1
+    )  # the other's officer only
     assert len((await desk.get(f"/v1/government-requests/{case_id}", OPERATOR))["routes"]) == 4
+    # each tier told was one escalation request in the outbox for the notifier, naming nothing of the request
+    told = await desk.told(case_id)
+    assert [(e["step"], e["target"], e["reason"]) for e in told] == [
+        (1, "division_manager", "routed"),
+        (2, "pi_administrator", "escalated"),
+        (3, "officer_in_charge", "escalated"),
+        (4, "officer_in_charge", "escalated"),
+    ]
+    assert {(e["case"], e["reference"], e["risk_level"]) for e in told} == {
+        ("government_request", "GR-2026-000007", "none")
+    }
+    assert told[0]["recipients"][0]["email"] == "hiroshi.watanabe@example-holdings.example.com"  # Sales: the default
+    assert "Examples" not in str(told) and "crm-prod" not in str(told) and "warrant" not in str(told)
+    assert [(e["step"], e["reason"]) for e in await desk.told(other)] == [
+        (1, "routed"),
+        (2, "routed"),
+        (3, "escalated"),
+        (4, "escalated"),
+        (5, "escalated"),
+    ]

@@ -28,7 +28,7 @@ from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.events import ComplaintReceived, GovernmentRequestReceived
 from pidesk.shared.japan_time import JST
 from pidesk.shared.vocabulary import ComplainantKind, ComplaintRequestKind, LegalInstrument, Role
-from tests.integration.test_case_desk import POLICY, SECRET, token
+from tests.integration.test_case_desk import DIRECTORY, POLICY, SECRET, token
 from tests.integration.test_dashboard_auth import PASSWORD, sign_in
 from tests.integration.test_desk_api import RULES
 from tests.support.apps import escalation_app
@@ -84,7 +84,7 @@ class Cases:
             confidential=confidential,
         )
         async with self.sessions() as session, session.begin():
-            assert await record_government_request(session, POLICY, case_id, event, received_at)
+            assert await record_government_request(session, POLICY, DIRECTORY, case_id, event, received_at)
         if decision is not None:
             path = f"/v1/government-requests/{case_id}"
             assessment = {
@@ -120,7 +120,7 @@ class Cases:
             **(authority if kind == ComplainantKind.AUTHORITY else {}),
         )
         async with self.sessions() as session, session.begin():
-            assert await record_complaint(session, POLICY, case_id, event, received_at)
+            assert await record_complaint(session, POLICY, DIRECTORY, case_id, event, received_at)
         if outcome is not None:
             body = {"outcome": outcome, "reply": "answered", "replied_at": received_at.isoformat()}
             await self._post(f"/v1/complaints/{case_id}/outcome", OFFICER, body)

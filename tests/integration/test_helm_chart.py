@@ -335,3 +335,30 @@ def test_the_strimzi_and_cloudnativepg_examples(rendered: dict[str, list[Doc]]) 
     assert env["KAFKA_BOOTSTRAP_SERVERS"]["value"] == "pidesk-kafka-kafka-bootstrap:9093"
     assert env["PIDESK_DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "pidesk-pg-app"
     assert not [d for d in rendered["default"] if d["kind"] in {"Kafka", "Cluster"}]
+
+
+def _mounted_policy(docs: list[Doc], service: str) -> tuple[dict[str, Doc], set[str]]:
+    """The service's env and the paths under /etc/pidesk/policy it may read (the policy volume's Secret)."""
+    deployment = next(d for d in of_kind(docs, "Deployment") if component(d) == service)
+    spec = deployment["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0].get("volumeMounts", [])}
+    assert ("policy" in volumes) == ("policy" in mounts)
+    return service_env(deployment), {mounts["policy"]} if "policy" in mounts else set()
+
+
+def test_the_case_policy_is_mounted_from_the_values_or_an_existing_secret(rendered: dict[str, list[Doc]]) -> None:
+    """policy.cases (issue 17): escalation reads the case policy from the policy Secret at PIDESK_CASE_POLICY;
+    an existing Secret is trusted to hold cases.yaml only when existingSecretCases says so."""
+    given = values_of("examples")["policy"]["cases"]
+    (secret,) = [s for s in of_kind(rendered["examples"], "Secret") if s["metadata"]["name"].endswith("-policy")]
+    assert secret["stringData"]["cases.yaml"].strip() == given.strip()
+    env, mounted = _mounted_policy(rendered["examples"], "escalation")
+    assert env["PIDESK_CASE_POLICY"]["value"] == "/etc/pidesk/policy/cases.yaml" and mounted == {"/etc/pidesk/policy"}
+    for other in ("intake", "notifier"):
+        assert "PIDESK_CASE_POLICY" not in _mounted_policy(rendered["examples"], other)[0]
+    env, mounted = _mounted_policy(rendered["existing-kafka-postgres"], "escalation")
+    assert env["PIDESK_CASE_POLICY"]["value"] == "/etc/pidesk/policy/cases.yaml" and mounted
+    # no file given: the bundled services/escalation/policy/cases.yaml, no variable
+    env, _ = _mounted_policy(rendered["default"], "escalation")
+    assert "PIDESK_CASE_POLICY" not in env

@@ -257,8 +257,8 @@ async def _seed_cases(sessions: Any) -> list[str]:
         submitted_by="fuzz",
     )
     async with sessions() as session, session.begin():
-        await record_government_request(session, policy, request_id, request, now)
-        await record_complaint(session, policy, complaint_id, complaint, now)
+        await record_government_request(session, policy, load_directory(), request_id, request, now)
+        await record_complaint(session, policy, load_directory(), complaint_id, complaint, now)
     return [str(request_id), str(complaint_id)]
 
 

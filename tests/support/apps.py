@@ -18,6 +18,7 @@ from pidesk.services.intake.config import IntakeSettings
 from pidesk.shared.db.engine import create_engine, session_factory
 from tests.support.infra import free_port, fresh_postgres_database, kafka_bootstrap
 from tests.support.kafka import groups_of_our_own
+from tests.support.mail import MailSink
 from tests.support.services import ServiceProcess, pidesk_cli
 
 
@@ -102,3 +103,11 @@ async def service_stack(
             stack.callback(process.stop)
             stack_info[service] = process.start()
         yield stack_info
+
+
+@asynccontextmanager
+async def mailing_stack(tmp_path: Path, sink: MailSink, **env: str) -> AsyncIterator[dict[str, Any]]:
+    """Intake, escalation and notifier processes (service_stack), the notifier mailing `sink`."""
+    settings = {"NOTIFIER_SMTP_PORT": str(sink.port), **env}
+    async with service_stack(tmp_path, ("intake", "escalation", "notifier"), settings) as stack:
+        yield stack

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.support.apps import service_stack
+from tests.support.apps import mailing_stack
 from tests.support.mail import MailSink
 from tests.support.webhooks import fixture_bytes
 from tests.unit.factories import report_body
@@ -48,11 +48,10 @@ def low_risk_alert(alert_id: str, asset: str) -> bytes:
 async def dlp_stack(tmp_path: Path, sink: MailSink, secret: str, **env: str) -> AsyncIterator[dict[str, Any]]:
     """Intake (Purview and generic webhooks enabled with `secret`), escalation and notifier, mailing `sink`."""
     settings = {
-        "NOTIFIER_SMTP_PORT": str(sink.port),
         "INTAKE_WEBHOOK_SECRET_MS_PURVIEW": secret,
         "INTAKE_WEBHOOK_SECRET_GENERIC": secret,
         "INTAKE_WEBHOOKS_PER_MINUTE": "100000",
         **env,
     }
-    async with service_stack(tmp_path, ("intake", "escalation", "notifier"), settings) as stack:
+    async with mailing_stack(tmp_path, sink, **settings) as stack:
         yield stack

@@ -17,11 +17,14 @@ from pidesk.services.escalation.adapters.orm import (
     CaseRoute,
     GovernmentRequestRecord,
     LedgerRecord,
+    OutboxMessage,
     PrivacyComplaintRecord,
 )
 from pidesk.services.escalation.domain.ledger_assets import AlertAsset, AssetError, best_fit, parse_asset
 from pidesk.shared.db.engine import on_postgresql
+from pidesk.shared.events import Envelope
 from pidesk.shared.http.auth import Principal
+from pidesk.shared.messaging.records import add_to_outbox
 
 
 class CaseRepository:
@@ -30,6 +33,10 @@ class CaseRepository:
 
     def add(self, record: object) -> None:
         self.session.add(record)
+
+    def publish(self, envelope: Envelope) -> None:
+        """An event in the outbox, in this transaction (the relay publishes it once committed)."""
+        add_to_outbox(self.session, OutboxMessage, envelope)
 
     async def request(self, case_id: uuid.UUID, *, for_update: bool = False) -> GovernmentRequestRecord | None:
         statement = select(GovernmentRequestRecord).where(GovernmentRequestRecord.id == case_id)

@@ -177,7 +177,9 @@ async def _request_answer(ctx: Ctx, case_id: uuid.UUID, principal: Principal) ->
 @router.post("/v1/government-requests/{case_id}/acknowledge", **documented(errors=ACT, auth=DESK_AUTH))
 async def acknowledge_request(case_id: uuid.UUID, ctx: Ctx, principal: CaseKeeper) -> GovernmentRequestDetail:
     """The tier told last has reported to and consulted the next, which is told now (409 at the top)."""
-    await cases.acknowledge(ctx.uow(), _policy(ctx), CaseKind.GOVERNMENT_REQUEST, case_id, principal, utcnow())
+    await cases.acknowledge(
+        ctx.uow(), _policy(ctx), ctx.rules.directory, CaseKind.GOVERNMENT_REQUEST, case_id, principal, utcnow()
+    )
     return await _request_answer(ctx, case_id, principal)
 
 
@@ -270,7 +272,9 @@ async def get_complaint(case_id: uuid.UUID, ctx: Ctx, principal: Reader) -> Comp
 
 @router.post("/v1/complaints/{case_id}/acknowledge", **documented(errors=ACT, auth=DESK_AUTH))
 async def acknowledge_complaint(case_id: uuid.UUID, ctx: Ctx, principal: CaseKeeper) -> ComplaintDetail:
-    await cases.acknowledge(ctx.uow(), _policy(ctx), CaseKind.PRIVACY_COMPLAINT, case_id, principal, utcnow())
+    await cases.acknowledge(
+        ctx.uow(), _policy(ctx), ctx.rules.directory, CaseKind.PRIVACY_COMPLAINT, case_id, principal, utcnow()
+    )
     return await case_reads.complaint_detail(ctx.uow(), _cipher(ctx), case_id, principal, utcnow())
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.domain.case_policy import CasePolicy
+from pidesk.services.escalation.domain.directory import Directory
 from pidesk.services.escalation.service.assessing import PRODUCER
 from pidesk.services.escalation.service.cases import record_complaint, record_government_request
 from pidesk.services.escalation.service.incidents import (
@@ -102,16 +103,16 @@ def kafka_batch_handlers(rules: RoutingRules) -> dict[str, BatchHandler]:
     }
 
 
-def case_handlers(policy: CasePolicy) -> dict[str, Handler]:
+def case_handlers(policy: CasePolicy, directory: Directory) -> dict[str, Handler]:
     """Issue 17: government requests and privacy complaints intake received, recorded and routed by the
-    case policy (the envelope's `incident_id` is the case id)."""
+    case policy to the people the directory names (the envelope's `incident_id` is the case id)."""
 
     async def on_government_request(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
         event = payload_as(GovernmentRequestReceived, envelope, payload)
-        await record_government_request(session, policy, envelope.incident_id, event, utcnow())
+        await record_government_request(session, policy, directory, envelope.incident_id, event, utcnow())
 
     async def on_complaint(session: AsyncSession, envelope: Envelope, payload: EventPayload) -> None:
         event = payload_as(ComplaintReceived, envelope, payload)
-        await record_complaint(session, policy, envelope.incident_id, event, utcnow())
+        await record_complaint(session, policy, directory, envelope.incident_id, event, utcnow())
 
     return {topics.GOVERNMENT_REQUEST_RECEIVED: on_government_request, topics.COMPLAINT_RECEIVED: on_complaint}

@@ -15,19 +15,25 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from pidesk.services.escalation.adapters.cases import CaseRepository
 from pidesk.services.escalation.adapters.orm import CaseRoute
+from pidesk.services.escalation.domain.case_alerts import ESCALATED
 from pidesk.services.escalation.domain.case_policy import CasePolicy
+from pidesk.services.escalation.domain.directory import Directory
 from pidesk.services.escalation.domain.government_requests import escalation_step
+from pidesk.services.escalation.service.case_routes import tell_tier
 from pidesk.services.escalation.service.cases import REQUEST
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.db.engine import on_postgresql
+from pidesk.shared.vocabulary import CaseKind
 
 log = logging.getLogger(__name__)
 MAX_PER_TICK = 200
-ESCALATED = "escalated"
 
 
-async def escalate_overdue(sessions: async_sessionmaker[AsyncSession], policy: CasePolicy, now: datetime) -> int:
-    """Escalate every request tier past its deadline, unacknowledged and not escalated yet; how many."""
+async def escalate_overdue(
+    sessions: async_sessionmaker[AsyncSession], policy: CasePolicy, directory: Directory, now: datetime
+) -> int:
+    """Escalate every request tier past its deadline, unacknowledged and not escalated yet, telling the next
+    tier's people (service/case_routes.py); how many."""
     async with sessions() as session, session.begin():
         claim = (
             select(CaseRoute)
@@ -47,18 +53,11 @@ async def escalate_overdue(sessions: async_sessionmaker[AsyncSession], policy: C
         deadlines, path = policy.request_deadlines(), policy.government_requests.path
         for route in overdue:
             route.escalated_at = now
+            request = await cases.request(route.case_id)
+            if request is None:  # a route outlives no request: nothing to tell
+                continue
             step = escalation_step(route.step, now, deadlines, path)
-            cases.add(
-                CaseRoute(
-                    case_kind=REQUEST,
-                    case_id=route.case_id,
-                    step=step.step,
-                    target=step.target,
-                    told_at=step.told_at,
-                    ack_due_at=step.ack_due_at,
-                    reason=ESCALATED,
-                )
-            )
+            tell_tier(cases, directory, CaseKind.GOVERNMENT_REQUEST, request, step, ESCALATED, now)
             cases.note(REQUEST, [route.case_id], None, ESCALATED, now)
         return len(overdue)
 
@@ -70,18 +69,23 @@ class CaseEscalator:
         self,
         sessions: async_sessionmaker[AsyncSession],
         policy: CasePolicy,
+        directory: Directory,
         *,
         interval: float = 1.0,
         clock: Callable[[], datetime] = utcnow,
+        on_commit: Callable[[], None] | None = None,
     ) -> None:
-        self._sessions, self._policy, self._interval, self._clock = sessions, policy, interval, clock
+        self._sessions, self._policy, self._directory = sessions, policy, directory
+        self._interval, self._clock, self._on_commit = interval, clock, on_commit
 
     async def run(self) -> None:
         while True:
             try:
-                escalated = await escalate_overdue(self._sessions, self._policy, self._clock())
+                escalated = await escalate_overdue(self._sessions, self._policy, self._directory, self._clock())
                 if escalated:
                     log.info("case tiers escalated", extra={"count": escalated})  # counts only: nothing of the case
+                    if self._on_commit is not None:
+                        self._on_commit()  # the relay publishes the escalation requests now
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the loop must outlive a database outage

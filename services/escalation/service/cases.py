@@ -17,13 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pidesk.services.escalation.adapters.cases import CaseRepository
 from pidesk.services.escalation.adapters.orm import (
     CaseDocument,
-    CaseRoute,
     GovernmentRequestRecord,
     PrivacyComplaintRecord,
 )
 from pidesk.services.escalation.adapters.unit_of_work import EscalationUnitOfWork
+from pidesk.services.escalation.domain.case_alerts import ROUTED
 from pidesk.services.escalation.domain.case_policy import CasePolicy
 from pidesk.services.escalation.domain.complaint_clocks import HandlingClock, extension_allowed, handling_clock
+from pidesk.services.escalation.domain.directory import Directory
 from pidesk.services.escalation.domain.government_requests import (
     RouteStep,
     conflicts_of_law,
@@ -32,6 +33,7 @@ from pidesk.services.escalation.domain.government_requests import (
     may_decide,
     next_step,
 )
+from pidesk.services.escalation.service.case_routes import tell_tier
 from pidesk.services.escalation.service.desk import DeskError, actor
 from pidesk.shared.cipher import FieldCipher
 from pidesk.shared.events import ComplaintReceived, GovernmentRequestReceived
@@ -44,56 +46,54 @@ CONFIDENTIAL_READERS = frozenset({Role.PI_ADMINISTRATOR, Role.OFFICER, Role.AUDI
 MAX_DOCUMENT_BYTES = 512 * 1024  # a document (a scanned order, a letter): its base64 fits the 1 MiB body limit
 
 
-def _route(kind: str, case_id: uuid.UUID, step: RouteStep) -> CaseRoute:
-    return CaseRoute(
-        case_kind=kind,
-        case_id=case_id,
-        step=step.step,
-        target=step.target,
-        told_at=step.told_at,
-        ack_due_at=step.ack_due_at,
-        reason="routed",
-    )
-
-
 async def record_government_request(
-    session: AsyncSession, policy: CasePolicy, case_id: uuid.UUID, event: GovernmentRequestReceived, now: datetime
+    session: AsyncSession,
+    policy: CasePolicy,
+    directory: Directory,
+    case_id: uuid.UUID,
+    event: GovernmentRequestReceived,
+    now: datetime,
 ) -> bool:
-    """Store a request intake received and tell the first tier of the path; False when already known."""
+    """Store a request intake received and tell the first tier of the path (its people mailed by the
+    notifier, service/case_routes.py); False when already known."""
     cases = CaseRepository(session)
     if await cases.request(case_id) is not None:
         return False
     conflicts = conflicts_of_law(event.authority_country, event.subject_regions)
-    cases.add(
-        GovernmentRequestRecord(
-            id=case_id,
-            reference=event.reference,
-            status=CaseStatus.OPEN.value,
-            authority=event.authority,
-            authority_country=event.authority_country,
-            instrument=event.instrument.value,
-            deadline_at=event.deadline_at,
-            received_at=event.received_at,
-            data_categories=[c.value for c in event.data_categories],
-            subject_regions=list(event.subject_regions),
-            people_count=event.people_count,
-            assets=list(event.assets),
-            ledger_matches=await cases.ledger_matches(event.assets),
-            confidential=event.confidential,
-            division=event.division,
-            company=event.company,
-            submitted_by=event.submitted_by,
-            conflicts=[{"code": c.code, "basis": c.basis} for c in conflicts],
-        )
+    request = GovernmentRequestRecord(
+        id=case_id,
+        reference=event.reference,
+        status=CaseStatus.OPEN.value,
+        authority=event.authority,
+        authority_country=event.authority_country,
+        instrument=event.instrument.value,
+        deadline_at=event.deadline_at,
+        received_at=event.received_at,
+        data_categories=[c.value for c in event.data_categories],
+        subject_regions=list(event.subject_regions),
+        people_count=event.people_count,
+        assets=list(event.assets),
+        ledger_matches=await cases.ledger_matches(event.assets),
+        confidential=event.confidential,
+        division=event.division,
+        company=event.company,
+        submitted_by=event.submitted_by,
+        conflicts=[{"code": c.code, "basis": c.basis} for c in conflicts],
     )
-    routing = policy.government_requests
-    cases.add(_route(REQUEST, case_id, first_step(event.received_at, policy.request_deadlines(), routing.path)))
+    cases.add(request)
+    first = first_step(event.received_at, policy.request_deadlines(), policy.government_requests.path)
+    tell_tier(cases, directory, CaseKind.GOVERNMENT_REQUEST, request, first, ROUTED, now)
     cases.note(REQUEST, [case_id], None, "received", now)
     return True
 
 
 async def record_complaint(
-    session: AsyncSession, policy: CasePolicy, case_id: uuid.UUID, event: ComplaintReceived, now: datetime
+    session: AsyncSession,
+    policy: CasePolicy,
+    directory: Directory,
+    case_id: uuid.UUID,
+    event: ComplaintReceived,
+    now: datetime,
 ) -> bool:
     """Store a complaint intake received, with its statutory clock, and tell the contact desk and the
     promotion bureau (the policy's targets); False when already known."""
@@ -101,32 +101,31 @@ async def record_complaint(
     if await cases.complaint(case_id) is not None:
         return False
     clock = handling_clock(event.request_kind, event.received_at)
-    cases.add(
-        PrivacyComplaintRecord(
-            id=case_id,
-            reference=event.reference,
-            status=CaseStatus.OPEN.value,
-            complainant_kind=event.complainant_kind.value,
-            authority=event.authority,
-            authority_country=event.authority_country,
-            request_kind=event.request_kind.value,
-            received_at=event.received_at,
-            data_categories=[c.value for c in event.data_categories],
-            subject_regions=list(event.subject_regions),
-            alleges_leak=event.alleges_leak,
-            division=event.division,
-            company=event.company,
-            submitted_by=event.submitted_by,
-            clock_basis=clock.basis,
-            due_at=clock.due_at,
-            extended_due_at=clock.extended_due_at,
-            without_delay=clock.without_delay,
-        )
+    complaint = PrivacyComplaintRecord(
+        id=case_id,
+        reference=event.reference,
+        status=CaseStatus.OPEN.value,
+        complainant_kind=event.complainant_kind.value,
+        authority=event.authority,
+        authority_country=event.authority_country,
+        request_kind=event.request_kind.value,
+        received_at=event.received_at,
+        data_categories=[c.value for c in event.data_categories],
+        subject_regions=list(event.subject_regions),
+        alleges_leak=event.alleges_leak,
+        division=event.division,
+        company=event.company,
+        submitted_by=event.submitted_by,
+        clock_basis=clock.basis,
+        due_at=clock.due_at,
+        extended_due_at=clock.extended_due_at,
+        without_delay=clock.without_delay,
     )
+    cases.add(complaint)
     deadlines = policy.complaint_deadlines()
     for target in policy.complaints.targets:
         step = RouteStep(1, target, event.received_at, event.received_at + deadlines[target])
-        cases.add(_route(COMPLAINT, case_id, step))
+        tell_tier(cases, directory, CaseKind.PRIVACY_COMPLAINT, complaint, step, ROUTED, now)
     cases.note(COMPLAINT, [case_id], None, "received", now)
     return True
 
@@ -149,18 +148,21 @@ async def _complaint(uow: EscalationUnitOfWork, case_id: uuid.UUID) -> PrivacyCo
 async def acknowledge(
     uow: EscalationUnitOfWork,
     policy: CasePolicy,
+    directory: Directory,
     kind: CaseKind,
     case_id: uuid.UUID,
     principal: Principal,
     now: datetime,
 ) -> None:
     """The tier told last acknowledges: for a request, it has reported to and consulted the next tier,
-    which is told now with its own deadline; for a complaint, every target told acknowledges at once."""
+    which is told now with its own deadline; for a complaint, every target told acknowledges at once.
+    Nothing unacknowledged is left to escalate (service/case_timers.py)."""
     async with uow:
+        case: GovernmentRequestRecord | PrivacyComplaintRecord
         if kind is CaseKind.GOVERNMENT_REQUEST:
-            await _request(uow, case_id, principal)
+            case = await _request(uow, case_id, principal)
         else:
-            await _complaint(uow, case_id)
+            case = await _complaint(uow, case_id)
         pending = [r for r in await uow.cases.routes(case_id) if r.acknowledged_at is None]
         if not pending:
             raise DeskError("already_acknowledged", "every tier told has acknowledged")
@@ -170,7 +172,7 @@ async def acknowledge(
             top = max(r.step for r in pending)
             following = next_step(top, now, policy.request_deadlines(), policy.government_requests.path)
             if following is not None:
-                uow.cases.add(_route(kind.value, case_id, following))
+                tell_tier(uow.cases, directory, kind, case, following, ROUTED, now)
         uow.cases.note(kind.value, [case_id], principal, "acknowledged", now)
         await uow.commit()
 

@@ -4,28 +4,22 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from pidesk.services.intake.adapters.orm import CaseCounter, OutboxMessage, ReceivedCase
-from pidesk.shared.db.engine import conflict_insert
+from pidesk.services.intake.adapters.orm import OutboxMessage, ReceivedCase
+from pidesk.services.intake.adapters.references import CaseNumbers
 from pidesk.shared.events import Envelope
 from pidesk.shared.messaging.records import add_to_outbox
+from pidesk.shared.vocabulary import CaseKind
 
 
 class CaseRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, numbers: CaseNumbers) -> None:
         self.session = session
+        self.numbers = numbers
 
-    async def next_sequence(self, kind: str, year: int) -> int:
-        """The next number of `kind` in `year` (an upsert: safe under concurrent submissions)."""
-        table = CaseCounter.__table__
-        statement = (
-            conflict_insert(self.session, table)
-            .values(kind=kind, year=year, last_sequence=1)
-            .on_conflict_do_update(
-                index_elements=[table.c.kind, table.c.year], set_={"last_sequence": table.c.last_sequence + 1}
-            )
-            .returning(table.c.last_sequence)
-        )
-        return int((await self.session.execute(statement)).scalar_one())
+    async def next_sequence(self, kind: CaseKind, year: int) -> int:
+        """The next number of `kind` in `year`: a sequence per kind and year on PostgreSQL, no hot row
+        (adapters/references.py)."""
+        return await self.numbers.next(self.session, kind, year)
 
     def add(self, case: ReceivedCase) -> None:
         self.session.add(case)

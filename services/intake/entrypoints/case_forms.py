@@ -121,10 +121,14 @@ async def _submit(request: Request, context: IntakeContext, path: str) -> HTMLRe
     if outcome.submission is None:
         return render(request, context.csrf, form_name, language, 422, **again, errors=outcome.errors)
     if isinstance(outcome.submission, GovernmentRequestSubmission):
-        accepted = await receive_government_request(outcome.submission, uow=context.uow(), cipher=context.cipher)
+        accepted = await receive_government_request(
+            outcome.submission, uow=context.uow(), numbers=context.case_numbers, cipher=context.cipher
+        )
     else:
         assert isinstance(outcome.submission, ComplaintSubmission)
-        accepted = await receive_complaint(outcome.submission, uow=context.uow(), cipher=context.cipher)
+        accepted = await receive_complaint(
+            outcome.submission, uow=context.uow(), numbers=context.case_numbers, cipher=context.cipher
+        )
     return render(request, context.csrf, form_name, language, reference=accepted.reference)
 
 

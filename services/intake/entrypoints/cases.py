@@ -36,7 +36,11 @@ async def post_government_request(request: Request) -> AcceptedCase:
     context = intake_context(request)
     await context.report_rate.hit("reports", client_of(request))
     submission = await parse_json_body(request, GovernmentRequestSubmission)
-    return _answer(await receive_government_request(submission, uow=context.uow(), cipher=context.cipher))
+    return _answer(
+        await receive_government_request(
+            submission, uow=context.uow(), numbers=context.case_numbers, cipher=context.cipher
+        )
+    )
 
 
 @router.post("/v1/complaints", status_code=202, **documented(body=ComplaintSubmission, errors=ERRORS))
@@ -45,4 +49,6 @@ async def post_complaint(request: Request) -> AcceptedCase:
     context = intake_context(request)
     await context.report_rate.hit("reports", client_of(request))
     submission = await parse_json_body(request, ComplaintSubmission)
-    return _answer(await receive_complaint(submission, uow=context.uow(), cipher=context.cipher))
+    return _answer(
+        await receive_complaint(submission, uow=context.uow(), numbers=context.case_numbers, cipher=context.cipher)
+    )

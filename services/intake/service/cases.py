@@ -12,6 +12,7 @@ from datetime import datetime
 from pidesk.services.intake.adapters.cases import CaseRepository
 from pidesk.services.intake.adapters.cipher import FieldCipher
 from pidesk.services.intake.adapters.orm import ReceivedCase
+from pidesk.services.intake.adapters.references import CaseNumbers
 from pidesk.services.intake.adapters.repository import IntakeUnitOfWork
 from pidesk.services.intake.domain.cases import (
     COMPLAINT_PREFIX,
@@ -44,6 +45,7 @@ def _seal(cipher: FieldCipher, case_id: uuid.UUID, fields: dict[str, str | None]
 
 async def _store(
     uow: IntakeUnitOfWork,
+    numbers: CaseNumbers,
     kind: CaseKind,
     prefix: str,
     confidential: bool,
@@ -53,9 +55,9 @@ async def _store(
 ) -> CaseAccepted:
     case_id, now = uuid.uuid4(), clock()
     async with uow:
-        cases = CaseRepository(uow.session)
+        cases = CaseRepository(uow.session, numbers)
         year = reference_year(now)
-        reference = case_reference(prefix, year, await cases.next_sequence(kind.value, year))
+        reference = case_reference(prefix, year, await cases.next_sequence(kind, year))
         cases.add(
             ReceivedCase(
                 id=case_id,
@@ -75,6 +77,7 @@ async def receive_government_request(
     submission: GovernmentRequestSubmission,
     *,
     uow: IntakeUnitOfWork,
+    numbers: CaseNumbers,
     cipher: FieldCipher,
     clock: Callable[[], datetime] = utcnow,
 ) -> CaseAccepted:
@@ -107,7 +110,7 @@ async def receive_government_request(
         )
 
     return await _store(
-        uow, CaseKind.GOVERNMENT_REQUEST, GOVERNMENT_REQUEST_PREFIX, s.confidential, sealed, event, clock
+        uow, numbers, CaseKind.GOVERNMENT_REQUEST, GOVERNMENT_REQUEST_PREFIX, s.confidential, sealed, event, clock
     )
 
 
@@ -115,6 +118,7 @@ async def receive_complaint(
     submission: ComplaintSubmission,
     *,
     uow: IntakeUnitOfWork,
+    numbers: CaseNumbers,
     cipher: FieldCipher,
     clock: Callable[[], datetime] = utcnow,
 ) -> CaseAccepted:
@@ -147,4 +151,4 @@ async def receive_complaint(
             submitted_by=s.submitted_by.name,
         )
 
-    return await _store(uow, CaseKind.PRIVACY_COMPLAINT, COMPLAINT_PREFIX, False, sealed, event, clock)
+    return await _store(uow, numbers, CaseKind.PRIVACY_COMPLAINT, COMPLAINT_PREFIX, False, sealed, event, clock)

@@ -84,16 +84,20 @@ def reminder_subject(reference: str, codes: Sequence[str], language: str) -> str
 
 
 def alert_subject(alert: dict[str, Any], language: str) -> str:
-    """`[pidesk] PI-… high risk (escalated: …): promotion bureau and PI administrator, due …`."""
+    """`[pidesk] PI-… high risk (escalated: …): promotion bureau and PI administrator, due …`; for a case
+    (issue 17) its kind instead of a risk: `[pidesk] GR-… government or law-enforcement request: …`."""
     reason = "" if alert["reason_code"] == "routed" else alert["reason"]
     deadline = alert.get("deadline")
+    case = alert.get("case")
     if language == "ja":
         why = f"（{reason}）" if reason else ""
         due = f" 期限 {deadline}" if deadline else ""
-        return f"[pidesk] {alert['reference']} リスク{alert['risk_level']}{why} {alert['targets']}{due}"
+        what = case or f"リスク{alert['risk_level']}"
+        return f"[pidesk] {alert['reference']} {what}{why} {alert['targets']}{due}"
     why = f" ({reason})" if reason else ""
     due = f", due {deadline}" if deadline else ""
-    return f"[pidesk] {alert['reference']} {alert['risk_level']} risk{why}: {alert['targets']}{due}"
+    what = case or f"{alert['risk_level']} risk"
+    return f"[pidesk] {alert['reference']} {what}{why}: {alert['targets']}{due}"
 
 
 def group_subject(reference: str, group: dict[str, Any], language: str) -> str:

@@ -58,6 +58,7 @@ def fold(parts: Sequence[Context], language: str, now: datetime) -> Context:
     group = fold_groups([part["group"] for part in parts if part.get("group")])
     alert: Context = {
         "reference": first["reference"],
+        "case": first.get("case"),  # issue 17: the kind of case, for a case's tier (else None)
         "targets": lines.joined(_unique(part["target"] for part in parts), language),
         "step": first["step"],
         "reason_code": first["reason_code"],

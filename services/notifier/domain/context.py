@@ -157,6 +157,16 @@ def _basis(obligations: list[dict[str, Any]], codes: tuple[str, ...]) -> str:
     return "; ".join(_unique([o.get("basis", "") for o in obligations if o["code"] in codes]))
 
 
+# The desk page of each kind of case (issue 17; services/escalation/dashboard/case_pages.py)
+CASE_PAGES = {"government_request": "government-requests", "privacy_complaint": "complaints"}
+
+
+def desk_link(desk_url: str, incident_id: object, case: str | None = None) -> str:
+    """The desk page an alert links to: the incident's, or the case's (`case`: its kind)."""
+    page = CASE_PAGES[case] if case is not None else "incidents"
+    return f"{desk_url.rstrip('/')}/{page}/{incident_id}"
+
+
 def alert_context(event: dict[str, Any], language: str, desk_url: str) -> dict[str, Any]:
     """The internal alert's values, from a pidesk.escalation.requested.v1 payload (`desk_url`: the incident
     on the desk): the event's own, from which mails carrying several alerts are folded, and those of a
@@ -172,14 +182,18 @@ def _alert_values(event: dict[str, Any], language: str, desk_url: str) -> dict[s
     ack_due = format_time(event.get("ack_due_at"), language)
     due = format_time(obligation["due_at"], language) if obligation else None
     moments = [datetime.fromisoformat(m) for m in (event.get("ack_due_at"), (obligation or {}).get("due_at")) if m]
+    case = event.get("case")
     return {
         "reference": event["reference"],
+        # a government request or privacy complaint (issue 17): its kind only, never what it is about
+        "case_code": case,
+        "case": labels.label(labels.CASE_KIND_LABELS, case, language) if case else None,
         "target": labels.label(labels.TARGET_LABELS, event["target"], language),
         "target_code": event["target"],
         "step": event["step"],
         "reason_code": event["reason"],
         "reason": labels.label(REASON_LABELS, event["reason"], language),
-        "risk_level": labels.label(labels.RISK_LABELS, event["risk_level"], language),
+        "risk_level": "" if case else labels.label(labels.RISK_LABELS, event["risk_level"], language),
         "risk_code": event["risk_level"],
         "requested_at": event.get("requested_at"),
         "ack_due_at": ack_due,

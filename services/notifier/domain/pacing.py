@@ -53,12 +53,16 @@ class Pacing:
 
 
 def rate_exempt(event: EscalationRequested) -> bool:
-    """A very_high incident's first routing is never held by the rate limit."""
-    return event.reason == ROUTED and event.risk_level == "very_high"
+    """A very_high incident's first routing is never held by the rate limit, nor is any routing of a
+    government request or privacy complaint (issue 17: its people are told at once; cases are few)."""
+    return event.case is not None or (event.reason == ROUTED and event.risk_level == "very_high")
 
 
 def digestible(event: EscalationRequested, digest_at: datetime) -> bool:
-    """Whether the alert may wait for a digest person's daily digest at `digest_at`."""
+    """Whether the alert may wait for a digest person's daily digest at `digest_at` (a case's never does:
+    its tier has hours to acknowledge, not a day)."""
+    if event.case is not None:
+        return False
     if event.reason == GROUP_UPDATE:
         return True
     if event.reason == REMINDER:  # a statutory duty overdue, or overdue by the digest, goes at once

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from pidesk.services.notifier.adapters.orm import Notice
 from pidesk.services.notifier.adapters.people import RecipientCipher
 from pidesk.services.notifier.adapters.rendering import render_notice
-from pidesk.services.notifier.domain.context import alert_context, covered_obligations
+from pidesk.services.notifier.domain.context import alert_context, covered_obligations, desk_link
 from pidesk.services.notifier.domain.pacing import GROUP_UPDATE, REMINDER, AlertMailing, Pacing, alert_mailing
 from pidesk.services.notifier.domain.plan import CHANNEL, INTERNAL, LANGUAGES
 from pidesk.services.notifier.domain.priority import alert_priority
@@ -76,8 +76,9 @@ def plan_alerts(
     if webhooks and not by_language:
         by_language["ja"] = []
     variant = alert_variant(event)
-    link = f"{desk_url.rstrip('/')}/incidents/{incident_id}"
-    priority = alert_priority(event.risk_level, event.source)  # before notices; riskiest, then people, first
+    link = desk_link(desk_url, incident_id, event.case)
+    # before notices; riskiest, then people, first
+    priority = alert_priority(event.risk_level, event.source, case=event.case)
     mailing = alert_mailing(incident_id, event, pacing)
     return [
         PlannedAlert(

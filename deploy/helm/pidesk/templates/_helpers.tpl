@@ -240,14 +240,16 @@ Kubernetes' $(VAR) expansion, so that no password is ever written into the pod s
 {{/* The Secret of policy files, if any: yours, or the chart's when a file is given in the values. */}}
 {{- define "pidesk.policySource" -}}
 {{- if .Values.policy.existingSecret }}{{ .Values.policy.existingSecret }}
-{{- else if or .Values.policy.directory .Values.policy.routing .Values.policy.correlation }}{{ include "pidesk.fullname" . }}-policy
+{{- else if or .Values.policy.directory .Values.policy.routing .Values.policy.correlation .Values.policy.cases }}{{ include "pidesk.fullname" . }}-policy
 {{- end }}
 {{- end }}
 
-{{/* A policy file's env var, when the file is given (call with (list $ "directory" "PIDESK_DIRECTORY")). */}}
+{{/* A policy file's env var, when the file is given (call with (list $ "directory" "PIDESK_DIRECTORY")).
+An existing Secret holds the first three files; cases.yaml only when `policy.existingSecretCases` says so. */}}
 {{- define "pidesk.policyEnv" -}}
 {{- $root := index . 0 }}{{ $file := index . 1 }}
-{{- if or $root.Values.policy.existingSecret (index $root.Values.policy $file) }}
+{{- $existing := and $root.Values.policy.existingSecret (or (ne $file "cases") $root.Values.policy.existingSecretCases) }}
+{{- if or $existing (index $root.Values.policy $file) }}
 - name: {{ index . 2 }}
   value: /etc/pidesk/policy/{{ $file }}.yaml
 {{- end }}
