@@ -4,8 +4,9 @@ Kafka keeps order only within a partition, and a consumer reads each partition i
 from a person that sits behind ten thousand DLP alerts in the same partition waits for all of them.
 So the relay puts the urgent events of a few topics on partition 0 — what concerns a report from a
 person: the report on `incident.reported`, the requests to alert people about it on
-`escalation.requested` — and spreads the rest over the other partitions by key, as Kafka's default
-partitioner would. (Risk orders the alerts again where they are delivered, in the notifier; a storm's
+`escalation.requested`, and there too the alerts of a government request or a privacy complaint routed
+to its people (`case` set: a person filed it) — and spreads the rest over the other partitions by key,
+as Kafka's default partitioner would. (Risk orders the alerts again where they are delivered, in the notifier; a storm's
 alerts often all carry the worst-case risk of an unknown count, so risk cannot be what keeps a
 person's report out of their queue.) A consumer first takes
 whatever is waiting on partition 0 of those topics, then its usual fetch, every round: an urgent event
@@ -32,10 +33,15 @@ def _from_people(payload: dict[str, Any]) -> bool:
     return payload.get("source") in PEOPLE
 
 
+def _about_people(payload: dict[str, Any]) -> bool:
+    """An alert about a person's report, or about a case (filed by a division or a complainant)."""
+    return _from_people(payload) or payload.get("case") is not None
+
+
 # topic -> does this event's payload go first
 URGENT: dict[str, Callable[[dict[str, Any]], bool]] = {
     topics.INCIDENT_REPORTED: _from_people,
-    topics.ESCALATION_REQUESTED: _from_people,
+    topics.ESCALATION_REQUESTED: _about_people,
 }
 
 

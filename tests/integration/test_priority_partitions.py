@@ -42,6 +42,10 @@ def test_urgent_events_go_to_partition_zero_and_the_rest_by_key_elsewhere() -> N
     assert priority.partition_for(topics.ESCALATION_REQUESTED, b"k", alert_for_person, 3) == 0
     storm_alert = b'{"payload": {"risk_level": "very_high", "source": "ms-purview"}}'
     assert priority.partition_for(topics.ESCALATION_REQUESTED, b"k", storm_alert, 3) != 0
+    case_alert = b'{"payload": {"risk_level": "none", "source": null, "case": "government_request"}}'
+    assert priority.partition_for(topics.ESCALATION_REQUESTED, b"k", case_alert, 3) == 0
+    incident_alert = b'{"payload": {"risk_level": "high", "source": "github", "case": null}}'
+    assert priority.partition_for(topics.ESCALATION_REQUESTED, b"k", incident_alert, 3) != 0
 
 
 @pytest.fixture
