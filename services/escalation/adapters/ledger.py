@@ -199,12 +199,10 @@ class LedgerRepository:
         """The incident's assets as the ledger now answers for them: the rows that no longer hold removed,
         the new ones added, the others left alone (a storm's incident names thousands of assets and is
         looked up again with every batch of alerts it gains)."""
-        key = (IncidentAsset.asset, IncidentAsset.entry_id, IncidentAsset.entry_version)
-        stored = (
-            await self.session.execute(select(IncidentAsset.id, *key).where(IncidentAsset.incident_id == incident_id))
-        ).all()
+        columns = (IncidentAsset.id, IncidentAsset.asset, IncidentAsset.entry_id, IncidentAsset.entry_version)
+        stored = (await self.session.execute(select(*columns).where(IncidentAsset.incident_id == incident_id))).all()
         wanted = {(row.asset, row.entry_id, row.entry_version): row for row in rows}
-        gone = [row_id for row_id, *held in stored if wanted.pop(tuple(held), None) is None]
+        gone = [row_id for row_id, asset, entry, version in stored if wanted.pop((asset, entry, version), None) is None]
         if gone:
             await self.session.execute(delete(IncidentAsset).where(IncidentAsset.id.in_(gone)))
         self.session.add_all(wanted.values())
