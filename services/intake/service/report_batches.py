@@ -121,13 +121,10 @@ class ReportBatcher:
                     staged.append((pending, report, envelope))
             table = Report.__table__
             rows = [row_of(report)[1] for _, report, _ in staged]
-            inserted = set(
-                (
-                    await session.scalars(
-                        conflict_insert(session, table).values(rows).on_conflict_do_nothing().returning(table.c.id)
-                    )
-                ).all()
-            )
+            # one statement compiled once for every batch size (executemany with RETURNING, sent as multi-row
+            # VALUES): a `.values(rows)` was compiled again for each batch, a tenth of intake's CPU at 500/s
+            statement = conflict_insert(session, table).on_conflict_do_nothing().returning(table.c.id)
+            inserted = set((await session.scalars(statement, rows)).all())
             outbox = [
                 row_of(outbox_message(OutboxMessage, e, p.trace_context))[1] for p, r, e in staged if r.id in inserted
             ]
