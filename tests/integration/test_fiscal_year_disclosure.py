@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -289,6 +290,8 @@ async def test_a_year_with_cases_on_the_page_the_csv_and_the_summary(cases: Case
     exported = await client.get("/desk/stats/summary.csv?fy=2025")
     assert exported.headers["content-type"].startswith("text/csv")
     assert 'filename="pidesk-summary-FY2025.csv"' in exported.headers["content-disposition"]
+    if target := os.environ.get("PIDESK_SUMMARY_EXAMPLE"):  # the summary of a year with data, for a reader
+        Path(target).write_text(exported.text, encoding="utf-8")
     lines = csv_rows(exported.text)
     assert lines[0] == ["fiscal_year", "figure", "breakdown", "value", "label_ja", "label_en", "count"]
     assert lines[1:4] == [
