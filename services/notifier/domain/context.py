@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from pidesk.services.notifier.domain.alert_mail import compose
@@ -53,6 +54,11 @@ def format_time(value: datetime | str | None, language: str) -> str | None:
     """`2026年11月20日 14:05（日本時間）` or `20 November 2026, 05:05 UTC (14:05 JST)`."""
     if value is None:
         return None
+    return _formatted_time(value, language)
+
+
+@lru_cache(maxsize=4096)  # an alert's deadlines are formatted for each of its recipients and languages
+def _formatted_time(value: datetime | str, language: str) -> str:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     local = moment.astimezone(JST)
     if language == "ja":
