@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from pidesk.migrations import runner
 from pidesk.services.notifier.adapters.orm import Delivery, Notice
 from pidesk.services.notifier.config import NotifierSettings
-from pidesk.services.notifier.service import alerts, issuing, leases
+from pidesk.services.notifier.service import alerts, issuing, leases, ledger
 from pidesk.services.notifier.service.delivery import DeliveryService
 from pidesk.shared.db.base import utcnow
 from pidesk.shared.db.engine import create_engine, session_factory
@@ -355,3 +355,33 @@ async def test_a_notice_that_cannot_be_composed_holds_up_no_other(
     (row,) = await notifier.deliveries(notice.id)
     assert row.status == "failed" and row.attempts == 2 and "could not be composed" in (row.last_error or "")
     await notifier.engine.dispose()
+
+
+async def test_a_sent_mail_whose_outcome_waits_keeps_its_lease(
+    database: str, sink: MailSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the outcomes' commit held back longer than two leases of 1 s (a slow or busy database): the mails
+    # went, their `sent` is not written yet, and another instance's sweep must not take them for abandoned
+    monkeypatch.setattr(ledger, "OUTCOME_LINGER_SECONDS", 2.5)
+    sender = Notifier(database, settings_for(database, sink, tmp_path))
+    watcher = Notifier(database, settings_for(database, sink, tmp_path))
+    incident_id = await reported_and_assessed(sender)
+    notice = (await sender.notices(incident_id))[("data_subject", "subjects", "en")]
+    people = [(f"w{i}@example.net", "", "en") for i in range(5)]
+    await sender.apply(
+        lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x", people=sender.people)
+    )
+    async with running(sender.delivery):
+        sender.delivery.wake()
+        assert await until(lambda: _delivered(sink, len(people)), timeout=10)
+        for _ in range(8):  # 2 s of another instance's sweeps while the outcomes wait
+            assert await watcher.delivery.recover() == 0
+            await asyncio.sleep(0.25)
+        assert await until(lambda: _all_final(sender, notice.id), timeout=10)
+    assert set((await statuses(sender, notice.id)).values()) == {"sent"}
+    for notifier in (sender, watcher):
+        await notifier.engine.dispose()
+
+
+async def _delivered(sink: MailSink, count: int) -> bool:
+    return len(sink.handler.messages) >= count

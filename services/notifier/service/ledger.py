@@ -120,6 +120,7 @@ class Ledger:
         self._returned: list[int] = []
         self._renewals: list[int] = []
         self._outcomes: list[tuple[Claim, Outcome]] = []
+        self._writing: list[tuple[Claim, Outcome]] = []  # outcomes in the commit being made
         self._marks = _Writer(self._write_marks)  # on every message's path: small and at once
         self._books = _Writer(self._write_outcomes, linger=OUTCOME_LINGER_SECONDS)
         self.commits = 0
@@ -144,8 +145,11 @@ class Ledger:
         self._marks.queued()
 
     def renew(self, ids: list[int]) -> None:
-        """Extend the leases of the rows held, with the next marks' commit."""
-        self._renewals = ids
+        """Extend the leases of the rows held, and of those whose outcome is still to be committed (a mail
+        handed to SMTP whose `sent` is not written yet must not look abandoned to another instance's sweep,
+        which would record it `unconfirmed`), with the next marks' commit."""
+        waiting = [i for claim, _ in (*self._writing, *self._outcomes) for i in claim.ids]
+        self._renewals = [*ids, *waiting]
         self._marks.queued()
 
     async def flush(self) -> None:
@@ -215,12 +219,15 @@ class Ledger:
     async def _write_outcomes(self, session: AsyncSession) -> bool:
         outcomes, self._outcomes = self._outcomes, []
         if outcomes:
+            self._writing = outcomes
             try:
                 async with session.begin():
                     issued = await self._record(session, await session.connection(), outcomes, self.clock())
             except BaseException:
                 self._outcomes[:0] = outcomes
                 raise
+            finally:
+                self._writing = []
             self.commits += 1
             if issued:
                 self.on_commit()
