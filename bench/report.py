@@ -212,12 +212,23 @@ def end_to_end_rows(results: dict[str, Any]) -> list[tuple[str, str, Callable[[]
         parts.append(f"mail at SMTP p50 {ms(first['p50_ms'])} / p99 {ms(first['p99_ms'])}")
         return f"at {num(run['rate'])} reports/s, from the POST: " + " → ".join(parts), INFO
 
+    def throughput() -> tuple[str, str]:
+        e2e = part(results, "end_to_end")
+        found = e2e.get("stage_throughput")
+        if not found:
+            return "not measured in this run (results from before it was)", INFO
+        names = {"intake": "committed by intake", "escalation": "stored by escalation"}
+        names |= {"notifier": "first alert recorded", "smtp": "first alert at SMTP"}
+        parts = [f"{names[k]} {num(v['reports'])} ({num(v['per_s'], 1)}/s)" for k, v in found.items() if k in names]
+        return f"of {num(e2e['accepted'])} reports, until each stage's last: " + ", ".join(parts), INFO
+
     return [
         ("e2e_steady", "2. POST → first alert at SMTP, latency targets at a rate this machine sustains", steady),
         ("e2e_stages", "2. where that time goes, stage by stage (at the steady rate)", stages),
         ("e2e_cpu", "2. where the CPU of one report goes, end to end (at the steady rate)", cpu),
         ("e2e_latency", f"2. POST → first alert at SMTP: p50 < {E2E_P50_MS} ms, p99 < {E2E_P99_MS} ms", latency),
         ("e2e_stored", "2. POST → incident stored by escalation (the old thin path)", stored),
+        ("e2e_throughput", "2. each stage's throughput during the load (the slowest falls behind)", throughput),
         ("e2e_lag", "2. no queue growth: consumer lag and outbox backlog flat", lag),
     ]
 

@@ -228,6 +228,24 @@ async def stage_latencies(urls: dict[str, str], sent: dict[str, tuple[float, str
     }
 
 
+async def stage_throughput(
+    urls: dict[str, str], sent: dict[str, tuple[float, str]], first_alerts: dict[str, float], load_start: float
+) -> dict[str, dict[str, float | int | None]]:
+    """How many of the run's reports each stage handled and at what rate — from the first report's due time
+    to the stage's last stamp for them. Under a load the pipeline cannot sustain, the stage with the lowest
+    rate is the one that falls behind (where the next profile belongs)."""
+    found = {stage: await stamps(urls[stage], query) for stage, query in STAGES.items()}
+    ids = [incident_id for _, incident_id in sent.values()]
+    reached = {stage: [at[i] for i in ids if i in at] for stage, at in found.items()}
+    reached["smtp"] = [first_alerts[ref] for ref in sent if ref in first_alerts]
+    return {stage: _rate(times, load_start) for stage, times in reached.items()}
+
+
+def _rate(times: list[float], since: float) -> dict[str, float | int | None]:
+    span = max(times) - since if times else 0.0
+    return {"reports": len(times), "per_s": round(len(times) / span, 1) if span > 0 else None}
+
+
 @dataclass
 class Pipeline:
     """intake, escalation and notifier on fresh databases, their consumer groups at the end of their
@@ -387,6 +405,7 @@ async def run(ctx: Context) -> dict[str, Any]:
         await cancel(sampling)
         tables_end = {service: await table_counts(url) for service, url in urls.items()}
         stored = await escalation_stored(urls["escalation"])
+        throughput = await stage_throughput(urls, sent, arrivals.first, float(client["load_start"]))
     to_alert = [arrivals.first[ref] - due if ref in arrivals.first else math.inf for ref, (due, _) in sent.items()]
     to_stored = [stored[i] - due if i in stored else math.inf for due, i in sent.values()]
     # the load: from the first request's due time for as long as the client ran
@@ -406,6 +425,7 @@ async def run(ctx: Context) -> dict[str, Any]:
         "alerted": sum(1 for ref in sent if ref in arrivals.first),
         "to_first_alert": percentiles(to_alert),
         "to_escalation_stored": percentiles(to_stored),
+        "stage_throughput": throughput,
         "alerts_per_s": round(len(in_window) / load_seconds, 1) if load_seconds else None,
         "messages": len(arrivals.times),
         "drain_s": drain,

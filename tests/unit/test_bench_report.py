@@ -32,6 +32,7 @@ ROW_IDS = [
     "e2e_cpu",
     "e2e_latency",
     "e2e_stored",
+    "e2e_throughput",
     "e2e_lag",
     "storm_probe",
     "storm_assessed",
@@ -113,6 +114,12 @@ def fabricated() -> dict[str, Any]:
             "client": load(200.0, 60.0, sent=12_000, target_rate=200.0),
             "to_first_alert": {"p50_ms": 40.0, "p95_ms": 120.0, "p99_ms": 300.0, "max_ms": 900.0, "mean_ms": 50.0},
             "to_escalation_stored": {"p50_ms": 15.0, "p95_ms": 40.0, "p99_ms": 90.0, "max_ms": 200.0},
+            "stage_throughput": {
+                "intake": {"reports": 12_000, "per_s": 199.5},
+                "escalation": {"reports": 12_000, "per_s": 198.0},
+                "notifier": {"reports": 11_000, "per_s": 140.2},
+                "smtp": {"reports": 11_000, "per_s": 139.9},
+            },
             "drain_s": 0.4,
             "lag": {"escalation": lag, "notifier": lag},
             "outbox_backlog": {"intake": lag, "escalation": lag, "notifier": lag},
@@ -214,6 +221,7 @@ def test_every_target_has_a_row_with_a_verdict() -> None:
         "e2e_cpu": "n/a",
         "e2e_latency": "yes",
         "e2e_stored": "n/a",
+        "e2e_throughput": "n/a",
         "e2e_lag": "yes",
         "storm_probe": "yes",  # p99 1.5 s, every probe alerted
         "storm_assessed": "yes",  # 45 s after the storm, none lost
@@ -236,6 +244,16 @@ def test_a_report_without_its_alert_misses_the_end_to_end_target() -> None:
     assert rows["e2e_latency"]["met"] == "no"
     assert "12,000 reports sent at 200/s, 12,000 accepted, 1 of them without alert" in rows["e2e_latency"]["measured"]
     assert "∞" in rows["e2e_latency"]["measured"]
+
+
+def test_each_stage_s_throughput_names_the_one_that_falls_behind() -> None:
+    rows = {row["id"]: row for row in report.build_rows(fabricated())}
+    measured = rows["e2e_throughput"]["measured"]
+    assert "of 12,000 reports" in measured and "stored by escalation 12,000 (198.0/s)" in measured
+    assert "first alert at SMTP 11,000 (139.9/s)" in measured
+    older = fabricated()
+    del older["end_to_end"]["stage_throughput"]  # a run from before the row: said so, not an error
+    assert "not measured" in {row["id"]: row for row in report.build_rows(older)}["e2e_throughput"]["measured"]
 
 
 def test_more_rows_than_answers_beyond_the_connections_is_not_durable_and_fewer_is_neither() -> None:
@@ -295,7 +313,7 @@ def test_the_table_renders_as_text_and_markdown_and_the_result_is_json() -> None
     assert "WARNING: PostgreSQL runs with fsync=off" in text
     for row in document["rows"]:
         assert row["target"] in text
-    assert "met 13, not met 4, errors 0, figures 9 (of 26 rows)" in text
+    assert "met 13, not met 4, errors 0, figures 10 (of 27 rows)" in text
 
     markdown = report.render_markdown(document)
     table_lines = [line for line in markdown.splitlines() if line.startswith("| ")]
