@@ -385,3 +385,35 @@ async def test_a_sent_mail_whose_outcome_waits_keeps_its_lease(
 
 async def _delivered(sink: MailSink, count: int) -> bool:
     return len(sink.handler.messages) >= count
+
+
+async def test_a_renewal_skips_a_row_another_transaction_holds_instead_of_waiting(
+    database: str, sink: MailSink, tmp_path: Path
+) -> None:
+    # the instance's outcomes' commit may hold a row whose lease the marks' commit renews: waiting for it
+    # there, with other rows locked, could deadlock; the renewal skips it (it comes again next round)
+    notifier = Notifier(database, settings_for(database, sink, tmp_path))
+    incident_id = await reported_and_assessed(notifier)
+    notice = (await notifier.notices(incident_id))[("data_subject", "subjects", "en")]
+    people = [("a@example.net", "", "en"), ("b@example.net", "", "en")]
+    await notifier.apply(
+        lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x", people=notifier.people)
+    )
+    ids = sorted(row.id for row in await notifier.deliveries(notice.id))
+    before = utcnow() + timedelta(seconds=5)
+    async with notifier.sessions() as session, session.begin():
+        await session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(lease_owner="me", lease_until=before))
+    later = utcnow() + timedelta(minutes=5)
+    async with notifier.engine.connect() as holder, notifier.engine.connect() as renewer:
+        await holder.begin()
+        await holder.execute(select(Delivery.id).where(Delivery.id == ids[0]).with_for_update())
+        await renewer.begin()
+        await asyncio.wait_for(leases.renew(renewer, "me", ids, later), timeout=5)  # did not wait on the lock
+        await renewer.commit()
+        await holder.rollback()
+    async with notifier.sessions() as session:
+        until_ = dict(
+            (await session.execute(select(Delivery.id, Delivery.lease_until).where(Delivery.id.in_(ids)))).all()
+        )
+    assert until_[ids[0]] == before and until_[ids[1]] == later
+    await notifier.engine.dispose()

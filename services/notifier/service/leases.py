@@ -73,11 +73,17 @@ def _mark_sending(dialect: str) -> Any:
 
 @functools.cache
 def _renew(dialect: str) -> Any:
-    return (
-        update(DELIVERIES)
+    # rows another transaction holds are skipped, not waited for: the instance's own outcomes' commit may be
+    # finishing them (their leases are renewed while their outcome waits, ledger.py), and waiting on it from
+    # this transaction, which locks other rows too, could deadlock; a skipped renewal comes again next round
+    # (a sweep skips locked rows as well)
+    ours = (
+        select(COLUMNS.id)
         .where(ids_in(COLUMNS.id, dialect), COLUMNS.lease_owner == bindparam("owner"), COLUMNS.status.in_(OPEN))
-        .values(lease_until=bindparam("until"))
+        .order_by(COLUMNS.id)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one process and one writer
     )
+    return update(DELIVERIES).where(COLUMNS.id.in_(ours.scalar_subquery())).values(lease_until=bindparam("until"))
 
 
 @functools.cache
