@@ -197,10 +197,6 @@ def lag_summary(samples: list[dict[str, Any]], kind: str, service: str, seconds:
     }
 
 
-async def escalation_stored(url: str) -> dict[str, float]:
-    return await stamps(url, "SELECT id::text AS id, extract(epoch FROM created_at) AS at FROM incidents")
-
-
 # when each stage of the path had an incident: its report committed by intake, stored by escalation,
 # its first internal alert recorded by the notifier (the SMTP sink gives the last stage)
 STAGES = {
@@ -219,22 +215,29 @@ async def stamps(url: str, query: str) -> dict[str, float]:
         await connection.close()
 
 
+async def stage_stamps(urls: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Per stage (STAGES), when each incident reached it."""
+    return {stage: await stamps(urls[stage], query) for stage, query in STAGES.items()}
+
+
 async def stage_latencies(urls: dict[str, str], sent: dict[str, tuple[float, str]]) -> dict[str, Any]:
     """Per stage, from the report's scheduled send time: where the time to the first alert goes."""
-    found = {stage: await stamps(urls[stage], query) for stage, query in STAGES.items()}
+    found = await stage_stamps(urls)
     return {
         f"to_{stage}": percentiles([at[i] - due if i in at else math.inf for due, i in sent.values()])
         for stage, at in found.items()
     }
 
 
-async def stage_throughput(
-    urls: dict[str, str], sent: dict[str, tuple[float, str]], first_alerts: dict[str, float], load_start: float
+def stage_throughput(
+    found: dict[str, dict[str, float]],
+    sent: dict[str, tuple[float, str]],
+    first_alerts: dict[str, float],
+    load_start: float,
 ) -> dict[str, dict[str, float | int | None]]:
     """How many of the run's reports each stage handled and at what rate — from the first report's due time
-    to the stage's last stamp for them. Under a load the pipeline cannot sustain, the stage with the lowest
-    rate is the one that falls behind (where the next profile belongs)."""
-    found = {stage: await stamps(urls[stage], query) for stage, query in STAGES.items()}
+    to the stage's last stamp for them (`found`: stage_stamps). Under a load the pipeline cannot sustain, the
+    stage with the lowest rate is the one that falls behind (where the next profile belongs)."""
     ids = [incident_id for _, incident_id in sent.values()]
     reached = {stage: [at[i] for i in ids if i in at] for stage, at in found.items()}
     reached["smtp"] = [first_alerts[ref] for ref in sent if ref in first_alerts]
@@ -404,8 +407,9 @@ async def run(ctx: Context) -> dict[str, Any]:
         drain = await wait_for_alerts(arrivals, set(sent), running, plan.e2e_drain_seconds)
         await cancel(sampling)
         tables_end = {service: await table_counts(url) for service, url in urls.items()}
-        stored = await escalation_stored(urls["escalation"])
-        throughput = await stage_throughput(urls, sent, arrivals.first, float(client["load_start"]))
+        found = await stage_stamps(urls)
+        stored = found["escalation"]
+        throughput = stage_throughput(found, sent, arrivals.first, float(client["load_start"]))
     to_alert = [arrivals.first[ref] - due if ref in arrivals.first else math.inf for ref, (due, _) in sent.items()]
     to_stored = [stored[i] - due if i in stored else math.inf for due, i in sent.values()]
     # the load: from the first request's due time for as long as the client ran

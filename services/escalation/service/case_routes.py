@@ -14,7 +14,7 @@ from pidesk.services.escalation.domain.case_alerts import case_alert
 from pidesk.services.escalation.domain.directory import Directory
 from pidesk.services.escalation.domain.government_requests import RouteStep
 from pidesk.services.escalation.service.assessing import PRODUCER
-from pidesk.shared.events import Recipient
+from pidesk.services.escalation.service.routing import holders
 from pidesk.shared.vocabulary import CaseKind
 
 Case = GovernmentRequestRecord | PrivacyComplaintRecord
@@ -40,7 +40,7 @@ def tell_tier(
         reason=reason,
     )
     cases.add(route)
-    people = directory.people(step.target, entity_name=case.company, division=case.division)  # type: ignore[arg-type]  # a policy target
+    _, people = holders(directory, step.target, case.company, case.division)
     event = case_alert(
         kind,
         case.reference,
@@ -48,7 +48,7 @@ def tell_tier(
         step=step.step,
         reason=reason,
         ack_due_at=step.ack_due_at,
-        recipients=[Recipient.model_validate(p.model_dump(mode="json")) for p in people],
+        recipients=people,
         now=now,
     )
     cases.publish(event.envelope(incident_id=case.id, producer=PRODUCER, occurred_at=now))

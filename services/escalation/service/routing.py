@@ -52,10 +52,18 @@ class RoutingRules:
         key = (target, entity, division)
         found = self._told.get(key)
         if found is None:
-            people = self.directory.people(target, entity_name=entity, division=division)  # type: ignore[arg-type]  # a policy target
-            rows = tuple(p.model_dump(mode="json") for p in people)
-            found = self._told[key] = (rows, tuple(Recipient.model_validate(r) for r in rows))
+            found = self._told[key] = holders(self.directory, target, entity, division)
         return found
+
+
+def holders(
+    directory: Directory, target: str, entity: str, division: str
+) -> tuple[tuple[dict[str, Any], ...], tuple[Recipient, ...]]:
+    """The people holding `target` for an entity and division (directory.people), as stored route rows and
+    as the recipients of an escalation request: an incident's routes and a case's tiers alike."""
+    people = directory.people(target, entity_name=entity, division=division)  # type: ignore[arg-type]  # a policy target
+    rows = tuple(p.model_dump(mode="json") for p in people)
+    return rows, tuple(Recipient.model_validate(r) for r in rows)
 
 
 def nearest_obligation(incident: Incident) -> ObligationRecord | None:

@@ -12,9 +12,6 @@ RISK_RANK = {"very_high": 0, "high": 1, "medium": 2, "low": 3}
 UNKNOWN_RISK_RANK = 2  # a risk level this code does not know yet: never behind low risk or notices
 PEOPLE = frozenset({"api", "form"})
 NOTICE_PRIORITY = 10  # data-subject notices: after every internal alert
-# a government request's or privacy complaint's tier (issue 17): hours to acknowledge, like a high-risk
-# incident reported by a person
-CASE_PRIORITY = 2
 
 
 def alert_priority(risk_level: str, source: str | None = None, *, case: str | None = None) -> int:
@@ -23,3 +20,8 @@ def alert_priority(risk_level: str, source: str | None = None, *, case: str | No
     if case is not None:
         return CASE_PRIORITY
     return 2 * RISK_RANK.get(risk_level, UNKNOWN_RISK_RANK) + (0 if source in PEOPLE else 1)
+
+
+# a government request's or privacy complaint's tier (issue 17): hours to acknowledge, like a high-risk
+# incident reported by a person
+CASE_PRIORITY = alert_priority("high", "form")
