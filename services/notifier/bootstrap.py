@@ -55,6 +55,8 @@ def build_app(settings: NotifierSettings | None = None) -> FastAPI:
             hooks=ConsumerHooks(db_committed=committed),
             batch_handlers={t: h for t, h in batch_handlers.items() if t in lane_handlers},
             lane=lane,
+            # drafting and approvals give way while internal alerts wait for SMTP (service/delivery.py)
+            before_round=None if lane else delivery.alerts_first,
         )
         for lane, lane_handlers in [("", handlers), *lanes.items()]
     ]

@@ -63,6 +63,11 @@ class NotifierSettings(TokenSettings, RecipientKeys):
     lease_seconds: float = Field(default=30.0, ge=1, validation_alias=_env("NOTIFIER_LEASE_SECONDS"))
     # rows claimed per transaction; an instance holds at most about this many at once
     claim_batch: int = Field(default=64, ge=1, le=1000, validation_alias=_env("NOTIFIER_CLAIM_BATCH"))
+    # while internal alerts are due that delivery has not got to, drafting waits up to this long before
+    # each of its rounds (service/delivery.py; 0: never waits)
+    drafting_defer_seconds: float = Field(
+        default=5.0, ge=0, le=60, validation_alias=_env("NOTIFIER_DRAFTING_DEFER_SECONDS")
+    )
     retry_base_seconds: float = Field(default=60.0, gt=0, validation_alias=_env("NOTIFIER_RETRY_BASE_SECONDS"))
     retry_max_seconds: float = Field(default=3600.0, gt=0, validation_alias=_env("NOTIFIER_RETRY_MAX_SECONDS"))
     max_attempts: int = Field(default=10, ge=1, validation_alias=_env("NOTIFIER_MAX_ATTEMPTS"))

@@ -108,6 +108,9 @@ class IdempotentConsumer:
     after_commit: Callable[[], None] = lambda: None  # e.g. wake the outbox relay at once
     # run once before the first start: e.g. a lane's new group taking its parent group's offsets
     before_first_start: Callable[[], Awaitable[None]] | None = None
+    # awaited before each round: work that may wait gives way to work that may not (the notifier's
+    # drafting lane to its internal alerts waiting for SMTP, service/delivery.py); it bounds its own wait
+    before_round: Callable[[], Awaitable[None]] | None = None
     fetch_max_records: int = 500
     # a round (fetch, apply, commit) should take about this long: an urgent record fetched in the next
     # round waits for at most one. How many records a round takes follows the recent cost per record.
@@ -167,6 +170,8 @@ class IdempotentConsumer:
         due = 0.0  # when the pending offsets must be committed (monotonic)
         try:
             while True:
+                if self.before_round is not None:
+                    await self.before_round()
                 # with offsets pending, a quiet topic is a moment to commit them: fetch without waiting long
                 batches = await self._fetch(consumer, wait_ms=100 if pending else 500)
                 started = time.monotonic()

@@ -9,8 +9,10 @@ commits asynchronously (no wait for the disk): a mark lost in a database crash r
 which consumers drop as duplicates.
 
 Latency: a commit wakes the relay of its own process at once; the relay drains until a read finds
-nothing, and a relay that finds the lock taken looks again a few milliseconds later, so a row
-committed in another process while one relays is not left for the next poll.
+less than a whole batch (a row committed after that read woke it again meanwhile, so a read that would
+find nothing is not made: at a moderate rate it would double the relay's transactions), and a relay
+that finds the lock taken looks again a few milliseconds later, so a row committed in another process
+while one relays is not left for the next poll.
 
 Tracing (shared/tracing.py): with tracing on, a row's stored trace context goes out as the Kafka headers
 `traceparent`/`tracestate` of its message, from a producer span; off, the column is not even read.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import zlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -44,6 +47,7 @@ from pidesk.shared.messaging.records import OutboxMessageMixin
 log = logging.getLogger(__name__)
 
 LOCK_BUSY_RETRIES, LOCK_BUSY_PAUSE_SECONDS = 5, 0.01
+BUSY_WINDOW_SECONDS = LOCK_BUSY_RETRIES * LOCK_BUSY_PAUSE_SECONDS  # how long a relay finding the lock taken looks
 RELAY_LOCK = text("SELECT pg_try_advisory_xact_lock(:k) AND set_config('synchronous_commit', 'off', true) IS NOT NULL")
 
 
@@ -103,6 +107,7 @@ class OutboxRelay:
     async def _relay_until_failure(self, producer: AIOKafkaProducer) -> None:
         self._partition_counts = {}  # a topic may gain partitions between connections
         busy_retries = 0
+        relaying_since = time.monotonic()  # this run of batches, holding the lock one after another
         while True:
             self._wakeup.clear()
             published = await self.publish_batch(producer)
@@ -113,10 +118,16 @@ class OutboxRelay:
                 await asyncio.sleep(LOCK_BUSY_PAUSE_SECONDS)
                 continue
             busy_retries = 0
-            if published:
-                continue  # more may have been committed meanwhile: drain before waiting
+            if published is not None and published >= self._batch_size:
+                continue  # a whole batch: more may be waiting
+            if published and time.monotonic() - relaying_since > BUSY_WINDOW_SECONDS:
+                # another process's relay that found the lock taken has stopped looking by now: a row it
+                # committed after this run's last read is read here, not left for the next poll
+                relaying_since = time.monotonic()
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+            relaying_since = time.monotonic()
 
     async def publish_batch(self, producer: AIOKafkaProducer) -> int | None:
         """Publish up to one batch; how many rows were published and marked, None if another relays."""

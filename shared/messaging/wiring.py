@@ -73,6 +73,7 @@ def build_consumer(
     batch_handlers: dict[str, BatchHandler] | None = None,
     after_commit: Callable[[], None] | None = None,
     lane: str = "",
+    before_round: Callable[[], Awaitable[None]] | None = None,
 ) -> IdempotentConsumer:
     """The service's idempotent consumer of `handlers`' topics. A `lane` (LANES) is a consumer with a
     group and fetch loop of its own, for topics that must not wait behind the others' work (the
@@ -104,6 +105,7 @@ def build_consumer(
         batch_handlers=batch_handlers or {},
         after_commit=after_commit or (lambda: None),
         before_first_start=from_parent if lane else None,
+        before_round=before_round,
         round_target_seconds=settings.consumer_round_seconds,
     )
 

@@ -232,3 +232,39 @@ async def test_a_busy_consumer_commits_its_offsets_now_and_then_not_after_every_
         await asyncio.gather(task, return_exceptions=True)
     assert len(await handled_counts(sessions)) == len(events)
     assert len(commits) < len(events) // 2, f"{len(commits)} offset commits for {len(events)} records"
+
+
+async def test_a_consumer_takes_no_round_while_its_before_round_waits(database) -> None:  # type: ignore[no-untyped-def]
+    """`before_round` (the notifier's drafting giving way to its internal alerts): nothing is fetched or
+    applied while it waits; the records come once it returns, none lost."""
+    _url, sessions = database
+    event_type = unique_event_type()
+    topic = topics.topic_for(event_type, 1)
+    await create_topics(topic, partitions=1)
+    first, second = envelope(event_type, 1), envelope(event_type, 2)
+    await produce(topic, first.to_bytes(), second.to_bytes())
+    gate, asked = asyncio.Event(), asyncio.Event()
+
+    async def before_round() -> None:
+        asked.set()
+        await gate.wait()
+
+    consumer = probe_consumer(
+        bootstrap=kafka_bootstrap(), sessions=sessions, topic=topic, group=f"g-{uuid.uuid4().hex}"
+    )
+    consumer.before_round = before_round
+    task = asyncio.create_task(consumer.run())
+    try:
+        await asyncio.wait_for(asked.wait(), 30)
+        await asyncio.sleep(2.0)  # the consumer is up and the records are there: it would have applied them
+        assert await handled_counts(sessions) == {}
+        gate.set()
+
+        async def both_handled() -> bool:
+            return len(await handled_counts(sessions)) == 2
+
+        await wait_for(both_handled)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert await handled_counts(sessions) == {first.event_id: 1, second.event_id: 1}

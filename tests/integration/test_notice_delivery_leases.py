@@ -417,3 +417,73 @@ async def test_a_renewal_skips_a_row_another_transaction_holds_instead_of_waitin
         )
     assert until_[ids[0]] == before and until_[ids[1]] == later
     await notifier.engine.dispose()
+
+
+async def twelve_alerts_due(
+    database: str, sink: MailSink, tmp_path: Path, *, defer: float, data_delay: float
+) -> tuple[Notifier, uuid.UUID]:
+    """An instance claiming 4 rows at a time over one slow SMTP session, and 12 people to alert."""
+    settings = settings_for(
+        database,
+        sink,
+        tmp_path,
+        NOTIFIER_CLAIM_BATCH=4,
+        NOTIFIER_SMTP_CONNECTIONS=1,
+        NOTIFIER_DRAFTING_DEFER_SECONDS=defer,
+    )
+    notifier = Notifier(database, settings)
+    incident_id = await reported_and_assessed(notifier)
+    sink.handler.data_delay = data_delay  # a slow relay: the alerts stay due for a while
+    await notifier.apply(
+        lambda s: alerts.record_alert(
+            s, incident_id, alert("high", 1, people=12), "https://d", "x", people=notifier.people
+        )
+    )
+    return notifier, incident_id
+
+
+async def test_drafting_waits_while_internal_alerts_are_due_that_delivery_has_not_got_to(
+    database: str, sink: MailSink, tmp_path: Path
+) -> None:
+    """`alerts_first` (the drafting lane's `before_round`): it holds while the last claim was full of internal
+    alerts and returns once a claim finds less than it asked for; data-subject mail holds nothing back."""
+    notifier, incident_id = await twelve_alerts_due(database, sink, tmp_path, defer=60, data_delay=0.3)
+    subjects = (await notifier.notices(incident_id))[("data_subject", "subjects", "ja")]
+    service = notifier.delivery
+    assert not service.alerts_behind
+    async with running(service):
+        assert await until(lambda: _true(service.alerts_behind), timeout=30)
+        drafting = asyncio.create_task(service.alerts_first())
+        await asyncio.sleep(0.5)
+        assert not drafting.done(), "drafting went on while alerts were due"
+        sink.handler.data_delay = 0.0
+        await asyncio.wait_for(drafting, 30)  # the alerts went: it returns (long before its 60 s limit)
+        assert not service.alerts_behind
+        assert await until(lambda: _count_at_least(sink, 12), timeout=30)
+
+        # data-subject mail is not an internal alert: a full claim of it holds nothing back
+        sink.handler.data_delay = 0.3
+        people = [(f"s{i:03d}@example.net", f"S {i}", "ja") for i in range(12)]
+        await notifier.apply(
+            lambda s: issuing.approve(s, incident_id, approval(subjects.id, people), "x", people=notifier.people)
+        )
+        service.wake()
+        assert await until(lambda: _count_at_least(sink, 13), timeout=30)
+        assert not service.alerts_behind
+        await asyncio.wait_for(service.alerts_first(), 1)
+    assert not service.alerts_behind  # a stopped loop holds nothing back
+    await notifier.engine.dispose()
+
+
+async def test_drafting_never_waits_longer_than_its_limit(database: str, sink: MailSink, tmp_path: Path) -> None:
+    notifier, _ = await twelve_alerts_due(database, sink, tmp_path, defer=0.2, data_delay=1.0)
+    async with running(notifier.delivery) as service:
+        assert await until(lambda: _true(service.alerts_behind), timeout=30)
+        await asyncio.wait_for(service.alerts_first(), 30)  # returns after its limit, the alerts still due
+        assert service.alerts_behind
+        sink.handler.data_delay = 0.0
+    await notifier.engine.dispose()
+
+
+async def _true(value: bool) -> bool:
+    return value

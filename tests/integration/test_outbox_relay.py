@@ -145,3 +145,54 @@ async def test_a_relay_killed_mid_batch_loses_nothing_and_keeps_incident_order()
     order = first_seen_order(records)
     assert sum(len(v) for v in order.values()) == total, "every event reached the topic"
     assert order == expected_order(written), "no incident's events were reordered"
+
+
+async def relay_reads(sessions: async_sessionmaker[AsyncSession], event_type: str) -> int:
+    """How many reads of the outbox the running relay makes to publish a commit of three rows."""
+    relay = OutboxRelay(
+        name="t",
+        sessions=sessions,
+        model=OutboxMessage,
+        batch_size=50,
+        poll_seconds=60,  # only wake-ups: no poll within the test
+        producer_factory=lambda: reliable_producer(kafka_bootstrap(), "t", security=PLAINTEXT),
+    )
+    reads = 0
+    publish = relay.publish_batch
+
+    async def counted(producer):  # type: ignore[no-untyped-def]
+        nonlocal reads
+        reads += 1
+        return await publish(producer)
+
+    relay.publish_batch = counted  # type: ignore[method-assign]
+    task = asyncio.create_task(relay.run())
+    try:
+        while reads < 1:  # the first read, of an empty outbox
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        await fill_outbox(sessions, event_type, incidents=3, per_incident=1)
+        relay.wake()  # as the commit's hook does
+        while await unpublished(sessions):
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        return reads
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_relay_does_not_read_the_outbox_again_after_a_short_batch(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """At a moderate rate every batch is short: a read that would find nothing is not made (a row committed
+    meanwhile woke the relay again); after a long run of batches, when another process's relay may have
+    stopped waiting for the lock, one more read is made."""
+    event_type = unique_event_type("relay")
+    await create_topics(topics.topic_for(event_type, 1), with_dlq=False)
+    async with fresh_postgres_database("relay") as url:
+        await runner.upgrade(url, "intake")
+        engine = create_engine(url)
+        sessions = session_factory(engine)
+        assert await relay_reads(sessions, event_type) == 2  # the empty outbox at start, then the three rows
+        monkeypatch.setattr("pidesk.shared.messaging.relay.BUSY_WINDOW_SECONDS", 0.0)  # every run is "long"
+        assert await relay_reads(sessions, event_type) == 3
+        await engine.dispose()

@@ -93,6 +93,9 @@ class Notice(TimestampMixin, NotifierBase):
 PENDING_ROWS = text("status = 'pending'")
 SENDING_ROWS = text("status = 'sending'")
 ALERT_MAIL_ROWS = text("mail_key IS NOT NULL")
+# alert mail rows some instance holds (claimed, or `sending`): a handful, however long the backlog behind
+# them or the history before them (a lease is cleared when a row is finished or given back to wait)
+ALERT_MAIL_LEASED_ROWS = text("mail_key IS NOT NULL AND lease_until IS NOT NULL AND status IN ('pending', 'sending')")
 
 
 class Delivery(NotifierBase):
@@ -122,6 +125,13 @@ class Delivery(NotifierBase):
             "mail_key",
             postgresql_where=ALERT_MAIL_ROWS,
             sqlite_where=ALERT_MAIL_ROWS,
+        ),
+        # the rate limit and the group window: a person's alert mails on their way (mailings.py)
+        Index(
+            "ix_deliveries_alert_mail_leased",
+            "address",
+            postgresql_where=ALERT_MAIL_LEASED_ROWS,
+            sqlite_where=ALERT_MAIL_LEASED_ROWS,
         ),
         # the rate limit: a person's latest alert mails (mailings.py reads the hour's `per_hour` latest)
         Index(

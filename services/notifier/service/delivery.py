@@ -14,6 +14,11 @@ rate limit, the group-update window and the daily digest (mailings.py). Per reci
 A row left `sending` whose lease ran out belonged to an instance that died between 2 and 3: any instance
 records it `unconfirmed`, and nobody sends it again. A row a dead instance claimed but never attempted
 stays `pending` and is claimed again once its lease runs out.
+
+Internal alerts first, in the process too: while the last claim took all it asked for and held internal
+alerts (more are due than this instance has got to), the consumer lane that drafts notices waits before
+its next round (`alerts_first`, at most NOTIFIER_DRAFTING_DEFER_SECONDS a round), so the one core the
+process has goes to getting the alerts out rather than to drafts that wait for a person's approval anyway.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from pidesk.services.notifier.adapters.chat import post_chat
 from pidesk.services.notifier.adapters.mail import FAILED, RETRY, UNCONFIRMED, MailConnection, Outcome
 from pidesk.services.notifier.config import NotifierSettings
 from pidesk.services.notifier.domain.addresses import address_problem
+from pidesk.services.notifier.domain.priority import NOTICE_PRIORITY
 from pidesk.services.notifier.service import leases, mailings
 from pidesk.services.notifier.service.leases import Claim
 from pidesk.services.notifier.service.ledger import Ledger
@@ -70,6 +76,9 @@ class DeliveryService:
         self._signal = asyncio.Event()
         self._urgent = False  # something new was committed: claim now, whatever is already held
         self._drained = False  # the last claim found less than it asked for
+        self._alerts_claimed = False  # the last claim took internal alerts
+        self._alerts_clear = asyncio.Event()  # no internal alert is due that this instance has not got to
+        self._alerts_clear.set()
         self.delivered = 0
         self._running = False  # run() is under way
         self._crashes: list[float] = []  # when run() crashed lately (monotonic)
@@ -91,6 +100,27 @@ class DeliveryService:
         """Called after a commit that added deliveries (an internal alert goes at once)."""
         self._urgent = True
         self._signal.set()
+
+    @property
+    def alerts_behind(self) -> bool:
+        """Internal alerts are due that this instance has not got to: its last claim took as many rows as it
+        asked for, and took internal alerts (claims go riskiest first, data-subject notices last)."""
+        return not self._alerts_clear.is_set()
+
+    async def alerts_first(self) -> None:
+        """For work that may wait (drafting notices): return once no internal alert is due that this
+        instance has not got to, or after NOTIFIER_DRAFTING_DEFER_SECONDS (0: at once), so the waiting
+        work still goes on, a round at a time, under a flood of alerts."""
+        most = self.settings.drafting_defer_seconds
+        if most > 0 and self.alerts_behind:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._alerts_clear.wait(), most)
+
+    def _behind(self, behind: bool) -> None:
+        if behind:
+            self._alerts_clear.clear()
+        else:
+            self._alerts_clear.set()
 
     @property
     def embedded(self) -> bool:
@@ -117,6 +147,7 @@ class DeliveryService:
             raise
         finally:
             self._running = False
+            self._behind(False)  # stopped or crashed: nothing waits for this loop
 
     async def _run(self) -> None:
         if self.embedded:  # the only process: whatever was left in flight or claimed is its predecessor's
@@ -208,6 +239,7 @@ class DeliveryService:
             await commit_without_waiting(session)
             db = await session.connection()
             taken = await leases.claim(db, self.owner, limit, now, until)
+            self._alerts_claimed = any(row.priority < NOTICE_PRIORITY for row in taken)
             claims = taken
             if taken:
                 claims = await mailings.assemble(db, taken, owner=self.owner, now=now, until=until, pacing=self.pacing)
@@ -230,8 +262,9 @@ class DeliveryService:
                     _, taken = await self._claim(wanted)
                 except Exception:  # the database is away: try again at the next poll
                     log.warning("claiming deliveries failed", exc_info=True)
-                    taken = 0
+                    taken, self._alerts_claimed = 0, False
                 self._drained = taken < wanted
+                self._behind(not self._drained and self._alerts_claimed)
                 if not self._drained:
                     continue  # more is due
             with contextlib.suppress(TimeoutError):
