@@ -34,6 +34,7 @@ def _notices() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the templates ship with the code: no stat() of the file at every render
     )
     # `{{ value | md }}`: text from outside the templates (company, contact, authority, legal basis) as
     # literal Markdown text, one line, no link or emphasis it could make
@@ -50,6 +51,7 @@ def pages() -> Environment:
         autoescape=select_autoescape(["html", "xml", "atom"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,
     )
 
 
