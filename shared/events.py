@@ -83,6 +83,9 @@ class EventPayload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     event_type: ClassVar[str]
     schema_version: ClassVar[int]
+    # optional fields added to a published version later: left out of the payload when unset, so a consumer
+    # deployed before they were added (its payloads forbid unknown fields) still reads the event
+    added_later: ClassVar[frozenset[str]] = frozenset()
 
     def envelope(
         self,
@@ -104,8 +107,15 @@ class EventPayload(BaseModel):
             incident_id=incident_id,
             correlation_id=correlation_id or incident_id,
             producer=producer,
-            payload=self.model_dump(mode="json"),
+            payload=self._payload(),
         )
+
+    def _payload(self) -> dict[str, Any]:
+        payload = self.model_dump(mode="json")
+        for name in self.added_later:
+            if payload.get(name) is None:
+                del payload[name]
+        return payload
 
 
 class ReporterRef(BaseModel):
@@ -345,6 +355,7 @@ class EscalationRequested(EventPayload):
     # the case id; `risk_level` is CASE_RISK). Detail-free: the case's kind and reference, the role, why and
     # its deadline — nothing of the authority, the complainant or the words (domain/case_alerts.py)
     case: CaseKind | None = None
+    added_later: ClassVar[frozenset[str]] = frozenset({"case"})  # a notifier from before issue 17 forbids it
 
 
 class NoticeRecipient(BaseModel):

@@ -121,3 +121,31 @@ def test_a_case_tier_goes_at_once_to_every_person_and_chat() -> None:
     assert planned[0].chats == [("https://chat.example/hook", "", "en")] and planned[1].chats == []
     assert len({a.notice_id for a in planned}) == 2  # the same event again: the same notices (idempotent)
     assert [a.notice_id for a in plan_alerts(CASE_ID, request_alert(), DESK)] == [a.notice_id for a in planned]
+
+
+def test_an_incidents_alert_leaves_the_case_out_so_a_notifier_from_before_cases_reads_it() -> None:
+    """Rolling out: escalation may be upgraded before the notifier, whose payloads forbid unknown fields."""
+    incident_alert = EscalationRequested(
+        reference="PI-2026-000001",
+        target="security_contact_desk",
+        step=1,
+        reason="routed",
+        risk_level="high",
+        recipients=PEOPLE,
+        requested_at=NOW,
+    )
+    payload = incident_alert.envelope(incident_id=CASE_ID, producer="escalation").payload
+    assert "case" not in payload
+
+    class BeforeCases(EscalationRequested):  # the payload as a notifier from before issue 17 knew it
+        model_config = {"extra": "forbid"}
+
+    BeforeCases.model_fields.pop("case")
+    BeforeCases.model_rebuild(force=True)
+    assert BeforeCases.model_validate(payload).reference == "PI-2026-000001"
+    with pytest.raises(ValueError, match="case"):
+        BeforeCases.model_validate(payload | {"case": None})  # what it would have refused
+    # a case's alert names its kind: only a notifier that knows cases is sent one
+    case_payload = request_alert().envelope(incident_id=CASE_ID, producer="escalation").payload
+    assert case_payload["case"] == "government_request"
+    assert EscalationRequested.model_validate(payload) == incident_alert
