@@ -35,6 +35,7 @@ def build_app(settings: NotifierSettings | None = None) -> FastAPI:
     runtime = service_runtime(SERVICE, settings, settings.database_url, OutboxMessage, TOPICS, ProcessedEvent)
     delivery = DeliveryService(runtime.engine, runtime.sessions, settings, on_commit=runtime.relay.wake)
     delivery.ledger.on_outcome = lambda channel, status: runtime.metrics.deliveries.labels(channel, status).inc()
+    delivery.on_deferred = runtime.metrics.drafting_deferred.inc
 
     def committed(_envelope: object) -> None:
         delivery.wake()

@@ -50,6 +50,11 @@ class ServiceMetrics:
             ["channel", "outcome"],
             registry=r,
         )
+        self.drafting_deferred = Counter(
+            "pidesk_drafting_deferred_seconds",
+            "Seconds the notifier's drafting lane waited for internal alerts to reach SMTP (notifier)",
+            registry=r,
+        )
 
     def outbox_measured(self, waiting: int, oldest_seconds: float) -> None:
         self.outbox_backlog.set(waiting)

@@ -477,10 +477,13 @@ async def test_drafting_waits_while_internal_alerts_are_due_that_delivery_has_no
 
 async def test_drafting_never_waits_longer_than_its_limit(database: str, sink: MailSink, tmp_path: Path) -> None:
     notifier, _ = await twelve_alerts_due(database, sink, tmp_path, defer=0.2, data_delay=1.0)
+    waited: list[float] = []
+    notifier.delivery.on_deferred = waited.append  # pidesk_drafting_deferred_seconds
     async with running(notifier.delivery) as service:
         assert await until(lambda: _true(service.alerts_behind), timeout=30)
         await asyncio.wait_for(service.alerts_first(), 30)  # returns after its limit, the alerts still due
         assert service.alerts_behind
+        assert len(waited) == 1 and waited[0] > 0
         sink.handler.data_delay = 0.0
     await notifier.engine.dispose()
 

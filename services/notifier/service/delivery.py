@@ -68,6 +68,7 @@ class DeliveryService:
         self.owner = owner or leases.instance_id()
         self.clock = clock  # what time it is (the pacing of alert mails is tested with a clock of its own)
         self.ledger = Ledger(engine, self.owner, settings, on_commit, clock)
+        self.on_deferred: Callable[[float], None] = lambda _seconds: None  # how long drafting waited (metrics)
         self.wording = Wording(settings)
         self.people = settings.recipient_cipher()
         self.pacing = settings.pacing
@@ -113,8 +114,10 @@ class DeliveryService:
         work still goes on, a round at a time, under a flood of alerts."""
         most = self.settings.drafting_defer_seconds
         if most > 0 and self.alerts_behind:
+            started = time.monotonic()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._alerts_clear.wait(), most)
+            self.on_deferred(time.monotonic() - started)
 
     def _behind(self, behind: bool) -> None:
         if behind:
