@@ -17,6 +17,10 @@ from pidesk.shared.db.base import UTCDateTime, utcnow
 log = logging.getLogger(__name__)
 INCIDENT_IN_PATH = re.compile(r"/(?:v1|desk)/incidents/([0-9a-fA-F-]{36})")
 INCIDENT_IN_QUERY = re.compile(r"(?:^|&)incident_id=([0-9a-fA-F-]{36})(?:&|$)")
+# query parameters whose values are credentials (the sign-in callback's authorisation `code` and `state`, a
+# token in a link): the audit log names the parameter, never its value
+SECRET_PARAMETERS = frozenset({"code", "state", "session_state", "token", "access_token", "id_token", "password"})
+SECRET_IN_QUERY = re.compile(r"(^|&)([^=&]+)=([^&]*)")
 
 
 class AuditEntryMixin:
@@ -77,7 +81,7 @@ class AuditTrail:
             actor=principal.name if principal else "anonymous",
             role=principal.role.value if principal else None,
             method=scope["method"],
-            path=(scope["path"] + (f"?{query}" if query else ""))[:500],
+            path=(scope["path"] + (f"?{redacted_query(query)}" if query else ""))[:500],
             incident_id=_uuid(match.group(1)) if match else None,
             status=status,
             client=str(client[0])[:100],
@@ -94,3 +98,13 @@ def _uuid(text: str) -> uuid.UUID | None:
         return uuid.UUID(text)
     except ValueError:
         return None
+
+
+def redacted_query(query: str) -> str:
+    """The query string with the values of credential parameters (SECRET_PARAMETERS) replaced."""
+
+    def replace(match: re.Match[str]) -> str:
+        start, name, value = match.groups()
+        return f"{start}{name}=[redacted]" if name.lower() in SECRET_PARAMETERS and value else match.group(0)
+
+    return SECRET_IN_QUERY.sub(replace, query)

@@ -149,11 +149,15 @@ async def test_company_sign_in_maps_a_group_to_a_role(desk: tuple[ServiceProcess
     try:
         rows = await connection.fetch("SELECT name, role, password_hash FROM desk_users WHERE name LIKE 'oidc:%'")
         audited = await connection.fetch(
-            "SELECT actor, role, status FROM audit_log WHERE path LIKE '/desk/login/oidc/callback%' ORDER BY id"
+            "SELECT actor, role, status, path FROM audit_log WHERE path LIKE '/desk/login/oidc/callback%' ORDER BY id"
         )
     finally:
         await connection.close()
     assert [(r["name"], r["role"]) for r in rows] == [("oidc:alice", "officer")]
+    # the provider's one-time code and the sign-in's state are credentials: named in the log, never kept
+    for entry in audited:
+        query = dict(pair.split("=", 1) for pair in entry["path"].split("?", 1)[1].split("&"))
+        assert query["code"] == "[redacted]" and query["state"] == "[redacted]", entry["path"]
     # each sign-in is in the audit log under the name and role it signed in with
     assert [(r["actor"], r["role"], r["status"]) for r in audited] == [
         ("oidc:alice", "desk_operator", 200),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.pool import NullPool
 
 from pidesk.migrations import runner
@@ -58,3 +58,28 @@ async def test_migrations_from_empty_on_sqlite(service: runner.Service, tmp_path
 async def test_migrations_from_empty_on_postgresql(service: runner.Service) -> None:
     async with fresh_postgres_database("migr") as url:
         await check_round_trip(url, service)
+
+
+async def test_sign_in_codes_already_in_the_audit_log_are_redacted_by_the_upgrade() -> None:
+    async with fresh_postgres_database("migr") as url:
+        await runner.upgrade(url, "escalation", "d17b3c9e5a14")
+        engine = create_engine(url, poolclass=NullPool)
+        callback = "/desk/login/oidc/callback?code=one-time-secret&state=s-42"
+        async with engine.begin() as connection:
+            for path in (callback, "/desk/stats/summary.csv?fy=2025", "/v1/incidents"):
+                await connection.execute(
+                    text(
+                        "INSERT INTO audit_log (at, actor, method, path, status, client)"
+                        " VALUES (now(), 'oidc:alice', 'GET', :path, 200, '127.0.0.1')"
+                    ),
+                    {"path": path},
+                )
+        await runner.upgrade(url, "escalation")
+        async with engine.connect() as connection:
+            paths = (await connection.execute(text("SELECT path FROM audit_log ORDER BY id"))).scalars().all()
+        await engine.dispose()
+    assert paths == [
+        "/desk/login/oidc/callback?code=[redacted]&state=[redacted]",
+        "/desk/stats/summary.csv?fy=2025",
+        "/v1/incidents",
+    ]
