@@ -96,6 +96,9 @@ ALERT_MAIL_ROWS = text("mail_key IS NOT NULL")
 # alert mail rows some instance holds (claimed, or `sending`): a handful, however long the backlog behind
 # them or the history before them (a lease is cleared when a row is finished or given back to wait)
 ALERT_MAIL_LEASED_ROWS = text("mail_key IS NOT NULL AND lease_until IS NOT NULL AND status IN ('pending', 'sending')")
+# alert mail rows the rate limit holds back (mailings.py): read for each person a mail goes to now, so never
+# through the person's whole history
+ALERT_MAIL_HELD_ROWS = text("mail_key IS NOT NULL AND status = 'pending' AND hold = 'rate_limit'")
 
 
 class Delivery(NotifierBase):
@@ -132,6 +135,12 @@ class Delivery(NotifierBase):
             "address",
             postgresql_where=ALERT_MAIL_LEASED_ROWS,
             sqlite_where=ALERT_MAIL_LEASED_ROWS,
+        ),
+        Index(
+            "ix_deliveries_alert_mail_held",
+            "address",
+            postgresql_where=ALERT_MAIL_HELD_ROWS,
+            sqlite_where=ALERT_MAIL_HELD_ROWS,
         ),
         # the rate limit: a person's latest alert mails (mailings.py reads the hour's `per_hour` latest)
         Index(

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pidesk.services.notifier.adapters.orm import ALERT_MAIL_LEASED_ROWS
+from pidesk.services.notifier.adapters.orm import ALERT_MAIL_HELD_ROWS, ALERT_MAIL_LEASED_ROWS
 from pidesk.services.notifier.domain.alert_mail import DIGEST, HELD
 from pidesk.services.notifier.domain.pacing import GROUP_UPDATE, HOUR, Pacing
 from pidesk.services.notifier.service.issuing import PENDING, SENDING, SENT, UNCONFIRMED
@@ -133,7 +133,7 @@ async def assemble(
     # what the rate limit held, only for the people a mail goes to now or whose held rows came due: in a
     # storm, most claimed rows of a person at the limit are held again, and their held rows stay untouched
     wanted = sorted(address for address, person in decided.items() if person.sent or person.held)
-    held = await _free_rows(db, wanted, now, COLUMNS.hold == RATE_LIMIT) if wanted else []
+    held = await _free_rows(db, wanted, now, ALERT_MAIL_HELD_ROWS) if wanted else []  # hold = RATE_LIMIT
     for address, person in decided.items():
         plan.finish(person, [w for w in held if w.address == address])
     if plan.changes:

@@ -1,8 +1,10 @@
-"""alert mails leased: the mails on their way to a person read through a small partial index
+"""alert mails leased and held: a person's mails on their way, and those the rate limit holds, read
+through small partial indexes
 
-The rate limit and the group window count a person's alert mails claimed or `sending` (mailings.py);
-through the (address, mail_key) index that read every alert row the person ever had, and through the
-pending rows' index the whole backlog. Rows some instance holds are a handful at any time.
+The rate limit and the group window count a person's alert mails claimed or `sending`, and each claim
+reads the rows the rate limit holds back for the people it mails (mailings.py); through the
+(address, mail_key) index both read every alert row the person ever had (the pending rows' index: the
+whole backlog). Rows some instance holds, and rows held back, are few beside that history.
 
 Revision ID: d4f6a8c0e2b3
 Revises: e2a4c6f8b0d1
@@ -20,6 +22,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 LEASED = sa.text("mail_key IS NOT NULL AND lease_until IS NOT NULL AND status IN ('pending', 'sending')")
+HELD = sa.text("mail_key IS NOT NULL AND status = 'pending' AND hold = 'rate_limit'")
 
 
 def upgrade() -> None:
@@ -27,8 +30,12 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_deliveries_alert_mail_leased", ["address"], unique=False, postgresql_where=LEASED, sqlite_where=LEASED
         )
+        batch_op.create_index(
+            "ix_deliveries_alert_mail_held", ["address"], unique=False, postgresql_where=HELD, sqlite_where=HELD
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_deliveries_alert_mail_held", postgresql_where=HELD, sqlite_where=HELD)
         batch_op.drop_index("ix_deliveries_alert_mail_leased", postgresql_where=LEASED, sqlite_where=LEASED)
