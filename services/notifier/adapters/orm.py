@@ -153,7 +153,8 @@ class Delivery(NotifierBase):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id"), nullable=False, index=True)
+    # found by notice through the unique (notice_id, channel, address) index: no index of its own to keep up
+    notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notices.id"), nullable=False)
     channel: Mapped[str] = mapped_column(String(10), nullable=False)  # email | chat
     # the recipient, never in clear (adapters/people.py): `address` is the blind index every lookup uses,
     # `address_sealed` the address and `name` the name, encrypted
