@@ -77,7 +77,6 @@ class DeliveryService:
         self._signal = asyncio.Event()
         self._urgent = False  # something new was committed: claim now, whatever is already held
         self._drained = False  # the last claim found less than it asked for
-        self._alerts_claimed = False  # the last claim took internal alerts
         self._alerts_clear = asyncio.Event()  # no internal alert is due that this instance has not got to
         self._alerts_clear.set()
         self.delivered = 0
@@ -231,9 +230,9 @@ class DeliveryService:
                 await asyncio.gather(writer, return_exceptions=True)
                 await asyncio.gather(*(mail.close() for mail in mails), return_exceptions=True)
 
-    async def _claim(self, limit: int) -> tuple[list[Claim], int]:
+    async def _claim(self, limit: int) -> tuple[list[Claim], list[Claim]]:
         """Claim up to `limit` due rows; returns the claims to attempt (an alert mail carrying the rows that
-        ride in it; rows to wait given back, mailings.py) and how many rows were taken."""
+        ride in it; rows to wait given back, mailings.py) and the rows taken, as claimed."""
         now = self.clock()
         until = now + timedelta(seconds=self.settings.lease_seconds)
         async with self.sessions() as session, session.begin():
@@ -242,7 +241,6 @@ class DeliveryService:
             await commit_without_waiting(session)
             db = await session.connection()
             taken = await leases.claim(db, self.owner, limit, now, until)
-            self._alerts_claimed = any(row.priority < NOTICE_PRIORITY for row in taken)
             claims = taken
             if taken:
                 claims = await mailings.assemble(db, taken, owner=self.owner, now=now, until=until, pacing=self.pacing)
@@ -252,7 +250,7 @@ class DeliveryService:
                 continue
             self._held[claim.id] = claim
             self._queue.put_nowait((claim.order, claim))
-        return claims, len(taken)
+        return claims, taken
 
     async def _claim_loop(self) -> None:
         """Keep about `claim_batch` rows at hand; claim at once when woken (new work may come first)."""
@@ -265,9 +263,9 @@ class DeliveryService:
                     _, taken = await self._claim(wanted)
                 except Exception:  # the database is away: try again at the next poll
                     log.warning("claiming deliveries failed", exc_info=True)
-                    taken, self._alerts_claimed = 0, False
-                self._drained = taken < wanted
-                self._behind(not self._drained and self._alerts_claimed)
+                    taken = []
+                self._drained = len(taken) < wanted
+                self._behind(not self._drained and any(row.priority < NOTICE_PRIORITY for row in taken))
                 if not self._drained:
                     continue  # more is due
             with contextlib.suppress(TimeoutError):
