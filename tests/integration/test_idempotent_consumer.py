@@ -41,6 +41,16 @@ async def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no
         await asyncio.sleep(0.1)
 
 
+async def two_events_on_a_new_topic() -> tuple[str, Envelope, Envelope]:
+    """A fresh one-partition topic holding two events, in order."""
+    event_type = unique_event_type()
+    topic = topics.topic_for(event_type, 1)
+    await create_topics(topic, partitions=1)
+    first, second = envelope(event_type, 1), envelope(event_type, 2)
+    await produce(topic, first.to_bytes(), second.to_bytes())
+    return topic, first, second
+
+
 async def processed_count(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(ProbeProcessedEvent)) or 0)
@@ -95,11 +105,7 @@ def run_consumer_process(url: str, topic: str, group: str, crash_after: uuid.UUI
 
 async def test_a_consumer_killed_between_db_commit_and_offset_commit_does_nothing_twice(database) -> None:  # type: ignore[no-untyped-def]
     url, sessions = database
-    event_type = unique_event_type()
-    topic = topics.topic_for(event_type, 1)
-    await create_topics(topic, partitions=1)
-    first, second = envelope(event_type, 1), envelope(event_type, 2)
-    await produce(topic, first.to_bytes(), second.to_bytes())
+    topic, first, second = await two_events_on_a_new_topic()
     group = f"g-{uuid.uuid4().hex}"
 
     crashing = run_consumer_process(url, topic, group, crash_after=first.event_id)
@@ -238,11 +244,7 @@ async def test_a_consumer_takes_no_round_while_its_before_round_waits(database) 
     """`before_round` (the notifier's drafting giving way to its internal alerts): nothing is fetched or
     applied while it waits; the records come once it returns, none lost."""
     _url, sessions = database
-    event_type = unique_event_type()
-    topic = topics.topic_for(event_type, 1)
-    await create_topics(topic, partitions=1)
-    first, second = envelope(event_type, 1), envelope(event_type, 2)
-    await produce(topic, first.to_bytes(), second.to_bytes())
+    topic, first, second = await two_events_on_a_new_topic()
     gate, asked = asyncio.Event(), asyncio.Event()
 
     async def before_round() -> None:
