@@ -25,10 +25,11 @@ from pidesk.services.escalation.adapters.orm import OutboxMessage as EscalationO
 from pidesk.services.escalation.adapters.repository import IncidentRepository
 from pidesk.services.escalation.service.incidents import record_reported_incident
 from pidesk.services.escalation.service.timers import fire_next_timer
-from pidesk.services.notifier.adapters.orm import Delivery
+from pidesk.services.notifier.adapters.orm import Delivery, Notice
 from pidesk.services.notifier.bootstrap import build_app
 from pidesk.services.notifier.config import NotifierSettings
-from pidesk.services.notifier.service import alert_batches, alerts
+from pidesk.services.notifier.domain.pacing import Pacing
+from pidesk.services.notifier.service import alert_batches, alerts, mailings
 from pidesk.services.notifier.service.delivery import DeliveryService
 from pidesk.shared.db.engine import create_engine, session_factory
 from pidesk.shared.events import (
@@ -411,6 +412,67 @@ async def test_the_slot_that_frees_is_counted_from_the_persons_latest_mails(sink
         (held,) = [r for r in await notifier.rows(KEN.email) if r.status == "pending"]
     # the three latest went at +10, +20 and +30 min: a slot frees an hour after +10
     assert held.hold == "rate_limit" and held.next_attempt_at == T0 + timedelta(minutes=70)
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+async def test_the_rate_limit_counts_each_persons_latest_own_mails_of_the_hour(
+    sink: MailSink, tmp_path: Path, kind: str
+) -> None:
+    """What the rate limit reads: per person the `per_hour` latest mails of the hour that went as mails of their
+    own; not the rows that rode in them (a storm folded into few mails leaves thousands), nor older mails."""
+    now = T0
+    own = [("ann", timedelta(minutes=m), "sent") for m in (50, 40, 30, 20, 10)]
+    own += [("ann", timedelta(hours=2), "sent"), ("ann", timedelta(hours=3), "sent")]
+    own += [("ben", timedelta(minutes=5), "sent"), ("ben", timedelta(minutes=1), "unconfirmed")]
+    riders = [(who, timedelta(minutes=1 + i % 50), "sent") for i in range(40) for who in ("ann", "ben")]
+    async with paced(kind, sink, tmp_path) as notifier, notifier.sessions() as session, session.begin():
+
+        async def mailed_rows(rows: list[tuple[str, timedelta, str]], carriers: dict[str, int]) -> list[Delivery]:
+            notices = [_notice() for _ in rows]
+            session.add_all(notices)
+            await session.flush()
+            added = [
+                Delivery(
+                    notice_id=notice.id,
+                    channel="email",
+                    address=address,
+                    address_sealed="x",
+                    language="en",
+                    status=status,
+                    next_attempt_at=now,
+                    message_id=f"<{notice.id}@x>",
+                    mail_key=f"{notice.incident_id}/1/escalated",
+                    sent_at=now - ago if status == "sent" else None,
+                    carried_by=carriers.get(address),
+                )
+                for notice, (address, ago, status) in zip(notices, rows, strict=True)
+            ]
+            session.add_all(added)
+            await session.flush()
+            return added
+
+        first = await mailed_rows(own, {})
+        await mailed_rows(riders, {"ann": first[0].id, "ben": first[7].id})
+        mailed = await mailings._mailed(await session.connection(), ["ann", "ben", "cat"], now, [], Pacing(3), [])
+    assert sorted(when for _, when in mailed["ann"]) == [now - timedelta(minutes=m) for m in (30, 20, 10)]
+    assert [when for _, when in mailed["ben"]] == [now - timedelta(minutes=5)]
+    assert set(mailed) == {"ann", "ben"}
+
+
+def _notice() -> Notice:
+    kind, status, text = "internal", "sent", "s"
+    return Notice(
+        id=uuid.uuid4(),
+        incident_id=uuid.uuid4(),
+        reference="PI-2026-000901",
+        kind=kind,
+        variant="v",
+        language="en",
+        channel="email",
+        status=status,
+        subject=text,
+        body=text,
+    )
 
 
 # --- daily digest --------------------------------------------------------------------------------------------

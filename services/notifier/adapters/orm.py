@@ -93,6 +93,8 @@ class Notice(TimestampMixin, NotifierBase):
 PENDING_ROWS = text("status = 'pending'")
 SENDING_ROWS = text("status = 'sending'")
 ALERT_MAIL_ROWS = text("mail_key IS NOT NULL")
+# alert mail rows that went (or go) as a mail of their own, not riding in another row's (`carried_by`)
+OWN_ALERT_MAIL_ROWS = text("mail_key IS NOT NULL AND carried_by IS NULL")
 # alert mail rows some instance holds (claimed, or `sending`): a handful, however long the backlog behind
 # them or the history before them (a lease is cleared when a row is finished or given back to wait)
 ALERT_MAIL_LEASED_ROWS = text("mail_key IS NOT NULL AND lease_until IS NOT NULL AND status IN ('pending', 'sending')")
@@ -142,13 +144,15 @@ class Delivery(NotifierBase):
             postgresql_where=ALERT_MAIL_HELD_ROWS,
             sqlite_where=ALERT_MAIL_HELD_ROWS,
         ),
-        # the rate limit: a person's latest alert mails (mailings.py reads the hour's `per_hour` latest)
+        # the rate limit: a person's latest alert mails, newest first (mailings.py reads the hour's `per_hour`
+        # latest); only the mails that went as their own, not the rows that rode in them (thousands in a storm)
         Index(
-            "ix_deliveries_alert_mail_sent",
+            "ix_deliveries_own_alert_mail_sent",
             "address",
             "sent_at",
-            postgresql_where=ALERT_MAIL_ROWS,
-            sqlite_where=ALERT_MAIL_ROWS,
+            "id",
+            postgresql_where=OWN_ALERT_MAIL_ROWS,
+            sqlite_where=OWN_ALERT_MAIL_ROWS,
         ),
     )
 
