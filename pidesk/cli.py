@@ -157,11 +157,10 @@ def token_id_of(token_or_jti: str) -> str:
 
 def token_revoke(token_or_jti: str, reason: str | None) -> int:
     """Put a token's jti on escalation's deny-list: escalation refuses it at once, the notifier within
-    NOTIFIER_REVOCATION_POLL_SECONDS."""
-    from pidesk.services.escalation.config import EscalationSettings
+    NOTIFIER_REVOCATION_POLL_SECONDS. Audited (actor `cli:<user>`) in the same transaction."""
+    from pidesk import cli_audit
     from pidesk.services.escalation.service.tokens import revoke
     from pidesk.shared.db.base import utcnow
-    from pidesk.shared.db.engine import create_engine, session_factory
 
     try:
         jti = token_id_of(token_or_jti)
@@ -171,15 +170,12 @@ def token_revoke(token_or_jti: str, reason: str | None) -> int:
     if not jti or len(jti) > 64:
         print("pidesk token revoke: a jti is 1 to 64 characters", file=sys.stderr)
         return 2
-    url = EscalationSettings().database_url
 
     async def deny() -> None:
-        engine = create_engine(url)
-        try:
-            async with session_factory(engine)() as session, session.begin():
-                await revoke(session, jti, utcnow(), reason)
-        finally:
-            await engine.dispose()
+        async with cli_audit.escalation_uow() as uow:
+            await revoke(uow.session, jti, utcnow(), reason)
+            cli_audit.record(uow, f"pidesk token revoke {jti}")
+            await uow.commit()
 
     asyncio.run(deny())
     print(f"token {jti} revoked")
@@ -187,28 +183,21 @@ def token_revoke(token_or_jti: str, reason: str | None) -> int:
 
 
 def user_add(name: str, role: str, password_stdin: bool) -> int:
-    """Create a dashboard account in escalation's database; the password comes from standard input."""
-    from pidesk.migrations import runner
-    from pidesk.services.escalation.config import EscalationSettings
+    """Create a dashboard account in escalation's database; the password comes from standard input.
+    Audited (actor `cli:<user>`) in the same transaction."""
+    from pidesk import cli_audit
     from pidesk.services.escalation.service.accounts import AccountError, add_user
-    from pidesk.shared.db.engine import create_engine, is_sqlite, session_factory
 
     if not password_stdin:
         print("give the password on standard input with --password-stdin (never as an argument)", file=sys.stderr)
         return 2
     password = sys.stdin.readline().rstrip("\r\n")
 
-    url = EscalationSettings().database_url
-
     async def add() -> None:
-        if is_sqlite(url):  # the embedded database may not exist yet before the first `pidesk up`
-            await runner.upgrade(url, "escalation")
-        engine = create_engine(url)
-        try:
-            async with session_factory(engine)() as session, session.begin():
-                await add_user(session, name, role, password)
-        finally:
-            await engine.dispose()
+        async with cli_audit.escalation_uow() as uow:
+            await add_user(uow.session, name, role, password)
+            cli_audit.record(uow, f"pidesk user add {' '.join(name.split())} --role {role}")
+            await uow.commit()
 
     try:
         asyncio.run(add())

@@ -103,6 +103,9 @@ async def test_a_revoked_token_is_refused_by_escalation_at_once_and_by_the_notif
 
     listed = (await pair.desk.get("/v1/tokens/revoked")).json()["revoked"]
     assert sorted(listed) == sorted([jti_of(revoked), jti_of(notices_token)])
+    audit = (await pair.desk.get("/v1/audit", headers=bearer(kept))).json()["items"]
+    revocations = [e["path"] for e in reversed(audit) if e["method"] == "CLI"]  # each command in the desk's log
+    assert revocations == [f"pidesk token revoke {jti_of(t)}" for t in (revoked, notices_token)]
 
     # the notifier learns the list from escalation: honoured from its next refresh on
     assert (await pair.notices.get("/v1/notices", headers=bearer(notices_token))).status_code == 200

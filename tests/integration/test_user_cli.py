@@ -1,4 +1,4 @@
-"""Issue 14 item 7: `pidesk user list|disable|enable|reset-password` on PostgreSQL, against the real desk:
+"""Issue 14 item 7: `pidesk user add|list|disable|enable|reset-password` on PostgreSQL, against the real desk:
 sessions end, sign-in follows the account, and every command is in the audit log the desk shows."""
 
 from __future__ import annotations
@@ -115,6 +115,25 @@ async def test_reset_password_ends_the_sessions_and_only_the_new_password_signs_
     assert (await sign_in(desk.client, "operator", PASSWORD)).status_code == 401
     assert (await sign_in(desk.client, "operator", NEW_PASSWORD)).status_code == 303
     assert [e["path"] for e in await cli_audit(desk)] == ["pidesk user reset-password operator"]
+
+
+async def test_add_creates_an_account_that_signs_in_and_only_what_was_done_is_audited(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def password(text: str) -> None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(text + "\n"))
+
+    password(NEW_PASSWORD)
+    assert await pidesk("user", "add", "newcomer", "--role", "desk_operator", "--password-stdin") == 0
+    assert (await sign_in(desk.client, "newcomer", NEW_PASSWORD)).status_code == 303
+    password("too short")
+    assert await pidesk("user", "add", "second", "--role", "auditor", "--password-stdin") == 1
+    password(NEW_PASSWORD)
+    assert await pidesk("user", "add", "newcomer", "--role", "auditor", "--password-stdin") == 1
+    assert "exists already" in capsys.readouterr().err
+    entries = await cli_audit(desk)
+    assert [e["path"] for e in entries] == ["pidesk user add newcomer --role desk_operator"]
+    assert str(entries[0]["actor"]).startswith("cli:") and NEW_PASSWORD not in json.dumps(entries)
 
 
 async def test_an_unknown_user_is_a_clear_error_with_exit_code_2(
