@@ -186,13 +186,7 @@ async def test_a_live_instance_keeps_its_lease_through_a_slow_send(
     sink.handler.data_delay = 3.5  # DATA takes longer than three leases of 1 s: renewals keep the row
     sender = Notifier(database, settings_for(database, sink, tmp_path, **SHORT_LEASE))
     watcher = Notifier(database, settings_for(database, sink, tmp_path, **SHORT_LEASE))
-    incident_id = await reported_and_assessed(sender)
-    notice = (await sender.notices(incident_id))[("data_subject", "subjects", "en")]
-    await sender.apply(
-        lambda s: issuing.approve(
-            s, incident_id, approval(notice.id, [("slow@example.net", "", "en")]), "x", people=sender.people
-        )
-    )
+    notice = await one_recipient_approved(sender, "slow@example.net")
     async with running(sender.delivery):
         sender.delivery.wake()
         assert await until(lambda: _status_is(sender, notice.id, "sending"), timeout=10)
@@ -203,6 +197,34 @@ async def test_a_live_instance_keeps_its_lease_through_a_slow_send(
     assert sink.handler.by_recipient() == {"slow@example.net": 1}
     for notifier in (sender, watcher):
         await notifier.engine.dispose()
+
+
+async def test_an_instance_never_takes_its_own_mail_in_flight_for_abandoned(
+    database: str, sink: MailSink, tmp_path: Path
+) -> None:
+    sink.handler.data_delay = 2.0  # a slow DATA, during which the row's lease runs out unrenewed
+    notifier = Notifier(database, settings_for(database, sink, tmp_path))
+    notice = await one_recipient_approved(notifier, "late@example.net")
+    async with running(notifier.delivery):
+        notifier.delivery.wake()
+        assert await until(lambda: _status_is(notifier, notice.id, "sending"), timeout=10)
+        async with notifier.sessions() as session, session.begin():  # as if its event loop had been held up
+            await session.execute(update(Delivery).values(lease_until=utcnow() - timedelta(seconds=5)))
+        assert await notifier.delivery.recover() == 0  # its own sweep: the mail is in its hands, not lost
+        assert await until(lambda: _status_is(notifier, notice.id, "sent"), timeout=10)
+    assert sink.handler.by_recipient() == {"late@example.net": 1}
+    await notifier.engine.dispose()
+
+
+async def one_recipient_approved(notifier: Notifier, address: str) -> Notice:
+    """An assessed incident's data-subject notice (English), approved for one recipient: due at once."""
+    incident_id = await reported_and_assessed(notifier)
+    notice = (await notifier.notices(incident_id))[("data_subject", "subjects", "en")]
+    people = [(address, "", "en")]
+    await notifier.apply(
+        lambda s: issuing.approve(s, incident_id, approval(notice.id, people), "x", people=notifier.people)
+    )
+    return notice
 
 
 async def _status_is(notifier: Notifier, notice_id: uuid.UUID, status: str) -> bool:

@@ -12,8 +12,9 @@ rate limit, the group-update window and the daily digest (mailings.py). Per reci
 3. DATA, then the outcome: `sent`, `failed`, `pending` again (4xx: backoff) or `unconfirmed`.
 
 A row left `sending` whose lease ran out belonged to an instance that died between 2 and 3: any instance
-records it `unconfirmed`, and nobody sends it again. A row a dead instance claimed but never attempted
-stays `pending` and is claimed again once its lease runs out.
+records it `unconfirmed`, and nobody sends it again — except the instance still working on it (its event
+loop held up past the lease, say), which knows the row is in its hands and records the outcome itself. A
+row a dead instance claimed but never attempted stays `pending` and is claimed again once its lease runs out.
 
 Internal alerts first, in the process too: while the last claim took all it asked for and held internal
 alerts (more are due than this instance has got to), the consumer lane that drafts notices waits before
@@ -175,13 +176,15 @@ class DeliveryService:
 
     async def recover(self, everyone: bool = False) -> int:
         """Rows left `sending` by an instance that died in flight (lease run out; `everyone`: all of them,
-        and every lease freed): `unconfirmed`, never sent again. Returns how many."""
+        and every lease freed): `unconfirmed`, never sent again. Returns how many. This instance's own rows
+        still in flight are not among them, however late their renewal (its event loop held up)."""
         total = 0
         while True:
+            in_hand = [i for claim in list(self._held.values()) for i in claim.ids] + self.ledger.unrecorded()
             async with self.sessions() as session, session.begin():
                 if everyone:
                     await leases.free_all(session)
-                count, issued = await record_lapsed(session, self.clock(), everyone=everyone)
+                count, issued = await record_lapsed(session, self.clock(), everyone=everyone, in_hand=in_hand)
             if issued:
                 self.on_commit()
             total += count

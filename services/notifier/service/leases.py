@@ -16,6 +16,7 @@ import os
 import secrets
 import socket
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -216,13 +217,19 @@ async def give_back(db: AsyncConnection, owner: str, ids: list[int]) -> None:
         await db.execute(_give_back(dialect_of(db)), {"ids": sorted(ids), "owner": owner})
 
 
-async def lapsed(session: AsyncSession, now: datetime, limit: int, everyone: bool = False) -> list[Delivery]:
+async def lapsed(
+    session: AsyncSession, now: datetime, limit: int, everyone: bool = False, in_hand: Collection[int] = ()
+) -> list[Delivery]:
     """Rows left `sending` whose lease ran out (their instance died in flight), locked for recording;
-    `everyone`: all rows left `sending` (SQLite: one process, so a new one is the only one)."""
+    `everyone`: all rows left `sending` (SQLite: one process, so a new one is the only one). `in_hand`: rows
+    the asking instance is still working on, never taken for abandoned (its event loop held up past a lease,
+    its renewal not committed yet: it is alive, and its outcome is on the way)."""
     statement = select(Delivery).where(SENDING_ROWS).order_by(Delivery.id).limit(limit)
     statement = statement.with_for_update(skip_locked=True)
     if not everyone:
         statement = statement.where(or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+    if in_hand:
+        statement = statement.where(Delivery.id.not_in(sorted(in_hand)))
     return list((await session.scalars(statement)).all())
 
 

@@ -148,9 +148,12 @@ class Ledger:
         """Extend the leases of the rows held, and of those whose outcome is still to be committed (a mail
         handed to SMTP whose `sent` is not written yet must not look abandoned to another instance's sweep,
         which would record it `unconfirmed`), with the next marks' commit."""
-        waiting = [i for claim, _ in (*self._writing, *self._outcomes) for i in claim.ids]
-        self._renewals = [*ids, *waiting]
+        self._renewals = [*ids, *self.unrecorded()]
         self._marks.queued()
+
+    def unrecorded(self) -> list[int]:
+        """The rows whose outcome is known here and not committed yet."""
+        return [i for claim, _ in (*self._writing, *self._outcomes) for i in claim.ids]
 
     async def flush(self) -> None:
         """Until everything queued so far is committed."""

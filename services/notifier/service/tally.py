@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import Counter
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -91,10 +92,13 @@ async def count_finished(session: AsyncSession, finished: Counter[tuple[uuid.UUI
     return issued
 
 
-async def record_lapsed(session: AsyncSession, now: datetime, *, everyone: bool = False) -> tuple[int, bool]:
+async def record_lapsed(
+    session: AsyncSession, now: datetime, *, everyone: bool = False, in_hand: Collection[int] = ()
+) -> tuple[int, bool]:
     """Rows left `sending` by an instance that died in flight: `unconfirmed`, never sent again (at most once;
-    in practice they had arrived). Returns how many, and whether a notice was issued."""
-    rows = await leases.lapsed(session, now, limit=500, everyone=everyone)
+    in practice they had arrived). Returns how many, and whether a notice was issued. `in_hand`: the asking
+    instance's own rows still in flight, left alone (leases.lapsed)."""
+    rows = await leases.lapsed(session, now, limit=500, everyone=everyone, in_hand=in_hand)
     if not rows:
         return 0, False
     await session.execute(
