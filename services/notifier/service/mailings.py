@@ -144,18 +144,19 @@ async def assemble(
     return sorted([*others, *plan.going], key=lambda c: c.order)
 
 
+# a person's alert mails that go or went as mails of their own, not riding in another's (the partial index's
+# predicate as a literal: a generic plan uses it too), and those handed to SMTP
+OWN_ALERT_MAILS = (OWN_ALERT_MAIL_ROWS, COLUMNS.channel == DeliveryChannel.EMAIL)
+WENT = COLUMNS.status.in_((SENT, UNCONFIRMED))
+
+
 @functools.cache
 def _latest(dialect: str) -> Select[Any]:
     """Each person's (`people`) `per_hour` latest alert mails sent after `since` that went as mails of their own
     (rows that rode in another's are not counted, however many a folded storm left): on PostgreSQL read per
     person down the (address, sent_at, id) index and stopped after `per_hour`, however many the hour holds; on
     SQLite (one process, a small database) numbered and cut."""
-    own = (
-        OWN_ALERT_MAIL_ROWS,  # the partial index's predicate, as a literal: a generic plan uses it too
-        COLUMNS.channel == DeliveryChannel.EMAIL,
-        COLUMNS.status.in_((SENT, UNCONFIRMED)),
-        COLUMNS.sent_at > bindparam("since", type_=COLUMNS.sent_at.type),
-    )
+    own = (*OWN_ALERT_MAILS, WENT, COLUMNS.sent_at > bindparam("since", type_=COLUMNS.sent_at.type))
     newest = (COLUMNS.sent_at.desc(), COLUMNS.id.desc())
     if dialect == "postgresql":
         people = bindparam("people", type_=ARRAY(COLUMNS.address.type))
@@ -222,13 +223,7 @@ async def _mailed(
     is among them), for the group window only the group updates of this claim's incidents, and every mail
     claimed but not handed to SMTP yet (as if now: without them two quick claims would both see room).
     The rows of the claim being decided (`deciding`) are not counted; a carried row went in another's mail."""
-    alert_mails = (
-        COLUMNS.mail_key.is_not(None),
-        COLUMNS.channel == DeliveryChannel.EMAIL,
-        among(db, COLUMNS.address, addresses),
-        COLUMNS.carried_by.is_(None),
-    )
-    sent = COLUMNS.status.in_((SENT, UNCONFIRMED))
+    alert_mails = (*OWN_ALERT_MAILS, among(db, COLUMNS.address, addresses))
     found: dict[int, tuple[str, str, datetime]] = {}
     # first what is on its way: claimed and going (leased), whatever hold it had (a held row whose slot
     # came, or a group update whose window ended, keeps its `hold` as it goes); a row told to wait has no
@@ -253,7 +248,7 @@ async def _mailed(
             found[row.id] = (row.address, row.mail_key, row.sent_at)
     updates = [key for key in keys if key.endswith(f"/{GROUP_UPDATE}")]
     if updates:
-        window = (*alert_mails, sent, among(db, COLUMNS.mail_key, updates))
+        window = (*alert_mails, WENT, among(db, COLUMNS.mail_key, updates))
         statement = select(COLUMNS.id, COLUMNS.address, COLUMNS.mail_key, COLUMNS.sent_at).where(
             *window, COLUMNS.sent_at > now - pacing.group_window
         )
